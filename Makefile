@@ -1,0 +1,49 @@
+# Userdesk — see README.md. `make run` and `make test` work on a fresh machine.
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+
+BIN        := bin/userdesk
+GO_SOURCES := $(shell find . -name '*.go' -not -path './frontend/*') go.mod go.sum policy/model.conf app/api/openapi.json
+FE_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) frontend/index.html frontend/vite.config.ts frontend/package.json frontend/tsconfig.json
+FE_DEPS    := frontend/node_modules/.package-lock.json
+FE_DIST    := frontend/dist/index.html
+GOFLAGS_BUILD := -trimpath -ldflags "-s -w"
+
+.PHONY: build run test test-go test-frontend test-e2e lint bench fuzz clean tools
+
+build: $(BIN)
+
+$(FE_DEPS): frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund
+	@touch $@
+
+$(FE_DIST): $(FE_DEPS) $(FE_SOURCES)
+	cd frontend && npm run build
+	@touch frontend/dist/.gitkeep
+
+$(BIN): $(FE_DIST) $(GO_SOURCES)
+	CGO_ENABLED=0 go build $(GOFLAGS_BUILD) -o $@ .
+
+run: build
+	./$(BIN) --demo
+
+test: test-go test-frontend test-e2e
+	@echo "make test: all suites passed"
+
+test-go: $(FE_DIST)
+	go vet ./...
+	go test -race -count=1 ./...
+
+test-frontend: $(FE_DEPS)
+	cd frontend && npm run check && npm test
+
+test-e2e: $(BIN)
+	bash scripts/ensure-chromium.sh
+	cd frontend && npm run e2e
+
+bench: $(BIN)
+	go test -run '^$$' -bench . -benchmem ./...
+	bash scripts/footprint.sh
+
+clean:
+	rm -rf bin frontend/dist/assets frontend/dist/index.html

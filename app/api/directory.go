@@ -1,0 +1,314 @@
+package api
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"userdesk/app"
+	"userdesk/app/core"
+)
+
+// Handlers for units, roles, the permission catalogue, users, transfer and the audit log. Each
+// binds the request, calls the directory service and answers; the rules live in core and authz.
+
+func (s *Server) listUnits(c *fiber.Ctx) error {
+	units, err := s.dir.Units(actorOf(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"items": nonNil(units)})
+}
+
+func (s *Server) createUnit(c *fiber.Ctx) error {
+	var in core.UnitInput
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	u, err := s.dir.CreateUnit(actorOf(c), in, app.SourceConsole)
+	if err != nil {
+		return err
+	}
+	c.Location("/api/v1/units/" + u.ID)
+	return c.Status(fiber.StatusCreated).JSON(u)
+}
+
+func (s *Server) patchUnit(c *fiber.Ctx) error {
+	var p core.UnitPatch
+	if err := decodeJSON(c, &p); err != nil {
+		return err
+	}
+	u, err := s.dir.PatchUnit(actorOf(c), c.Params("id"), p, app.SourceConsole)
+	if err != nil {
+		return err
+	}
+	return c.JSON(u)
+}
+
+func (s *Server) deleteUnit(c *fiber.Ctx) error {
+	if err := s.dir.DeleteUnit(actorOf(c), c.Params("id"), app.SourceConsole); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (s *Server) listRoles(c *fiber.Ctx) error {
+	roles, err := s.dir.Roles()
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"items": nonNil(roles)})
+}
+
+func (s *Server) createRole(c *fiber.Ctx) error {
+	var in core.RoleInput
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	r, err := s.dir.CreateRole(actorOf(c), in, app.SourceConsole)
+	if err != nil {
+		return err
+	}
+	c.Location("/api/v1/roles/" + r.ID)
+	return c.Status(fiber.StatusCreated).JSON(r)
+}
+
+func (s *Server) patchRole(c *fiber.Ctx) error {
+	var p core.RolePatch
+	if err := decodeJSON(c, &p); err != nil {
+		return err
+	}
+	r, err := s.dir.PatchRole(actorOf(c), c.Params("id"), p, app.SourceConsole)
+	if err != nil {
+		return err
+	}
+	return c.JSON(r)
+}
+
+func (s *Server) deleteRole(c *fiber.Ctx) error {
+	if err := s.dir.DeleteRole(actorOf(c), c.Params("id"), app.SourceConsole); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (s *Server) listPermissions(c *fiber.Ctx) error {
+	return c.JSON(fiber.Map{"items": s.dir.Permissions()})
+}
+
+// Page sizes of the users list.
+const (
+	defaultLimit = 50
+	maxLimit     = 500
+)
+
+func (s *Server) listUsers(c *fiber.Ctx) error {
+	q := core.Query{Q: c.Query("q"), Limit: defaultLimit}
+	fields := map[string]string{}
+	if len(q.Q) > 200 {
+		fields["q"] = "Search for at most 200 characters."
+	}
+	if v := c.Query("status"); v != "" {
+		q.Status = app.Status(v)
+		if !q.Status.Valid() {
+			fields["status"] = "Status must be created, pending or active."
+		}
+	}
+	if v := c.Query("type"); v != "" {
+		q.AccountType = app.AccountType(v)
+		if !q.AccountType.Valid() {
+			fields["type"] = "Type must be internal, external, config_admin, super_admin or one_time."
+		}
+	}
+	if v := c.Query("enabled"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			fields["enabled"] = "Enabled must be true or false."
+		}
+		q.Enabled = &b
+	}
+	if v := c.Query("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxLimit {
+			fields["limit"] = "Limit must be a number from 1 to 500."
+		}
+		q.Limit = n
+	}
+	if v := c.Query("cursor"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 10_000_000 {
+			fields["cursor"] = "The cursor is not valid; start again from the first page."
+		}
+		q.Offset = n
+	}
+	if v := c.Query("sort"); v != "" {
+		q.Sort, q.Desc = strings.TrimPrefix(v, "-"), strings.HasPrefix(v, "-")
+		known := false
+		for _, f := range core.SortFields {
+			known = known || f == q.Sort
+		}
+		if !known {
+			fields["sort"] = "Sort by one of " + strings.Join(core.SortFields, ", ") + " (prefix - for descending)."
+		}
+	}
+	if len(fields) > 0 {
+		return app.FieldErrors("Some query parameters are not valid.", fields)
+	}
+	items, total, err := s.dir.ListUsers(actorOf(c), q, c.Query("unit"))
+	if err != nil {
+		return err
+	}
+	next := ""
+	if q.Offset+len(items) < total {
+		next = strconv.Itoa(q.Offset + len(items))
+	}
+	return c.JSON(fiber.Map{"items": nonNil(items), "total": total, "next": next})
+}
+
+func etag(v uint64) string { return `"` + strconv.FormatUint(v, 10) + `"` }
+
+func (s *Server) sendUser(c *fiber.Ctx, v *core.UserView) error {
+	c.Set(fiber.HeaderETag, etag(v.Version))
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(v)
+}
+
+func (s *Server) getUser(c *fiber.Ctx) error {
+	v, err := s.dir.User(actorOf(c), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return s.sendUser(c, v)
+}
+
+func (s *Server) createUser(c *fiber.Ctx) error {
+	var p core.UserPatch
+	if err := decodeJSON(c, &p); err != nil {
+		return err
+	}
+	v, err := s.dir.CreateUser(actorOf(c), &p, app.SourceConsole)
+	if err != nil {
+		return err
+	}
+	c.Location("/api/v1/users/" + v.ID)
+	c.Status(fiber.StatusCreated)
+	return s.sendUser(c, v)
+}
+
+// ifMatch reads the version an editor started from; a weak or list tag is not accepted.
+func ifMatch(c *fiber.Ctx) (uint64, error) {
+	h := strings.TrimSpace(c.Get(fiber.HeaderIfMatch))
+	if h == "" {
+		return 0, app.Errorf(app.EPRECONDITION, "Send If-Match with the ETag of the user you edited, so nobody's change is overwritten.")
+	}
+	v, err := strconv.ParseUint(strings.Trim(h, `"`), 10, 64)
+	if err != nil || !strings.HasPrefix(h, `"`) {
+		return 0, app.Errorf(app.ESTALE, "If-Match must be the ETag from GET /users/{id}, like \"3\".")
+	}
+	return v, nil
+}
+
+func (s *Server) patchUser(c *fiber.Ctx) error {
+	// The user must exist and be visible before If-Match matters: 404 first.
+	if _, err := s.dir.User(actorOf(c), c.Params("id")); err != nil {
+		return err
+	}
+	version, err := ifMatch(c)
+	if err != nil {
+		return err
+	}
+	var p core.UserPatch
+	if err := decodeJSON(c, &p); err != nil {
+		return err
+	}
+	v, err := s.dir.PatchUser(actorOf(c), c.Params("id"), version, &p, app.SourceConsole)
+	if err != nil {
+		return err
+	}
+	return s.sendUser(c, v)
+}
+
+func (s *Server) deleteUser(c *fiber.Ctx) error {
+	if err := s.dir.DeleteUser(actorOf(c), c.Params("id"), app.SourceConsole); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+type transferRequest struct {
+	UserIDs []string `json:"userIds"`
+	UnitID  string   `json:"unitId"`
+}
+
+func (s *Server) transferUsers(c *fiber.Ctx) error {
+	var req transferRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	res, err := s.dir.Transfer(actorOf(c), req.UserIDs, req.UnitID, app.SourceConsole)
+	if err != nil {
+		return err
+	}
+	moved := 0
+	for _, r := range res {
+		if r.OK {
+			moved++
+		}
+	}
+	return c.JSON(fiber.Map{"results": res, "moved": moved, "failed": len(res) - moved})
+}
+
+func (s *Server) listAudit(c *fiber.Ctx) error {
+	f := app.AuditFilter{TargetID: c.Query("target"), ActorID: c.Query("actor"), Cursor: c.Query("cursor"), Limit: 100}
+	if v := c.Query("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 500 {
+			return app.FieldErrors("Some query parameters are not valid.", map[string]string{"limit": "Limit must be a number from 1 to 500."})
+		}
+		f.Limit = n
+	}
+	items, next, err := s.dir.Audit(actorOf(c), f)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"items": nonNil(items), "next": next})
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func (s *Server) listReference(c *fiber.Ctx) error {
+	lists, err := s.dir.ReferenceLists()
+	if err != nil {
+		return err
+	}
+	return c.JSON(lists)
+}
+
+type refItemRequest struct {
+	Name string `json:"name"`
+}
+
+func (s *Server) addReferenceItem(c *fiber.Ctx) error {
+	var req refItemRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	item, err := s.dir.AddReferenceItem(actorOf(c), c.Params("kind"), req.Name, app.SourceConsole)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(item)
+}
+
+func (s *Server) deleteReferenceItem(c *fiber.Ctx) error {
+	if err := s.dir.DeleteReferenceItem(actorOf(c), c.Params("kind"), c.Params("id"), app.SourceConsole); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}

@@ -1,0 +1,127 @@
+package api_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"userdesk/app/apptest"
+)
+
+func admin(s *apptest.Server) *apptest.Client { return s.Admin() }
+
+func TestFoundationScenarios(t *testing.T) {
+	s := apptest.NewTestServer(t, apptest.Options{})
+	apptest.Run(t, s, []apptest.Scenario{
+		{Name: "health", Method: "GET", Path: "/api/v1/health", Status: 200, Contains: []string{`{"status":"ok"}`}},
+		{Name: "info", Method: "GET", Path: "/api/v1/info", Status: 200, Contains: []string{`"name":"Userdesk"`, `"version":"`}},
+		{Name: "openapi document", Method: "GET", Path: "/api/v1/openapi.json", Status: 200, Contains: []string{`"openapi": "3.1.0"`, `"/session"`}},
+		{Name: "unknown API path is a 404 problem, not the console", Method: "GET", Path: "/api/v1/nope", Status: 404,
+			ContentType: "application/problem+json", Contains: []string{`"status":404`, `"title":"Not Found"`}, NotContains: []string{"<!doctype"}},
+		{Name: "unknown path outside v1 is a 404 problem too", Method: "POST", Path: "/api/other", Status: 404, ContentType: "application/problem+json"},
+		{Name: "session needs sign-in", Method: "GET", Path: "/api/v1/session", Status: 401, ContentType: "application/problem+json"},
+		{Name: "sign-in with wrong password is generic", Method: "POST", Path: "/api/v1/session",
+			Body: map[string]string{"username": apptest.AdminEmail, "password": "wrong-password-123"}, Status: 401,
+			Contains: []string{"Incorrect username or password."}},
+		{Name: "sign-in for unknown account answers the same", Method: "POST", Path: "/api/v1/session",
+			Body: map[string]string{"username": "nobody@example.org", "password": "wrong-password-123"}, Status: 401,
+			Contains: []string{"Incorrect username or password."}},
+		{Name: "sign-in with malformed JSON", Method: "POST", Path: "/api/v1/session", Body: `{"username":`, Status: 400,
+			ContentType: "application/problem+json", Contains: []string{"not valid JSON"}},
+		{Name: "sign-in with wrong types", Method: "POST", Path: "/api/v1/session", Body: `{"username":1,"password":"x"}`, Status: 422,
+			Contains: []string{`"errors":{"username":`}},
+		{Name: "sign-in with unknown field", Method: "POST", Path: "/api/v1/session", Body: `{"username":"a","password":"b","admin":true}`, Status: 422,
+			Contains: []string{`"admin":"Unknown field."`}},
+		{Name: "sign-in without fields", Method: "POST", Path: "/api/v1/session", Body: `{}`, Status: 422,
+			Contains: []string{`"username":"Enter your username."`}},
+		{Name: "sign-in with a non-JSON body", Method: "POST", Path: "/api/v1/session", Body: []byte("username=a"), Status: 400},
+		{Name: "who am I", Method: "GET", Path: "/api/v1/session", Client: admin, Status: 200,
+			Contains:    []string{`"username":"admin@userdesk.local"`, `"csrfToken":"`, `"users.edit"`, `"config.roles"`},
+			NotContains: []string{"argon2", "password"}},
+		{Name: "sign-out without CSRF token is refused", Method: "DELETE", Path: "/api/v1/session",
+			Client: admin, Headers: map[string]string{"X-CSRF-Token": "wrong"}, Status: 403, Contains: []string{"X-CSRF-Token"}},
+		{Name: "cross-site request is refused", Method: "DELETE", Path: "/api/v1/session", Client: admin,
+			Headers: map[string]string{"Sec-Fetch-Site": "same-site"}, Status: 403},
+		{Name: "foreign origin is refused", Method: "POST", Path: "/api/v1/session",
+			Body:    map[string]string{"username": apptest.AdminEmail, "password": apptest.AdminPassword},
+			Headers: map[string]string{"Origin": "http://127.0.0.1:9999"}, Status: 403},
+		{Name: "rebinding host is refused", Method: "GET", Path: "/api/v1/health",
+			Headers: map[string]string{"Host": "evil.example:" + strings.Split(s.Addr, ":")[1]}, Status: 400,
+			ContentType: "application/problem+json"},
+		{Name: "localhost is an allowed host", Method: "GET", Path: "/api/v1/health",
+			Headers: map[string]string{"Host": "localhost:" + strings.Split(s.Addr, ":")[1]}, Status: 200},
+		{Name: "security headers", Method: "GET", Path: "/", Status: 200, ExpectedHeader: map[string]string{
+			"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Cache-Control": "no-cache"}},
+		{Name: "deep link returns the console", Method: "GET", Path: "/users/abc", Status: 200,
+			Contains: []string{"<div id=app>"}, ExpectedHeader: map[string]string{"Cache-Control": "no-cache"}},
+		{Name: "hashed asset is cached for a year", Method: "GET", Path: "/assets/index-abc.js", Status: 200,
+			ExpectedHeader: map[string]string{"Cache-Control": "public, max-age=31536000, immutable"}},
+		{Name: "missing asset is a 404, not the index", Method: "GET", Path: "/assets/missing.js", Status: 404},
+		{Name: "oversized JSON body", Method: "POST", Path: "/api/v1/session",
+			Body: `{"username":"` + strings.Repeat("a", 2<<20) + `","password":"x"}`, Status: 413},
+	})
+}
+
+func TestSignInSignOut(t *testing.T) {
+	s := apptest.NewTestServer(t, apptest.Options{})
+	c := s.Admin()
+	res := c.Do("GET", "/api/v1/session", nil, nil)
+	if res.Status != 200 {
+		t.Fatalf("who am I: %d", res.Status)
+	}
+	cookie := res.Header.Get("Set-Cookie")
+	_ = cookie
+	if r := c.Do("DELETE", "/api/v1/session", nil, nil); r.Status != http.StatusNoContent {
+		t.Fatalf("sign out: %d %s", r.Status, r.Body)
+	}
+	if r := c.Do("GET", "/api/v1/session", nil, nil); r.Status != http.StatusUnauthorized {
+		t.Fatalf("after sign out: %d", r.Status)
+	}
+}
+
+func TestSessionCookieFlags(t *testing.T) {
+	s := apptest.NewTestServer(t, apptest.Options{})
+	c := s.NewClient()
+	r := c.Do("POST", "/api/v1/session", map[string]string{"username": apptest.AdminEmail, "password": apptest.AdminPassword}, nil)
+	if r.Status != 200 {
+		t.Fatalf("sign in: %d %s", r.Status, r.Body)
+	}
+	sc := r.Header.Get("Set-Cookie")
+	for _, want := range []string{"userdesk_session=", "HttpOnly", "SameSite=Strict", "Path=/"} {
+		if !strings.Contains(sc, want) {
+			t.Errorf("Set-Cookie %q lacks %q", sc, want)
+		}
+	}
+	id := strings.TrimPrefix(strings.Split(sc, ";")[0], "userdesk_session=")
+	if len(id) < 32 {
+		t.Errorf("session id %q is too short for 128 bits", id)
+	}
+	// A second sign-in gets a new session id.
+	r2 := c.Do("POST", "/api/v1/session", map[string]string{"username": apptest.AdminEmail, "password": apptest.AdminPassword}, nil)
+	if strings.Split(r2.Header.Get("Set-Cookie"), ";")[0] == strings.Split(sc, ";")[0] {
+		t.Error("sign-in reused the session id")
+	}
+}
+
+func TestSignInThrottlePerAccount(t *testing.T) {
+	s := apptest.NewTestServer(t, apptest.Options{})
+	c := s.NewClient()
+	bad := map[string]string{"username": apptest.AdminEmail, "password": "not-the-password"}
+	var last *apptest.Response
+	for i := 0; i < 6; i++ {
+		last = c.Do("POST", "/api/v1/session", bad, nil)
+	}
+	if last.Status != http.StatusTooManyRequests || last.Header.Get("Retry-After") == "" {
+		t.Fatalf("after 6 failures: %d %s (Retry-After %q)", last.Status, last.Body, last.Header.Get("Retry-After"))
+	}
+	// Even the right password waits now: that is what makes guessing slow.
+	good := map[string]string{"username": apptest.AdminEmail, "password": apptest.AdminPassword}
+	if r := c.Do("POST", "/api/v1/session", good, nil); r.Status != http.StatusTooManyRequests {
+		t.Fatalf("right password while throttled: %d", r.Status)
+	}
+	// Another account from the same address is not locked out.
+	other := map[string]string{"username": "someone.else@example.org", "password": "whatever-password"}
+	if r := c.Do("POST", "/api/v1/session", other, nil); r.Status != http.StatusUnauthorized {
+		t.Fatalf("other account: %d %s", r.Status, r.Body)
+	}
+}

@@ -1,0 +1,157 @@
+package api
+
+import (
+	"crypto/subtle"
+	"net"
+	"net/http"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"userdesk/app"
+)
+
+// csp lets the console run its own scripts only; styles may be inline because Svelte sets
+// style attributes.
+const csp = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; " +
+	"img-src 'self' data:; font-src 'self'; connect-src 'self'; frame-ancestors 'none'; " +
+	"base-uri 'none'; form-action 'self'; object-src 'none'"
+
+func (s *Server) securityHeaders(c *fiber.Ctx) error {
+	c.Set("Content-Security-Policy", csp)
+	c.Set("X-Content-Type-Options", "nosniff")
+	c.Set("X-Frame-Options", "DENY")
+	c.Set("Referrer-Policy", "no-referrer")
+	c.Set("Cross-Origin-Opener-Policy", "same-origin")
+	c.Set("Cross-Origin-Resource-Policy", "same-origin")
+	c.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+	return c.Next()
+}
+
+// hostPolicy is the Host allow-list that defeats DNS rebinding: a page on evil.example that
+// rebinds its name to 127.0.0.1 still sends "Host: evil.example".
+type hostPolicy struct {
+	port    string
+	anyIP   bool // bound to all interfaces: any IP literal is a fine Host
+	allowed map[string]bool
+}
+
+func newHostPolicy(addr string, extra []string) hostPolicy {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		host, port = addr, ""
+	}
+	p := hostPolicy{port: port, allowed: map[string]bool{}}
+	ip := net.ParseIP(host)
+	switch {
+	case host == "" || (ip != nil && ip.IsUnspecified()):
+		p.anyIP = true
+		p.allowed["localhost"] = true
+	case ip != nil && ip.IsLoopback(), host == "localhost":
+		for _, h := range []string{"localhost", "127.0.0.1", "::1", host} {
+			p.allowed[h] = true
+		}
+	default:
+		p.allowed[strings.ToLower(host)] = true
+	}
+	for _, h := range extra {
+		p.allowed[strings.ToLower(strings.TrimSpace(h))] = true
+	}
+	return p
+}
+
+// ok reports whether a Host header names this server.
+func (p hostPolicy) ok(hostHeader string) bool {
+	host, port, err := net.SplitHostPort(hostHeader)
+	if err != nil {
+		host, port = hostHeader, ""
+	}
+	if p.port != "" && p.port != "0" && port != p.port {
+		return false
+	}
+	host = strings.ToLower(strings.Trim(host, "[]"))
+	if p.allowed[host] {
+		return true
+	}
+	return p.anyIP && net.ParseIP(host) != nil
+}
+
+func (s *Server) checkHost(c *fiber.Ctx) error {
+	if !s.hosts.ok(c.Hostname()) {
+		return app.Errorf(app.EBADREQUEST, "This server does not answer to the host name %q. Open it at its own address.", truncate(c.Hostname(), 100))
+	}
+	return c.Next()
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}
+
+func safeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
+
+// checkOrigin refuses state-changing requests from other origins. On loopback, other local
+// ports count as the same site, so SameSite cookies alone are not enough.
+func (s *Server) checkOrigin(c *fiber.Ctx) error {
+	if safeMethod(c.Method()) {
+		return c.Next()
+	}
+	if site := c.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
+		return app.Errorf(app.EFORBIDDEN, "Cross-site requests are not accepted.")
+	}
+	if origin := c.Get(fiber.HeaderOrigin); origin != "" {
+		want := c.Protocol() + "://" + c.Hostname()
+		if origin != want {
+			return app.Errorf(app.EFORBIDDEN, "Requests from %s are not accepted.", truncate(origin, 100))
+		}
+	}
+	return c.Next()
+}
+
+// limitJSONBody keeps JSON bodies small; only file uploads may be large.
+func (s *Server) limitJSONBody(c *fiber.Ctx) error {
+	if strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEMultipartForm) {
+		return c.Next()
+	}
+	if len(c.Body()) > maxJSONBody {
+		return app.Errorf(app.ETOOLARGE, "The request body is larger than %d KiB.", maxJSONBody>>10)
+	}
+	return c.Next()
+}
+
+// csrfExempt lists the state-changing requests made before a session exists.
+func csrfExempt(method, path string) bool {
+	if method != http.MethodPost {
+		return false
+	}
+	return path == "/api/v1/session" || strings.HasPrefix(path, "/api/v1/password-reset") ||
+		strings.HasPrefix(path, "/api/v1/activation/")
+}
+
+// checkCSRF requires the session's token in X-CSRF-Token on every state-changing request.
+func (s *Server) checkCSRF(c *fiber.Ctx) error {
+	if safeMethod(c.Method()) || csrfExempt(c.Method(), c.Path()) {
+		return c.Next()
+	}
+	sess := sessionOf(c)
+	if sess == nil {
+		return app.Errorf(app.EUNAUTHORIZED, "Sign in first.")
+	}
+	got := c.Get("X-CSRF-Token")
+	if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(sess.CSRFToken)) != 1 {
+		return app.Errorf(app.EFORBIDDEN, "The request is missing its X-CSRF-Token, or the token is wrong. Reload the page and try again.")
+	}
+	return c.Next()
+}
+
+// requireUser refuses requests without a signed-in user.
+func (s *Server) requireUser(c *fiber.Ctx) error {
+	if actorOf(c) == nil {
+		return app.Errorf(app.EUNAUTHORIZED, "Sign in to continue.")
+	}
+	return c.Next()
+}

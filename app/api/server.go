@@ -1,0 +1,150 @@
+// Package api serves Userdesk's JSON API under /api/v1 and the embedded console with Fiber.
+package api
+
+import (
+	"context"
+	"io/fs"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+
+	"userdesk/app"
+	"userdesk/app/core"
+)
+
+// Config wires the server to the rest of the application.
+type Config struct {
+	Store  app.Store
+	Authz  app.Authorizer
+	Dir    *core.Service
+	Events *Broker
+	// SPA is the built console (index.html at its root); nil serves the API only.
+	SPA fs.FS
+	// Addr is the address the server is reached at (host:port), used for the Host allow-list.
+	Addr string
+	// AllowedHosts adds host names (without port) accepted in the Host header.
+	AllowedHosts []string
+	Logger       *slog.Logger
+	// Now returns the current time; tests may replace it.
+	Now func() time.Time
+}
+
+// Server is the HTTP face of Userdesk.
+type Server struct {
+	app      *fiber.App
+	store    app.Store
+	authz    app.Authorizer
+	dir      *core.Service
+	events   *Broker
+	log      *slog.Logger
+	hosts    hostPolicy
+	now      func() time.Time
+	throttle *throttle
+}
+
+// Limits of the HTTP server (SPEC §8): bodies, headers and slow clients are bounded.
+const (
+	maxBody       = 48 << 20 // the largest CSV upload (35 MB) plus multipart overhead
+	maxJSONBody   = 1 << 20
+	maxHeaderSize = 16 << 10
+)
+
+// New builds the server and its one route table.
+func New(cfg Config) *Server {
+	s := &Server{
+		store:    cfg.Store,
+		authz:    cfg.Authz,
+		dir:      cfg.Dir,
+		events:   cfg.Events,
+		log:      logger(cfg.Logger),
+		hosts:    newHostPolicy(cfg.Addr, cfg.AllowedHosts),
+		now:      cfg.Now,
+		throttle: newThrottle(),
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.events == nil {
+		s.events = NewBroker()
+	}
+	s.app = fiber.New(fiber.Config{
+		AppName:               app.ProductName,
+		BodyLimit:             maxBody,
+		ReadBufferSize:        maxHeaderSize,
+		ReadTimeout:           60 * time.Second,
+		IdleTimeout:           120 * time.Second,
+		DisableStartupMessage: true,
+		ErrorHandler:          s.errorHandler,
+		// Event streams stay open, so there is no write timeout; slow readers are bounded by
+		// the idle timeout and the size of what we send.
+	})
+	a := s.app
+	a.Use(recover.New())
+	a.Use(s.securityHeaders, s.checkHost)
+
+	api := a.Group("/api/v1", s.checkOrigin, s.limitJSONBody, s.loadSession, s.checkCSRF)
+	api.Get("/health", s.health)
+	api.Get("/info", s.info)
+	api.Get("/openapi.json", s.openAPI)
+	api.Post("/session", s.signIn)
+	api.Get("/session", s.requireUser, s.whoAmI)
+	api.Delete("/session", s.requireUser, s.signOut)
+	api.Get("/events", s.requireUser, s.eventStream)
+
+	// Everything below needs a signed-in user.
+	auth := s.requireUser
+	api.Get("/units", auth, s.listUnits)
+	api.Post("/units", auth, s.createUnit)
+	api.Patch("/units/:id", auth, s.patchUnit)
+	api.Delete("/units/:id", auth, s.deleteUnit)
+	api.Get("/roles", auth, s.listRoles)
+	api.Post("/roles", auth, s.createRole)
+	api.Patch("/roles/:id", auth, s.patchRole)
+	api.Delete("/roles/:id", auth, s.deleteRole)
+	api.Get("/permissions", auth, s.listPermissions)
+	api.Get("/users", auth, s.listUsers)
+	api.Post("/users", auth, s.createUser)
+	api.Post("/users/transfer", auth, s.transferUsers)
+	api.Get("/users/:id", auth, s.getUser)
+	api.Patch("/users/:id", auth, s.patchUser)
+	api.Delete("/users/:id", auth, s.deleteUser)
+	api.Get("/audit", auth, s.listAudit)
+	api.Get("/reference", auth, s.listReference)
+	api.Post("/reference/:kind", auth, s.addReferenceItem)
+	api.Delete("/reference/:kind/:id", auth, s.deleteReferenceItem)
+
+	// Unknown API paths are a 404 problem, never the console's index.html.
+	a.All("/api/*", func(c *fiber.Ctx) error { return fiber.ErrNotFound })
+	if cfg.SPA != nil {
+		a.Use(spaHandler(cfg.SPA))
+	}
+	return s
+}
+
+// App exposes the Fiber app (tests use App().Test).
+func (s *Server) App() *fiber.App { return s.app }
+
+// Serve answers requests on ln until Shutdown.
+func (s *Server) Serve(ln net.Listener) error { return s.app.Listener(ln) }
+
+// Shutdown stops accepting requests, ends event streams and waits for in-flight requests.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.events.Close()
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		return s.app.Shutdown()
+	}
+	return s.app.ShutdownWithTimeout(time.Until(deadline))
+}
+
+func (s *Server) health(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(fiber.Map{"status": "ok"})
+}
+
+func (s *Server) info(c *fiber.Ctx) error {
+	return c.JSON(fiber.Map{"name": app.ProductName, "version": app.Version})
+}

@@ -1,0 +1,611 @@
+package authz
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"userdesk/app"
+)
+
+// Actions decided by Capabilities, as keys of app.Capabilities.Actions.
+const (
+	ActionView          = "view"          // open the account
+	ActionEdit          = "edit"          // save changes to it
+	ActionDelete        = "delete"        // delete it
+	ActionActivate      = "activate"      // send (or resend) the activation email
+	ActionMove          = "move"          // move it to another unit of its organisation
+	ActionGrantAdmin    = "grantAdmin"    // add or remove its admin roles
+	ActionMarkLeaver    = "markLeaver"    // start the leaver process
+	ActionResetSessions = "resetSessions" // sign it out everywhere
+)
+
+// fieldNames are the user fields Capabilities decides, spelt as in the User JSON. The password
+// is never one of them (SPEC §3 rule 4).
+var fieldNames = [...]string{
+	"username", "email", "emailSameAsUsername", "accountType", "status", "enabled", "allowLogin",
+	"isExternal", "identityProvider", "authUrl", "localId", "connectorManaged",
+	"title", "firstName", "lastName", "displayName", "phone", "mobile", "jobTitle", "department",
+	"language", "dateFormat", "timeFormat",
+	"clinicalSpecialities", "clinicalRoles", "workAreas",
+	"unitId", "primaryOrgId", "orgIds", "adminRoles", "mailboxSizeMb", "roleIds",
+}
+
+var actionNames = [...]string{
+	ActionView, ActionEdit, ActionDelete, ActionActivate, ActionMove, ActionGrantAdmin, ActionMarkLeaver, ActionResetSessions,
+}
+
+// FieldNames returns the fields Capabilities decides, in edit-page order.
+func FieldNames() []string { return append([]string(nil), fieldNames[:]...) }
+
+// ActionNames returns the actions Capabilities decides.
+func ActionNames() []string { return append([]string(nil), actionNames[:]...) }
+
+// Reasons that do not depend on names.
+const (
+	reasonNoView         = "You need the View users permission over this user's unit to open this account."
+	reasonSuperOnly      = "Only a Super admin can change a Super admin account."
+	reasonSuperType      = "Only a Super admin can change a Super admin account's type."
+	reasonSuperActions   = "Only a Super admin can manage a Super admin account."
+	reasonOwnType        = "You can't change your own account type."
+	reasonOwnAdminRoles  = "You can't change your own admin roles."
+	reasonStatus         = "The status follows the account's lifecycle: it changes when the activation email is sent and when the user activates the account."
+	reasonRolesConfig    = "Roles are only for Config admin accounts."
+	reasonDatetime       = "Date and time formats can't be changed in this organisation."
+	reasonNoPrimary      = "This user's primary organisation is one you have no access to (the console shows EXTERNAL), so you can't change it."
+	reasonSSO            = "You have no access to this user's primary organisation, so you can't change their single sign-on settings."
+	reasonToOneTime      = "An account can't be changed to 1-time completion."
+	reasonMakeSuper      = "Only a Super admin can make Super admins."
+	reasonTooManyRoles   = "A Config admin account can hold at most 25 roles."
+	reasonPrimaryAssign  = "You can change the primary organisation only when you and this user are both assigned to the current and the new one."
+	reasonOrgAccess      = "You can only add or remove organisations you have access to."
+	reasonCreateOrg      = "You can only assign organisations you have access to."
+	reasonNoUnit         = "That unit doesn't exist."
+	reasonOtherOrg       = "Accounts move only within their organisation: to move this account to another organisation, mark it as a leaver."
+	reasonOwnDelete      = "You can't delete your own account."
+	reasonOwnLeaver      = "You can't mark your own account as a leaver."
+	reasonAlreadyActive  = "This account is already active."
+	reasonOneTimeNoEmail = "A 1-time completion account gets no activation email: change its account type first."
+	reasonAlreadyLeaver  = "This account is already marked as a leaver."
+	reasonNoActor        = "Sign in first."
+	reasonNoTarget       = "There is no such account."
+)
+
+// verdict is Capabilities' answer plus what CheckChange needs to judge new values.
+type verdict struct {
+	caps app.Capabilities
+	// gate says why no field at all is editable ("" when actor may edit target).
+	gate    string
+	r       *rights
+	primary string // target's primary organisation
+}
+
+// Capabilities decides, per field and action, what actor may do to target (SPEC §3 field
+// rules). The edit page shows it and CheckChange enforces it, so the two never disagree.
+func (a *Authorizer) Capabilities(actor, target *app.User) app.Capabilities {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return a.decide(actor, target).caps
+}
+
+// primaryOf is t's primary organisation: the recorded one, or the organisation of its unit.
+func (a *Authorizer) primaryOf(t *app.User) string {
+	if t.PrimaryOrgID != "" {
+		return t.PrimaryOrgID
+	}
+	return a.units.orgOf(t.UnitID)
+}
+
+// blockedOrgs counts the organisations t is assigned to that r gives no access to (rule 8).
+func (a *Authorizer) blockedOrgs(r *rights, t *app.User, primary string) int {
+	if r.global&permBits[app.PermUsersView] != 0 {
+		return 0
+	}
+	n := 0
+	if primary != "" && !contains(t.OrgIDs, primary) && !a.hasAccess(r, primary) {
+		n++
+	}
+	for i, o := range t.OrgIDs {
+		if o != "" && !contains(t.OrgIDs[:i], o) && !a.hasAccess(r, o) {
+			n++
+		}
+	}
+	return n
+}
+
+func lockedByOrgs(n int, what string) string {
+	if n == 1 {
+		return fmt.Sprintf("This user is assigned to an organisation you have no access to, so %s locked.", what)
+	}
+	return fmt.Sprintf("This user is assigned to %d organisations you have no access to, so %s locked.", n, what)
+}
+
+// decide computes the capabilities. Callers hold mu for reading.
+func (a *Authorizer) decide(actor, t *app.User) verdict {
+	caps := app.Capabilities{
+		Fields:  make(map[string]app.Capability, len(fieldNames)),
+		Actions: make(map[string]app.ActionCapability, len(actionNames)),
+	}
+	deny := func(reason string) verdict {
+		for _, f := range fieldNames {
+			caps.Fields[f] = app.Capability{Reason: reason}
+		}
+		for _, x := range actionNames {
+			caps.Actions[x] = app.ActionCapability{Reason: reason}
+		}
+		return verdict{caps: caps, gate: reason, r: noRights}
+	}
+	switch {
+	case actor == nil || actor.ID == "":
+		return deny(reasonNoActor)
+	case t == nil:
+		return deny(reasonNoTarget)
+	}
+	r := a.rightsOf(actor)
+	v := verdict{caps: caps, r: r, primary: a.primaryOf(t)}
+	self := actor.ID == t.ID
+	has := a.over(r, t.UnitID)
+	home := a.unitName(r, t.UnitID, "this user's unit")
+	superLock := t.AccountType == app.SuperAdmin && !r.super
+
+	// Rule 1: opening needs users.view (everyone may open their own account).
+	if !has.has(permBits[app.PermUsersView]) && !self {
+		v2 := deny(reasonNoView)
+		v2.r, v2.primary = r, v.primary
+		return v2
+	}
+	caps.Actions[ActionView] = app.ActionCapability{Allowed: true}
+
+	// Rule 1: editing needs users.edit; a Super admin account is a Super admin's to change,
+	// or a delegated admin could change its email and take it over by resetting its password.
+	switch {
+	case superLock:
+		v.gate = reasonSuperOnly
+	case !has.has(permBits[app.PermUsersEdit]):
+		v.gate = fmt.Sprintf("You need the Edit users permission over %s to change this account.", home)
+	}
+	set := func(f, reason string) { caps.Fields[f] = app.Capability{Editable: reason == "", Reason: reason} }
+	for _, f := range fieldNames {
+		set(f, v.gate)
+	}
+	if superLock {
+		set("accountType", reasonSuperType)
+	}
+
+	blocked := a.blockedOrgs(r, t, v.primary)
+	access := a.hasAccess(r, v.primary)
+	if v.gate == "" {
+		settings := a.units.settingsOf(v.primary)
+		org := a.unitName(r, v.primary, "this user's organisation")
+
+		// Rule 2.
+		if self {
+			set("accountType", reasonOwnType)
+		}
+		// Rule 3.
+		switch settings.UsernamePolicy {
+		case app.UsernameLocked:
+			set("username", fmt.Sprintf("Usernames in %s can't be changed (username policy: locked).", org))
+		case app.UsernameAfterActivation:
+			if t.Status != app.StatusActive {
+				set("username", fmt.Sprintf("Usernames in %s can only be changed once the account is active (username policy: after-activation).", org))
+			}
+		}
+		// Status moves with the lifecycle (activation email, activation), never by hand.
+		set("status", reasonStatus)
+		// Rule 5.
+		if t.AccountType != app.ConfigAdmin {
+			set("roleIds", reasonRolesConfig)
+		}
+		// Rule 7.
+		if !access {
+			set("primaryOrgId", reasonNoPrimary)
+		}
+		// Rule 8.
+		if blocked > 0 {
+			set("allowLogin", lockedByOrgs(blocked, "Allow login is"))
+		}
+		// Rule 9.
+		if !access {
+			set("isExternal", reasonSSO)
+			set("identityProvider", reasonSSO)
+			set("authUrl", reasonSSO)
+		}
+		// Rule 10.
+		if !settings.AllowDatetimeFormatChange {
+			set("dateFormat", reasonDatetime)
+			set("timeFormat", reasonDatetime)
+		}
+		// Rule 11.
+		if !has.has(permBits[app.PermUsersMove]) {
+			set("unitId", fmt.Sprintf("You need the Move users permission over %s to move this account.", home))
+		}
+		// Admin roles: rule 8 and no escalation.
+		switch {
+		case self:
+			set("adminRoles", reasonOwnAdminRoles)
+		case !has.has(permBits[app.PermUsersGrantAdmin]):
+			set("adminRoles", fmt.Sprintf("You need the Grant admin roles permission over %s to change admin roles.", home))
+		case blocked > 0:
+			set("adminRoles", lockedByOrgs(blocked, "admin roles are"))
+		}
+	}
+
+	act := func(x, reason string) { caps.Actions[x] = app.ActionCapability{Allowed: reason == "", Reason: reason} }
+	need := func(p app.Permission, verb string) string {
+		if has.has(permBits[p]) {
+			return ""
+		}
+		return fmt.Sprintf("You need the %s permission over %s to %s.", permLabels[p], home, verb)
+	}
+	first := func(reasons ...string) string {
+		for _, s := range reasons {
+			if s != "" {
+				return s
+			}
+		}
+		return ""
+	}
+	lead := ""
+	if superLock {
+		lead = reasonSuperActions
+	}
+	act(ActionEdit, v.gate)
+	act(ActionDelete, first(lead, iff(self, reasonOwnDelete), need(app.PermUsersDelete, "delete this account")))
+	act(ActionActivate, first(lead, need(app.PermUsersActivate, "send the activation email"),
+		iff(t.Status == app.StatusActive, reasonAlreadyActive), iff(t.AccountType == app.OneTime, reasonOneTimeNoEmail)))
+	act(ActionMove, first(v.gate, caps.Fields["unitId"].Reason))
+	act(ActionGrantAdmin, first(v.gate, caps.Fields["adminRoles"].Reason))
+	act(ActionMarkLeaver, first(v.gate, iff(self, reasonOwnLeaver), need(app.PermUsersMove, "mark this account as a leaver"),
+		iff(t.Leaver, reasonAlreadyLeaver)))
+	act(ActionResetSessions, first(lead, need(app.PermUsersEdit, "sign this account out")))
+	return v
+}
+
+func iff(cond bool, s string) string {
+	if cond {
+		return s
+	}
+	return ""
+}
+
+// CheckChange enforces the field rules and the escalation rules for a change of a user from
+// before to after; before is nil for a create. It returns a 403 *app.Error naming each field
+// at fault with the reason, or nil.
+func (a *Authorizer) CheckChange(actor, before, after *app.User) error {
+	if after == nil {
+		return nil
+	}
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	var bad map[string]string
+	if before == nil {
+		bad = a.checkCreate(actor, after)
+	} else {
+		bad = a.checkUpdate(actor, before, after)
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	return &app.Error{Code: app.EFORBIDDEN, Message: "You can't change some of these fields.", Fields: bad}
+}
+
+// faults collects one reason per field, joining distinct ones.
+type faults map[string]string
+
+func (f faults) add(field, reason string) {
+	if reason == "" {
+		return
+	}
+	switch old := f[field]; {
+	case old == "":
+		f[field] = reason
+	case !strings.Contains(old, reason):
+		f[field] = old + " " + reason
+	}
+}
+
+func (a *Authorizer) checkUpdate(actor, before, after *app.User) faults {
+	bad := faults{}
+	v := a.decide(actor, before)
+	r := v.r
+	for _, f := range fieldNames {
+		if !changed(f, before, after) {
+			continue
+		}
+		c := v.caps.Fields[f]
+		switch f {
+		case "status":
+			// A 1-time completion account's type change sets the status the admin chose
+			// (rule 2); that is the only hand-made status change.
+			if v.gate == "" && before.AccountType == app.OneTime && after.AccountType != app.OneTime &&
+				(after.Status == app.StatusCreated || after.Status == app.StatusPending) {
+				continue
+			}
+			bad.add(f, c.Reason)
+		case "roleIds":
+			// Rule 5 looks at the type the account will have: a Save may make an account
+			// a Config admin and give it roles at once, or take both away.
+			switch {
+			case v.gate != "":
+				bad.add(f, v.gate)
+			case after.AccountType != app.ConfigAdmin && len(after.RoleIDs) > 0:
+				bad.add(f, reasonRolesConfig)
+			default:
+				a.checkRoles(bad, r, before.RoleIDs, after.RoleIDs)
+			}
+		default:
+			if !c.Editable {
+				bad.add(f, c.Reason)
+				continue
+			}
+			a.checkValue(bad, f, actor, before, after, v)
+		}
+	}
+	return bad
+}
+
+// checkValue applies the rules that depend on the new value of an editable field.
+func (a *Authorizer) checkValue(bad faults, f string, actor, before, after *app.User, v verdict) {
+	r := v.r
+	switch f {
+	case "accountType":
+		switch {
+		case after.AccountType == app.OneTime:
+			bad.add(f, reasonToOneTime)
+		case after.AccountType == app.SuperAdmin && !r.super:
+			bad.add(f, reasonMakeSuper)
+		}
+	case "unitId":
+		n := a.units.get(after.UnitID)
+		switch {
+		case n == nil:
+			bad.add(f, reasonNoUnit)
+		case a.units.orgOf(after.UnitID) != a.units.orgOf(before.UnitID):
+			bad.add(f, reasonOtherOrg)
+		case !a.over(r, after.UnitID).has(permBits[app.PermUsersMove]):
+			bad.add(f, fmt.Sprintf("You need the Move users permission over %s to move accounts there.",
+				a.unitName(r, after.UnitID, "the new unit")))
+		}
+	case "primaryOrgId":
+		cur, next := v.primary, after.PrimaryOrgID
+		assigned := func(u *app.User, org string) bool { return org != "" && (u.PrimaryOrgID == org || contains(u.OrgIDs, org)) }
+		if !assigned(actor, cur) || !assigned(actor, next) || !assigned(before, cur) || !assigned(before, next) {
+			bad.add(f, reasonPrimaryAssign)
+		}
+	case "orgIds":
+		for _, o := range symmetricDiff(before.OrgIDs, after.OrgIDs) {
+			if !a.hasAccess(r, o) {
+				bad.add(f, reasonOrgAccess)
+				break
+			}
+		}
+	case "adminRoles":
+		a.checkGrants(bad, r, before.AdminRoles, after.AdminRoles)
+	}
+}
+
+// checkGrants applies the escalation rule to every admin role granted or removed: the actor
+// must hold users.grant-admin over the grant's unit (so the unit is inside their own scope) and
+// every permission of the role there.
+func (a *Authorizer) checkGrants(bad faults, r *rights, before, after []app.Grant) {
+	masks := a.roleMasks(a.cache)
+	grantBit := permBits[app.PermUsersGrantAdmin]
+	for _, g := range after {
+		if containsGrant(before, g) {
+			continue
+		}
+		role, known := a.roles[g.RoleID]
+		switch {
+		case !known:
+			bad.add("adminRoles", "There is no admin role with this id.")
+		case a.units.get(g.UnitID) == nil:
+			bad.add("adminRoles", fmt.Sprintf("%s can't be granted on a unit that doesn't exist.", role.Name))
+		default:
+			held := a.over(r, g.UnitID)
+			if !held.has(grantBit) || masks[g.RoleID]&^held != 0 {
+				bad.add("adminRoles", fmt.Sprintf("You can grant %s only over a unit where you hold the Grant admin roles permission and every permission of that role; you don't over %s.",
+					role.Name, a.unitName(r, g.UnitID, "that unit")))
+			}
+		}
+	}
+	for _, g := range before {
+		if containsGrant(after, g) {
+			continue
+		}
+		// A grant on a deleted unit or of a deleted role gives nothing: removing it is
+		// housekeeping, not a loss of rights anyone could object to.
+		if _, known := a.roles[g.RoleID]; !known || a.units.get(g.UnitID) == nil {
+			continue
+		}
+		held := a.over(r, g.UnitID)
+		if !held.has(grantBit) || masks[g.RoleID]&^held != 0 {
+			bad.add("adminRoles", fmt.Sprintf("You can remove %s only over a unit where you hold the Grant admin roles permission and every permission of that role; you don't over %s.",
+				a.roleName(g.RoleID), a.unitName(r, g.UnitID, "that unit")))
+		}
+	}
+}
+
+// checkRoles applies rule 5 and the escalation rule to config roles: they apply everywhere, so
+// the actor must hold every permission of each role given or taken away everywhere.
+func (a *Authorizer) checkRoles(bad faults, r *rights, before, after []string) {
+	if len(dedupe(after)) > app.MaxConfigRoles {
+		bad.add("roleIds", reasonTooManyRoles)
+	}
+	masks := a.roleMasks(a.cache)
+	for _, id := range symmetricDiff(before, after) {
+		_, known := a.roles[id]
+		switch {
+		case !known && contains(after, id):
+			bad.add("roleIds", "There is no role with this id.")
+		case !known:
+			// Removing a deleted role gives nothing away.
+		case masks[id]&^r.global != 0:
+			bad.add("roleIds", fmt.Sprintf("You can only give or take away roles whose permissions you hold everywhere yourself, and %s has some you don't.", a.roleName(id)))
+		}
+	}
+}
+
+// checkCreate applies what a create must respect: users.create over the new account's unit,
+// access to the organisations it is assigned to, and the escalation rules for the admin roles,
+// config roles and account type it starts with.
+func (a *Authorizer) checkCreate(actor, u *app.User) faults {
+	bad := faults{}
+	if actor == nil || actor.ID == "" {
+		bad.add("unitId", reasonNoActor)
+		return bad
+	}
+	r := a.rightsOf(actor)
+	has := a.over(r, u.UnitID)
+	switch {
+	case a.units.get(u.UnitID) == nil:
+		bad.add("unitId", reasonNoUnit)
+	case !has.has(permBits[app.PermUsersCreate]):
+		bad.add("unitId", fmt.Sprintf("You need the Create users permission over %s to create accounts there.",
+			a.unitName(r, u.UnitID, "that unit")))
+	}
+	if u.AccountType == app.SuperAdmin && !r.super {
+		bad.add("accountType", reasonMakeSuper)
+	}
+	if u.PrimaryOrgID != "" && !a.hasAccess(r, u.PrimaryOrgID) {
+		bad.add("primaryOrgId", reasonCreateOrg)
+	}
+	for _, o := range u.OrgIDs {
+		if !a.hasAccess(r, o) {
+			bad.add("orgIds", reasonCreateOrg)
+			break
+		}
+	}
+	if len(u.RoleIDs) > 0 {
+		if u.AccountType != app.ConfigAdmin {
+			bad.add("roleIds", reasonRolesConfig)
+		} else {
+			a.checkRoles(bad, r, nil, u.RoleIDs)
+		}
+	}
+	if len(u.AdminRoles) > 0 {
+		if !has.has(permBits[app.PermUsersGrantAdmin]) {
+			bad.add("adminRoles", fmt.Sprintf("You need the Grant admin roles permission over %s to give admin roles.",
+				a.unitName(r, u.UnitID, "that unit")))
+		} else {
+			a.checkGrants(bad, r, nil, u.AdminRoles)
+		}
+	}
+	return bad
+}
+
+// changed reports whether field f differs between b and a. Lists compare as sets: reordering
+// the clinical roles is not a change anyone needs a right for.
+func changed(f string, b, a *app.User) bool {
+	switch f {
+	case "username":
+		return b.Username != a.Username
+	case "email":
+		return b.Email != a.Email
+	case "emailSameAsUsername":
+		return b.EmailSameAsUsername != a.EmailSameAsUsername
+	case "accountType":
+		return b.AccountType != a.AccountType
+	case "status":
+		return b.Status != a.Status
+	case "enabled":
+		return b.Enabled != a.Enabled
+	case "allowLogin":
+		return b.AllowLogin != a.AllowLogin
+	case "isExternal":
+		return b.IsExternal != a.IsExternal
+	case "identityProvider":
+		return b.IdentityProvider != a.IdentityProvider
+	case "authUrl":
+		return b.AuthURL != a.AuthURL
+	case "localId":
+		return b.LocalID != a.LocalID
+	case "connectorManaged":
+		return b.ConnectorManaged != a.ConnectorManaged
+	case "title":
+		return b.Title != a.Title
+	case "firstName":
+		return b.FirstName != a.FirstName
+	case "lastName":
+		return b.LastName != a.LastName
+	case "displayName":
+		return b.DisplayName != a.DisplayName
+	case "phone":
+		return b.Phone != a.Phone
+	case "mobile":
+		return b.Mobile != a.Mobile
+	case "jobTitle":
+		return b.JobTitle != a.JobTitle
+	case "department":
+		return b.Department != a.Department
+	case "language":
+		return b.Language != a.Language
+	case "dateFormat":
+		return b.DateFormat != a.DateFormat
+	case "timeFormat":
+		return b.TimeFormat != a.TimeFormat
+	case "clinicalSpecialities":
+		return !sameSet(b.ClinicalSpecialities, a.ClinicalSpecialities)
+	case "clinicalRoles":
+		return !sameSet(b.ClinicalRoles, a.ClinicalRoles)
+	case "workAreas":
+		return !sameSet(b.WorkAreas, a.WorkAreas)
+	case "unitId":
+		return b.UnitID != a.UnitID
+	case "primaryOrgId":
+		return b.PrimaryOrgID != a.PrimaryOrgID
+	case "orgIds":
+		return !sameSet(b.OrgIDs, a.OrgIDs)
+	case "adminRoles":
+		return !sameGrants(b.AdminRoles, a.AdminRoles)
+	case "mailboxSizeMb":
+		return b.MailboxSizeMB != a.MailboxSizeMB
+	case "roleIds":
+		return !sameSet(b.RoleIDs, a.RoleIDs)
+	}
+	return false
+}
+
+func sameSet(x, y []string) bool { return len(symmetricDiff(x, y)) == 0 }
+
+// symmetricDiff returns the values in exactly one of x and y, sorted.
+func symmetricDiff(x, y []string) []string {
+	in := map[string]int{}
+	for _, s := range dedupe(x) {
+		in[s] |= 1
+	}
+	for _, s := range dedupe(y) {
+		in[s] |= 2
+	}
+	var out []string
+	for s, m := range in {
+		if m != 3 {
+			out = append(out, s)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func containsGrant(gs []app.Grant, g app.Grant) bool {
+	for _, x := range gs {
+		if x == g {
+			return true
+		}
+	}
+	return false
+}
+
+func sameGrants(x, y []app.Grant) bool {
+	for _, g := range x {
+		if !containsGrant(y, g) {
+			return false
+		}
+	}
+	for _, g := range y {
+		if !containsGrant(x, g) {
+			return false
+		}
+	}
+	return true
+}

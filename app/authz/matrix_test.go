@@ -1,0 +1,219 @@
+package authz
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"userdesk/app"
+)
+
+// matrixTargets are one user per position relative to the fixture's admins.
+func matrixTargets() map[string]*app.User {
+	pending := func(u *app.User) *app.User { return with(u, func(u *app.User) { u.Status = app.StatusPending }) }
+	return map[string]*app.User{
+		"own":     pending(user("t-own", "u-sales", "org-a")),
+		"child":   pending(user("t-child", "u-sales-t1", "org-a")),
+		"sibling": pending(user("t-sib", "u-fin", "org-a")),
+		"parent":  pending(user("t-parent", "org-a", "org-a")),
+		"twin":    pending(user("t-twin", "u-sales-eu", "org-a")),
+		"other":   pending(user("t-other", "u-ward", "org-b")),
+		"deep":    pending(user("t-deep", "u-d12", "org-a")),
+	}
+}
+
+// The matrix columns: actions, then fields.
+var (
+	matrixActions = []string{ActionView, ActionEdit, ActionDelete, ActionActivate, ActionMove, ActionGrantAdmin, ActionMarkLeaver}
+	matrixFields  = []string{"firstName", "allowLogin", "primaryOrgId", "isExternal"}
+)
+
+func TestCapabilityMatrix(t *testing.T) {
+	// Each cell lists, with Y and N, the actions view edit delete activate move grantAdmin
+	// markLeaver, then "|" and the fields firstName allowLogin primaryOrgId isExternal.
+	const none = "NNNNNNN|NNNN"
+	want := map[string]map[string]string{
+		"super": {
+			"own": "YYYYYYY|YYYY", "child": "YYYYYYY|YYYY", "sibling": "YYYYYYY|YYYY", "parent": "YYYYYYY|YYYY",
+			"twin": "YYYYYYY|YYYY", "other": "YYYYYYY|YYYY", "deep": "YYYYYYY|YYYY",
+		},
+		"config": { // View and Edit users everywhere, nothing else on users
+			"own": "YYNNNNN|YYYY", "child": "YYNNNNN|YYYY", "sibling": "YYNNNNN|YYYY", "parent": "YYNNNNN|YYYY",
+			"twin": "YYNNNNN|YYYY", "other": "YYNNNNN|YYYY", "deep": "YYNNNNN|YYYY",
+		},
+		"orgAdmin": {
+			"own": "YYYYYYY|YYYY", "child": "YYYYYYY|YYYY", "sibling": "YYYYYYY|YYYY", "parent": "YYYYYYY|YYYY",
+			"twin": "YYYYYYY|YYYY", "other": none, "deep": "YYYYYYY|YYYY",
+		},
+		"ouAdmin": { // User administrator over Sales: no grant-admin, nothing outside Sales
+			"own": "YYYYYNY|YYYY", "child": "YYYYYNY|YYYY", "sibling": none, "parent": none,
+			"twin": none, "other": none, "deep": "YYYYYNY|YYYY",
+		},
+		"deepAdmin": { // User administrator over Deep 11 (depth 12)
+			"own": none, "child": none, "sibling": none, "parent": none, "twin": none, "other": none, "deep": "YYYYYNY|YYYY",
+		},
+		"helpdesk": { // View users over Finance
+			"own": none, "child": none, "sibling": "YNNNNNN|NNNN", "parent": none, "twin": none, "other": none, "deep": none,
+		},
+		"plain": {
+			"own": none, "child": none, "sibling": none, "parent": none, "twin": none, "other": none, "deep": none,
+		},
+	}
+	targets := matrixTargets()
+	var extra []*app.User
+	for _, u := range targets {
+		extra = append(extra, u)
+	}
+	a, actors := fixture(t, extra...)
+	for actorName, row := range want {
+		for targetName, cell := range row {
+			caps := a.Capabilities(actors[actorName], targets[targetName])
+			var b strings.Builder
+			for _, x := range matrixActions {
+				b.WriteString(yn(caps.Actions[x].Allowed))
+			}
+			b.WriteString("|")
+			for _, f := range matrixFields {
+				b.WriteString(yn(caps.Fields[f].Editable))
+			}
+			if got := b.String(); got != cell {
+				t.Errorf("%s → %s: got %s, want %s", actorName, targetName, got, cell)
+			}
+			// Every refusal says why.
+			for x, c := range caps.Actions {
+				if !c.Allowed && c.Reason == "" {
+					t.Errorf("%s → %s: action %s refused without a reason", actorName, targetName, x)
+				}
+			}
+			for f, c := range caps.Fields {
+				if !c.Editable && c.Reason == "" {
+					t.Errorf("%s → %s: field %s locked without a reason", actorName, targetName, f)
+				}
+			}
+			if len(caps.Fields) != len(fieldNames) || len(caps.Actions) != len(actionNames) {
+				t.Errorf("%s → %s: %d fields and %d actions, want %d and %d", actorName, targetName,
+					len(caps.Fields), len(caps.Actions), len(fieldNames), len(actionNames))
+			}
+		}
+	}
+}
+
+func yn(b bool) string {
+	if b {
+		return "Y"
+	}
+	return "N"
+}
+
+func TestCanMatrix(t *testing.T) {
+	a, actors := fixture(t)
+	tests := []struct {
+		actor string
+		perm  app.Permission
+		unit  string
+		want  bool
+	}{
+		{"super", app.PermConfigUnits, "u-ward", true},
+		{"super", app.PermUsersDelete, "no-such-unit", true}, // global rights need no unit
+		{"config", app.PermUsersEdit, "u-ward", true},
+		{"config", app.PermUsersDelete, "u-ward", false},
+		{"config", app.PermAuditView, "u-d12", true},
+		{"config", app.PermConfigUnits, "org-a", false},
+		{"orgAdmin", app.PermUsersGrantAdmin, "u-d12", true},
+		{"orgAdmin", app.PermUsersView, "org-a", true},
+		{"orgAdmin", app.PermUsersView, "u-ward", false},
+		{"orgAdmin", app.PermUsersView, "org-b", false},
+		{"orgAdmin", app.PermAuditView, "u-sales", false},
+		{"ouAdmin", app.PermUsersView, "u-sales", true},
+		{"ouAdmin", app.PermUsersView, "u-sales-t1", true},
+		{"ouAdmin", app.PermUsersView, "u-d12", true},
+		{"ouAdmin", app.PermUsersView, "u-sales-eu", false}, // prefix twin
+		{"ouAdmin", app.PermUsersView, "org-a", false},      // parent
+		{"ouAdmin", app.PermUsersView, "u-fin", false},      // sibling
+		{"ouAdmin", app.PermUsersGrantAdmin, "u-sales", false},
+		{"ouAdmin", app.PermUsersView, "no-such-unit", false},
+		{"ouAdmin", app.PermUsersView, "", false},
+		{"deepAdmin", app.PermUsersEdit, "u-d11", true},
+		{"deepAdmin", app.PermUsersEdit, "u-d12", true},
+		{"deepAdmin", app.PermUsersEdit, "u-d10", false},
+		{"deepAdmin", app.PermUsersEdit, "u-sales", false},
+		{"helpdesk", app.PermUsersView, "u-fin-pay", true},
+		{"helpdesk", app.PermUsersEdit, "u-fin", false},
+		{"plain", app.PermUsersView, "u-sales", false},
+		{"plain", app.PermUsersView, "org-a", false},
+		{"super", "no.such.permission", "org-a", false},
+	}
+	for _, tt := range tests {
+		if got := a.Can(actors[tt.actor], tt.perm, tt.unit); got != tt.want {
+			t.Errorf("Can(%s, %s, %s) = %v, want %v", tt.actor, tt.perm, tt.unit, got, tt.want)
+		}
+		if got := a.canDirect(actors[tt.actor], tt.perm, tt.unit); got != tt.want {
+			t.Errorf("canDirect(%s, %s, %s) = %v, want %v", tt.actor, tt.perm, tt.unit, got, tt.want)
+		}
+	}
+	if a.Can(nil, app.PermUsersView, "org-a") {
+		t.Error("Can(nil) = true")
+	}
+	if a.Can(&app.User{ID: "stranger", AccountType: app.SuperAdmin}, app.PermUsersView, "org-a") {
+		t.Error("an account the authorizer was never told about must hold nothing, whatever its struct says")
+	}
+}
+
+func TestCanGlobalAndPermissions(t *testing.T) {
+	a, actors := fixture(t)
+	global := []struct {
+		actor string
+		perm  app.Permission
+		want  bool
+	}{
+		{"super", app.PermConfigRoles, true},
+		{"config", app.PermUsersView, true},
+		{"config", app.PermReportsExport, true},
+		{"config", app.PermConfigRoles, false},
+		{"orgAdmin", app.PermUsersView, false}, // scoped, not global
+		{"plain", app.PermUsersView, false},
+	}
+	for _, tt := range global {
+		if got := a.CanGlobal(actors[tt.actor], tt.perm); got != tt.want {
+			t.Errorf("CanGlobal(%s, %s) = %v, want %v", tt.actor, tt.perm, got, tt.want)
+		}
+	}
+	wantPerms := map[string][]app.Permission{
+		"super":  app.AllPermissions(),
+		"config": {app.PermUsersView, app.PermUsersEdit, app.PermReportsExport, app.PermAuditView},
+		"orgAdmin": {app.PermUsersView, app.PermUsersEdit, app.PermUsersCreate, app.PermUsersDelete, app.PermUsersActivate,
+			app.PermUsersMove, app.PermUsersGrantAdmin, app.PermUsersImport},
+		"helpdesk": {app.PermUsersView},
+		"plain":    {},
+	}
+	for name, want := range wantPerms {
+		if got := a.Permissions(actors[name]); !reflect.DeepEqual(got, want) {
+			t.Errorf("Permissions(%s) = %v, want %v", name, got, want)
+		}
+	}
+}
+
+func TestExplain(t *testing.T) {
+	a, actors := fixture(t)
+	tests := []struct {
+		actor string
+		perm  app.Permission
+		unit  string
+		want  Explanation
+	}{
+		{"super", app.PermUsersDelete, "u-ward", Explanation{Allowed: true, Via: "Super admin"}},
+		{"config", app.PermAuditView, "u-ward", Explanation{Allowed: true, Via: "config role Auditors"}},
+		{"ouAdmin", app.PermUsersEdit, "u-d12", Explanation{Allowed: true, Via: "admin role User administrator granted on Sales"}},
+		{"helpdesk", app.PermUsersView, "u-fin-pay", Explanation{Allowed: true, Via: "admin role Helpdesk granted on Finance"}},
+		{"helpdesk", app.PermUsersEdit, "u-fin-pay", Explanation{Reason: "No role gives Edit users over Payroll."}},
+		// Sales-EU is outside the OU admin's scope: its name is not given away.
+		{"ouAdmin", app.PermUsersView, "u-sales-eu", Explanation{Reason: "No role gives View users over this unit."}},
+		{"plain", app.PermUsersView, "", Explanation{Reason: "No Super admin account type or config role gives View users everywhere."}},
+		{"ouAdmin", app.PermUsersView, "gone", Explanation{Reason: "There is no such unit."}},
+	}
+	for _, tt := range tests {
+		if got := a.Explain(actors[tt.actor], tt.perm, tt.unit); got != tt.want {
+			t.Errorf("Explain(%s, %s, %s) = %+v, want %+v", tt.actor, tt.perm, tt.unit, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,210 @@
+// Package boot assembles a running Userdesk from its parts: it opens the store, creates the
+// first Super admin on an empty store, loads every right into the authorizer and builds the
+// HTTP server. main and the tests start Userdesk the same way through it.
+package boot
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"strings"
+	"time"
+
+	"userdesk/app"
+	"userdesk/app/api"
+	"userdesk/app/authz"
+	"userdesk/app/core"
+	"userdesk/app/demo"
+	"userdesk/app/password"
+	"userdesk/app/store"
+)
+
+// Options say how to start.
+type Options struct {
+	DataDir  string
+	InMemory bool
+	// Addr is the address the server is reached at, for the Host allow-list.
+	Addr         string
+	AllowedHosts []string
+	AdminEmail   string
+	// AdminPassword is the first Super admin's password; empty generates one.
+	AdminPassword string
+	Demo          bool
+	ModelConf     string
+	SPA           fs.FS
+	Logger        *slog.Logger
+}
+
+// App is a started Userdesk.
+type App struct {
+	Store  *store.Store
+	Authz  *authz.Authorizer
+	Dir    *core.Service
+	Server *api.Server
+	Events *api.Broker
+	// GeneratedPassword is set when this start created the Super admin with a generated
+	// password, which must be shown once.
+	GeneratedPassword string
+	// CreatedAdmin is the username of the Super admin this start created, if any.
+	CreatedAdmin string
+	DemoLoaded   *demo.Summary
+}
+
+// DefaultAdminEmail is the first Super admin's username unless --admin-email says otherwise.
+const DefaultAdminEmail = "admin@userdesk.local"
+
+// Open starts Userdesk on a data directory.
+func Open(o Options) (*App, error) {
+	log := o.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	st, err := store.Open(o.DataDir, store.Options{InMemory: o.InMemory, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	a := &App{Store: st}
+	fail := func(err error) (*App, error) {
+		_ = st.Close()
+		return nil, err
+	}
+	if err := a.bootstrap(o); err != nil {
+		return fail(err)
+	}
+	if o.Demo {
+		sum, err := demo.Load(st, demo.Options{Now: time.Now(), PasswordHash: a.demoHash(o)})
+		switch {
+		case app.ErrorCodeOf(err) == app.ECONFLICT:
+			log.Info("demo organisation not loaded: the store already holds data")
+		case err != nil:
+			return fail(fmt.Errorf("load demo: %w", err))
+		default:
+			a.DemoLoaded = &sum
+		}
+	}
+	if a.Authz, err = authz.New(o.ModelConf); err != nil {
+		return fail(fmt.Errorf("authorizer: %w", err))
+	}
+	a.Events = api.NewBroker()
+	a.Dir = core.New(st, a.Authz, a.Events)
+	if err := a.Dir.Load(); err != nil {
+		return fail(fmt.Errorf("load rights: %w", err))
+	}
+	a.Server = api.New(api.Config{
+		Store: st, Authz: a.Authz, Dir: a.Dir, Events: a.Events, SPA: o.SPA, Addr: o.Addr, AllowedHosts: o.AllowedHosts, Logger: log,
+	})
+	return a, nil
+}
+
+// demoHash is the password hash demo admins share: the first admin's password, so an
+// evaluator needs one password only.
+func (a *App) demoHash(o Options) string {
+	var h string
+	_ = a.Store.View(func(tx app.Tx) error {
+		u, err := tx.UserByUsername(adminEmail(o))
+		if err != nil {
+			return err
+		}
+		h, err = tx.PasswordHash(u.ID)
+		return err
+	})
+	return h
+}
+
+func adminEmail(o Options) string {
+	if e := strings.TrimSpace(o.AdminEmail); e != "" {
+		return e
+	}
+	return DefaultAdminEmail
+}
+
+// Close closes the store cleanly.
+func (a *App) Close() error { return a.Store.Close() }
+
+// bootstrap creates the built-in roles and the first Super admin on an empty store.
+func (a *App) bootstrap(o Options) error {
+	var generated string
+	var created string
+	err := a.Store.Update(func(tx app.Tx) error {
+		done, err := tx.Meta("bootstrapped")
+		if err != nil || done != nil {
+			return err
+		}
+		for _, r := range DefaultRoles() {
+			r := r
+			if err := tx.PutRole(&r); err != nil {
+				return err
+			}
+		}
+		email := adminEmail(o)
+		pw := o.AdminPassword
+		if pw == "" {
+			pw = password.Generate(20)
+			generated = pw
+		} else if err := password.Check(pw); err != nil {
+			return fmt.Errorf("USERDESK_ADMIN_PASSWORD: %w", err)
+		}
+		hash, err := password.Hash(pw)
+		if err != nil {
+			return err
+		}
+		now := time.Now().UTC()
+		admin := &app.User{
+			ID: app.NewID(), Username: email, Email: email, EmailSameAsUsername: true,
+			AccountType: app.SuperAdmin, Status: app.StatusActive, Enabled: true, AllowLogin: true,
+			FirstName: "Super", LastName: "Admin", Language: "en", CreatedAt: now, UpdatedAt: now,
+			UpdatedBy: "system", ActivatedAt: &now, MailboxSizeMB: 1024,
+		}
+		if err := tx.PutUser(admin); err != nil {
+			return err
+		}
+		if err := tx.SetPasswordHash(admin.ID, hash); err != nil {
+			return err
+		}
+		created = email
+		if err := tx.AddAudit(&app.AuditRecord{At: now, ActorEmail: "system", Source: app.SourceSystem,
+			Action: "user.create", TargetType: "user", TargetID: admin.ID, TargetName: email}); err != nil {
+			return err
+		}
+		return tx.SetMeta("bootstrapped", []byte(now.Format(time.RFC3339)))
+	})
+	var ae *app.Error
+	if errors.As(err, &ae) {
+		return fmt.Errorf("%s", ae.Message)
+	}
+	a.GeneratedPassword, a.CreatedAdmin = generated, created
+	return err
+}
+
+// DefaultRoles are the roles every new store starts with; admins may change or remove them.
+func DefaultRoles() []app.Role {
+	scoped := []app.Permission{}
+	for _, p := range app.Catalogue {
+		if p.Scoped {
+			scoped = append(scoped, p.ID)
+		}
+	}
+	return []app.Role{
+		{ID: "role-org-admin", Name: "Organisation admin", Kind: app.RoleAdmin,
+			Description: "Everything about the accounts of a unit and the units below it.", Permissions: scoped},
+		{ID: "role-user-admin", Name: "User administrator", Kind: app.RoleAdmin,
+			Description: "Find, create, edit, activate and move accounts.",
+			Permissions: []app.Permission{app.PermUsersView, app.PermUsersEdit, app.PermUsersCreate,
+				app.PermUsersActivate, app.PermUsersMove, app.PermUsersImport, app.PermReportsExport}},
+		{ID: "role-helpdesk", Name: "Helpdesk", Kind: app.RoleAdmin,
+			Description: "Find accounts and resend activation emails.",
+			Permissions: []app.Permission{app.PermUsersView, app.PermUsersActivate}},
+		{ID: "role-auditor", Name: "Auditor", Kind: app.RoleAdmin,
+			Description: "Read accounts, the audit log and reports.",
+			Permissions: []app.Permission{app.PermUsersView, app.PermAuditView, app.PermReportsExport}},
+		{ID: "role-dir-config", Name: "Directory configuration", Kind: app.RoleConfig,
+			Description: "The unit tree, reference lists and organisation settings.",
+			Permissions: []app.Permission{app.PermConfigUnits, app.PermConfigReference, app.PermConfigSettings}},
+		{ID: "role-role-manager", Name: "Role manager", Kind: app.RoleConfig,
+			Description: "Roles and their permissions.", Permissions: []app.Permission{app.PermConfigRoles}},
+		{ID: "role-audit-reader", Name: "Audit reader", Kind: app.RoleConfig,
+			Description: "Read every account and the whole audit log.",
+			Permissions: []app.Permission{app.PermAuditView, app.PermUsersView}},
+	}
+}

@@ -1,0 +1,275 @@
+package core
+
+import (
+	"fmt"
+	"net/mail"
+	"net/url"
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"userdesk/app"
+)
+
+// Field limits: generous for real names, tight enough that a hostile value cannot bloat the store.
+const (
+	maxName      = 100
+	maxText      = 200
+	maxEmail     = 254
+	maxLocalID   = 64
+	maxPhone     = 32
+	maxMailboxMB = 102_400
+	maxListItems = 50
+)
+
+// DateFormats and TimeFormats are the formats a user may choose.
+var (
+	DateFormats = []string{"DD/MM/YYYY", "MM/DD/YYYY", "YYYY-MM-DD", "DD.MM.YYYY"}
+	TimeFormats = []string{"24h", "12h"}
+)
+
+var phoneRE = regexp.MustCompile(`^[0-9+()\-. ]*$`)
+
+// validEmail accepts a bare address like name@example.org (no display name, a dot in the domain).
+func validEmail(s string) bool {
+	if s == "" || len(s) > maxEmail || strings.ContainsAny(s, " <>\"\t\r\n") {
+		return false
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s {
+		return false
+	}
+	at := strings.LastIndexByte(s, '@')
+	domain := s[at+1:]
+	return at > 0 && strings.Contains(domain, ".") && !strings.HasPrefix(domain, ".") && !strings.HasSuffix(domain, ".")
+}
+
+func printable(s string) bool {
+	for _, r := range s {
+		if !unicode.IsPrint(r) {
+			return false
+		}
+	}
+	return utf8.ValidString(s)
+}
+
+func contains[T comparable](list []T, v T) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// refs holds what user validation looks up: units, roles, reference lists.
+type refs struct {
+	units map[string]*app.Unit
+	roles map[string]*app.Role
+	lists map[app.RefKind]map[string]bool
+}
+
+func loadRefs(tx app.Tx) (*refs, error) {
+	r := &refs{units: map[string]*app.Unit{}, roles: map[string]*app.Role{}, lists: map[app.RefKind]map[string]bool{}}
+	units, err := tx.Units()
+	if err != nil {
+		return nil, err
+	}
+	for i := range units {
+		r.units[units[i].ID] = &units[i]
+	}
+	roles, err := tx.Roles()
+	if err != nil {
+		return nil, err
+	}
+	for i := range roles {
+		r.roles[roles[i].ID] = &roles[i]
+	}
+	for _, k := range app.RefKinds {
+		items, err := tx.RefItems(k)
+		if err != nil {
+			return nil, err
+		}
+		r.lists[k] = map[string]bool{}
+		for _, it := range items {
+			r.lists[k][it.ID] = true
+		}
+	}
+	return r, nil
+}
+
+// orgOf returns the organisation a unit belongs to ("" when the unit is unknown).
+func (r *refs) orgOf(unitID string) string {
+	for i := 0; i < 1000; i++ {
+		u := r.units[unitID]
+		if u == nil {
+			return ""
+		}
+		if u.ParentID == "" {
+			return u.ID
+		}
+		unitID = u.ParentID
+	}
+	return ""
+}
+
+// validateUser checks every value of u against the field rules that do not depend on who
+// asks; rights are the authorizer's. It returns a 422 error naming each field at fault.
+func validateUser(u *app.User, r *refs) error {
+	f := map[string]string{}
+	u.Username = strings.TrimSpace(u.Username)
+	u.FirstName = strings.TrimSpace(u.FirstName)
+	u.LastName = strings.TrimSpace(u.LastName)
+	u.Email = strings.TrimSpace(u.Email)
+	u.LocalID = strings.TrimSpace(u.LocalID)
+
+	switch {
+	case u.Username == "":
+		f["username"] = "Username is required."
+	case !validEmail(u.Username):
+		f["username"] = "Username must be an email address, like name@example.org."
+	}
+	if !u.EmailSameAsUsername && u.Email != "" && !validEmail(u.Email) {
+		f["email"] = "Email must be an email address, like name@example.org."
+	}
+	if !u.EmailSameAsUsername && u.Email == "" {
+		f["email"] = "Email is required unless it is the same as the username."
+	}
+	for field, v := range map[string]string{"firstName": u.FirstName, "lastName": u.LastName} {
+		label := map[string]string{"firstName": "First name", "lastName": "Last name"}[field]
+		switch {
+		case v == "":
+			f[field] = label + " is required."
+		case utf8.RuneCountInString(v) > maxName:
+			f[field] = fmt.Sprintf("%s can be at most %d characters.", label, maxName)
+		case !printable(v):
+			f[field] = label + " has characters that can't be shown."
+		}
+	}
+	for field, v := range map[string]string{"title": u.Title, "displayName": u.DisplayName, "jobTitle": u.JobTitle,
+		"department": u.Department, "identityProvider": u.IdentityProvider} {
+		if utf8.RuneCountInString(v) > maxText {
+			f[field] = fmt.Sprintf("Use at most %d characters.", maxText)
+		} else if !printable(v) {
+			f[field] = "This has characters that can't be shown."
+		}
+	}
+	for field, v := range map[string]string{"phone": u.Phone, "mobile": u.Mobile} {
+		if len(v) > maxPhone || !phoneRE.MatchString(v) {
+			f[field] = "Use digits, spaces and + ( ) - . only, at most 32 characters."
+		}
+	}
+	if len(u.LocalID) > maxLocalID || !printable(u.LocalID) {
+		f["localId"] = fmt.Sprintf("Local ID can be at most %d printable characters.", maxLocalID)
+	}
+	if u.AuthURL != "" {
+		if p, err := url.Parse(u.AuthURL); err != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" || len(u.AuthURL) > 2000 {
+			f["authUrl"] = "Authentication URL must be a web address starting with https://."
+		}
+	}
+	if !u.AccountType.Valid() {
+		f["accountType"] = "Account type must be one of internal, external, config_admin, super_admin or one_time."
+	}
+	if !u.Status.Valid() {
+		f["status"] = "Status must be created, pending or active."
+	}
+	if u.DateFormat != "" && !contains(DateFormats, u.DateFormat) {
+		f["dateFormat"] = "Date format must be one of " + strings.Join(DateFormats, ", ") + "."
+	}
+	if u.TimeFormat != "" && !contains(TimeFormats, u.TimeFormat) {
+		f["timeFormat"] = "Time format must be 24h or 12h."
+	}
+	if u.MailboxSizeMB < 0 || u.MailboxSizeMB > maxMailboxMB {
+		f["mailboxSizeMb"] = fmt.Sprintf("Mailbox size must be between 0 and %d MB.", maxMailboxMB)
+	}
+
+	// Service properties.
+	unit := r.units[u.UnitID]
+	switch {
+	case u.UnitID == "":
+		f["unitId"] = "Choose the organisational unit the account lives in."
+	case unit == nil:
+		f["unitId"] = "That organisational unit does not exist."
+	}
+	primary := r.units[u.PrimaryOrgID]
+	switch {
+	case u.PrimaryOrgID == "":
+		f["primaryOrgId"] = "Choose the primary organisation."
+	case primary == nil || primary.Kind != app.KindOrganisation:
+		f["primaryOrgId"] = "The primary organisation must be an organisation."
+	}
+	for _, id := range u.OrgIDs {
+		if o := r.units[id]; o == nil || o.Kind != app.KindOrganisation {
+			f["orgIds"] = "Every assigned organisation must be an existing organisation."
+		}
+	}
+	if len(u.OrgIDs) > maxListItems {
+		f["orgIds"] = "Too many organisations."
+	}
+	if unit != nil && f["orgIds"] == "" {
+		if org := r.orgOf(u.UnitID); org != u.PrimaryOrgID && !contains(u.OrgIDs, org) {
+			f["unitId"] = "The organisational unit must belong to one of the account's organisations."
+		}
+	}
+	if primary != nil && primary.Settings != nil && u.Language != "" && len(primary.Settings.Languages) > 0 &&
+		!contains(primary.Settings.Languages, u.Language) {
+		f["language"] = "Choose one of the organisation's languages: " + strings.Join(primary.Settings.Languages, ", ") + "."
+	}
+	seen := map[app.Grant]bool{}
+	for _, g := range u.AdminRoles {
+		role, unit := r.roles[g.RoleID], r.units[g.UnitID]
+		switch {
+		case role == nil || role.Kind != app.RoleAdmin:
+			f["adminRoles"] = "Every admin role must be an existing admin role."
+		case unit == nil:
+			f["adminRoles"] = "Every admin role needs an existing scope unit."
+		case seen[g]:
+			f["adminRoles"] = "The same role is granted twice over the same unit."
+		}
+		seen[g] = true
+	}
+	if len(u.AdminRoles) > maxListItems {
+		f["adminRoles"] = "Too many admin roles."
+	}
+	if u.AccountType != app.ConfigAdmin && len(u.RoleIDs) > 0 {
+		f["roleIds"] = "Roles are only for Config admin accounts."
+	}
+	if len(u.RoleIDs) > app.MaxConfigRoles {
+		f["roleIds"] = fmt.Sprintf("A Config admin can hold at most %d roles.", app.MaxConfigRoles)
+	}
+	dup := map[string]bool{}
+	for _, id := range u.RoleIDs {
+		if role := r.roles[id]; role == nil || role.Kind != app.RoleConfig {
+			f["roleIds"] = "Every role must be an existing config role."
+		}
+		if dup[id] {
+			f["roleIds"] = "A role is listed twice."
+		}
+		dup[id] = true
+	}
+	for field, kind := range map[string]app.RefKind{"clinicalSpecialities": app.RefClinicalSpecialities,
+		"clinicalRoles": app.RefClinicalRoles, "workAreas": app.RefWorkAreas} {
+		list := map[string][]string{"clinicalSpecialities": u.ClinicalSpecialities, "clinicalRoles": u.ClinicalRoles,
+			"workAreas": u.WorkAreas}[field]
+		if len(list) > maxListItems {
+			f[field] = "Too many entries."
+		}
+		for _, id := range list {
+			if !r.lists[kind][id] {
+				f[field] = fmt.Sprintf("%q is not in the reference list.", truncate(id, 40))
+			}
+		}
+	}
+	if len(f) > 0 {
+		return app.FieldErrors("Some values need fixing.", f)
+	}
+	return nil
+}
+
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n]) + "…"
+}

@@ -1,0 +1,69 @@
+package app
+
+import "time"
+
+// Tx is one storage transaction. Everything read and written through a Tx commits together
+// or not at all, so a change, its audit record and its indexes never part.
+type Tx interface {
+	User(id string) (*User, error)
+	UserByUsername(username string) (*User, error)
+	UserByLocalID(orgID, localID string) (*User, error)
+	// PutUser inserts or replaces a user, bumps its Version and keeps the unique indexes
+	// (username case-insensitively, local ID within the primary organisation) in step; a clash
+	// is an EINVALID error naming the field.
+	PutUser(u *User) error
+	DeleteUser(id string) error
+	// SetLastLogin records a sign-in without bumping the user's version: it is not an edit,
+	// so it must not make an open edit page stale.
+	SetLastLogin(userID string, at time.Time) error
+	// ForEachUser calls fn for every user until fn returns an error.
+	ForEachUser(fn func(u *User) error) error
+	CountUsers() (int, error)
+
+	PasswordHash(userID string) (string, error)
+	SetPasswordHash(userID, hash string) error
+
+	Unit(id string) (*Unit, error)
+	Units() ([]Unit, error)
+	PutUnit(u *Unit) error
+	DeleteUnit(id string) error
+
+	Role(id string) (*Role, error)
+	Roles() ([]Role, error)
+	PutRole(r *Role) error
+	DeleteRole(id string) error
+
+	RefItems(kind RefKind) ([]RefItem, error)
+	PutRefItem(kind RefKind, item RefItem) error
+	DeleteRefItem(kind RefKind, id string) error
+
+	AddAudit(rec *AuditRecord) error
+
+	// Session takes the session id as given to the browser; the store keeps only its hash.
+	Session(id string) (*Session, error)
+	PutSession(id string, s *Session) error
+	DeleteSession(id string) error
+	// DeleteUserSessions ends every session of a user and returns how many there were.
+	DeleteUserSessions(userID string) (int, error)
+
+	Meta(key string) ([]byte, error)
+	SetMeta(key string, value []byte) error
+}
+
+// AuditFilter selects audit records, newest first.
+type AuditFilter struct {
+	TargetID string
+	ActorID  string
+	Since    time.Time
+	Limit    int
+	Cursor   string
+}
+
+// Store is Userdesk's storage. View and Update run fn in a read-only or read-write
+// transaction; Update retries fn a bounded number of times on a write conflict.
+type Store interface {
+	View(fn func(tx Tx) error) error
+	Update(fn func(tx Tx) error) error
+	Audit(f AuditFilter) (items []AuditRecord, next string, err error)
+	Close() error
+}

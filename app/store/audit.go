@@ -1,0 +1,73 @@
+package store
+
+import (
+	"encoding/base64"
+	"encoding/json"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"userdesk/app"
+)
+
+// Audit returns audit records newest first, filtered by target or actor, a page at a time.
+func (s *Store) Audit(f app.AuditFilter) ([]app.AuditRecord, string, error) {
+	limit := f.Limit
+	if limit <= 0 || limit > 500 {
+		limit = 100
+	}
+	prefix := []byte(pAudit)
+	indexed := false
+	switch {
+	case f.TargetID != "":
+		prefix, indexed = auditTargetPrefix(f.TargetID), true
+	case f.ActorID != "":
+		prefix, indexed = auditActorPrefix(f.ActorID), true
+	}
+	var out []app.AuditRecord
+	var next string
+	err := s.db.View(func(txn *badger.Txn) error {
+		opts := badger.DefaultIteratorOptions
+		opts.Reverse = true
+		opts.Prefix = prefix
+		opts.PrefetchValues = !indexed
+		it := txn.NewIterator(opts)
+		defer it.Close()
+		// Reverse iteration starts at the greatest key ≤ seek: past the prefix, or at the cursor.
+		seek := append(append([]byte{}, prefix...), 0xff)
+		if f.Cursor != "" {
+			c, err := base64.RawURLEncoding.DecodeString(f.Cursor)
+			if err != nil {
+				return app.Errorf(app.EBADREQUEST, "The cursor is not valid.")
+			}
+			seek = append(append([]byte{}, prefix...), c...)
+		}
+		tx := &Tx{txn: txn}
+		for it.Seek(seek); it.Valid(); it.Next() {
+			item := it.Item()
+			suffix := item.KeyCopy(nil)[len(prefix):]
+			if len(out) == limit {
+				next = base64.RawURLEncoding.EncodeToString(suffix)
+				break
+			}
+			var rec app.AuditRecord
+			var err error
+			if indexed {
+				err = tx.getJSON(append([]byte(pAudit), suffix...), &rec)
+			} else {
+				err = item.Value(func(v []byte) error { return json.Unmarshal(v, &rec) })
+			}
+			if err != nil {
+				return err
+			}
+			if !f.Since.IsZero() && rec.At.Before(f.Since) {
+				break
+			}
+			if indexed && f.TargetID != "" && f.ActorID != "" && rec.ActorID != f.ActorID {
+				continue
+			}
+			out = append(out, rec)
+		}
+		return nil
+	})
+	return out, next, err
+}

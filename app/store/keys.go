@@ -1,0 +1,87 @@
+package store
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"strings"
+	"time"
+)
+
+// Key layout. Every key of the database is built in this file, one prefix per key family.
+// Variable key parts end with a separator ("/" after ids, "\x00" after free text) so that a
+// prefix scan for "abc" never matches "abcd".
+//
+//	meta/<name>                              → raw bytes (schema version, bootstrap flags)
+//	user/<id>                                → app.User JSON
+//	cred/<id>                                → argon2id PHC string of the user's password
+//	ix/username/<lower(username)>\x00        → user id (case-insensitive uniqueness)
+//	ix/localid/<orgId>/<lower(localId)>\x00  → user id (unique within an organisation)
+//	unit/<id>                                → app.Unit JSON
+//	role/<id>                                → app.Role JSON
+//	ref/<kind>/<id>                          → app.RefItem JSON
+//	sess/<sha256(session id)>                → app.Session JSON
+//	ix/usersess/<userId>/<sha256(session id)> → empty (ends every session of a user)
+//	audit/<unix nanos, 8 bytes BE><id>       → app.AuditRecord JSON (time-ordered)
+//	ix/audittarget/<targetId>/<nanos><id>    → empty
+//	ix/auditactor/<actorId>/<nanos><id>      → empty
+const (
+	pMeta          = "meta/"
+	pUser          = "user/"
+	pCred          = "cred/"
+	pIxUsername    = "ix/username/"
+	pIxLocalID     = "ix/localid/"
+	pUnit          = "unit/"
+	pRole          = "role/"
+	pRef           = "ref/"
+	pSession       = "sess/"
+	pIxUserSession = "ix/usersess/"
+	pAudit         = "audit/"
+	pIxAuditTarget = "ix/audittarget/"
+	pIxAuditActor  = "ix/auditactor/"
+)
+
+func metaKey(name string) []byte   { return []byte(pMeta + name) }
+func userKey(id string) []byte     { return []byte(pUser + id) }
+func credKey(id string) []byte     { return []byte(pCred + id) }
+func unitKey(id string) []byte     { return []byte(pUnit + id) }
+func roleKey(id string) []byte     { return []byte(pRole + id) }
+func refPrefix(kind string) []byte { return []byte(pRef + kind + "/") }
+func refKey(kind, id string) []byte {
+	return []byte(pRef + kind + "/" + id)
+}
+
+func usernameKey(username string) []byte {
+	return []byte(pIxUsername + strings.ToLower(username) + "\x00")
+}
+
+func localIDKey(orgID, localID string) []byte {
+	return []byte(pIxLocalID + orgID + "/" + strings.ToLower(localID) + "\x00")
+}
+
+// sessionHash is what the store keeps instead of a session id.
+func sessionHash(id string) string {
+	h := sha256.Sum256([]byte(id))
+	return hex.EncodeToString(h[:])
+}
+
+func sessionKey(id string) []byte { return []byte(pSession + sessionHash(id)) }
+func userSessionPrefix(userID string) []byte {
+	return []byte(pIxUserSession + userID + "/")
+}
+func userSessionKey(userID, id string) []byte {
+	return append(userSessionPrefix(userID), sessionHash(id)...)
+}
+
+// auditSuffix orders audit records by time, then id.
+func auditSuffix(at time.Time, id string) []byte {
+	b := make([]byte, 8, 8+len(id))
+	binary.BigEndian.PutUint64(b, uint64(at.UnixNano()))
+	return append(b, id...)
+}
+
+func auditKey(at time.Time, id string) []byte {
+	return append([]byte(pAudit), auditSuffix(at, id)...)
+}
+func auditTargetPrefix(targetID string) []byte { return []byte(pIxAuditTarget + targetID + "/") }
+func auditActorPrefix(actorID string) []byte   { return []byte(pIxAuditActor + actorID + "/") }

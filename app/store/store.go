@@ -1,0 +1,160 @@
+// Package store keeps all of Userdesk's data in an embedded Badger database. Every write is
+// one Badger transaction; see keys.go for the key layout.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"userdesk/app"
+)
+
+// ErrLocked is returned by Open when another process holds the data directory.
+var ErrLocked = errors.New("the data directory is in use by another Userdesk process")
+
+// Options tune Open; the zero value suits the desktop app.
+type Options struct {
+	// InMemory keeps everything in memory (tests and benchmarks only).
+	InMemory bool
+	// NoSync turns off fsync on commit (bulk generators only; never for real data).
+	NoSync bool
+	// Logger receives Badger's warnings and errors; nil means slog.Default.
+	Logger *slog.Logger
+}
+
+// Store is the Badger-backed implementation of app.Store.
+type Store struct {
+	db     *badger.DB
+	stop   chan struct{}
+	wg     sync.WaitGroup
+	closed sync.Once
+}
+
+var _ app.Store = (*Store)(nil)
+
+// Open opens (creating if needed) the database in dir.
+func Open(dir string, o Options) (*Store, error) {
+	opts := badger.DefaultOptions(dir).
+		// Badger's defaults reserve over 500 MB (5 × 64 MB memtables and a 256 MB block cache),
+		// sized for servers. Userdesk is a desktop app holding at most a few hundred thousand
+		// small records, so small memtables and caches keep idle memory low while bulk imports,
+		// which batch a few hundred rows per transaction, still fit in one memtable.
+		WithMemTableSize(16 << 20).
+		WithNumMemtables(2).
+		WithBlockCacheSize(32 << 20).
+		WithIndexCacheSize(16 << 20).
+		// 64 MB value-log files instead of 1 GB: value-log GC can reclaim space in smaller steps.
+		WithValueLogFileSize(64 << 20).
+		// Only the latest version of a key is ever read; older ones are garbage.
+		WithNumVersionsToKeep(1).
+		// Every acknowledged change must survive a power cut (SPEC §8), so commits fsync.
+		WithSyncWrites(!o.NoSync).
+		WithLogger(badgerLogger{o.Logger}).
+		WithCompactL0OnClose(true)
+	if o.InMemory {
+		opts = opts.WithDir("").WithValueDir("").WithInMemory(true)
+	}
+	db, err := badger.Open(opts)
+	if err != nil {
+		if strings.Contains(err.Error(), "Cannot acquire directory lock") {
+			return nil, fmt.Errorf("%w: %v", ErrLocked, err)
+		}
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	s := &Store{db: db, stop: make(chan struct{})}
+	if !o.InMemory {
+		s.wg.Add(1)
+		go s.gcLoop(10 * time.Minute)
+	}
+	return s, nil
+}
+
+// DB exposes the Badger handle for backup and restore.
+func (s *Store) DB() *badger.DB { return s.db }
+
+// gcLoop reclaims value-log space periodically; Badger never does it on its own.
+func (s *Store) gcLoop(every time.Duration) {
+	defer s.wg.Done()
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+			for s.db.RunValueLogGC(0.5) == nil {
+				// Keep going while a file was rewritten; stop when asked.
+				select {
+				case <-s.stop:
+					return
+				default:
+				}
+			}
+		}
+	}
+}
+
+// Close stops background work and closes the database cleanly.
+func (s *Store) Close() error {
+	var err error
+	s.closed.Do(func() {
+		close(s.stop)
+		s.wg.Wait()
+		err = s.db.Close()
+	})
+	return err
+}
+
+// View runs fn in a read-only transaction.
+func (s *Store) View(fn func(tx app.Tx) error) error {
+	return s.db.View(func(txn *badger.Txn) error { return fn(&Tx{txn: txn}) })
+}
+
+// maxRetries bounds retries of a transaction that lost a write conflict.
+const maxRetries = 10
+
+// Update runs fn in a read-write transaction and commits it, retrying on write conflicts.
+func (s *Store) Update(fn func(tx app.Tx) error) error {
+	return s.UpdateContext(context.Background(), fn)
+}
+
+// UpdateContext is Update with a context that stops retries.
+func (s *Store) UpdateContext(ctx context.Context, fn func(tx app.Tx) error) error {
+	var err error
+	for i := 0; i < maxRetries; i++ {
+		err = s.db.Update(func(txn *badger.Txn) error { return fn(&Tx{txn: txn}) })
+		if !errors.Is(err, badger.ErrConflict) {
+			return err
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		time.Sleep(time.Duration(i+1) * time.Millisecond)
+	}
+	return app.Errorf(app.ECONFLICT, "The change collided with other changes too often; try again.")
+}
+
+// badgerLogger forwards Badger's warnings and errors to slog and drops its chatter.
+type badgerLogger struct{ l *slog.Logger }
+
+func (b badgerLogger) log() *slog.Logger {
+	if b.l != nil {
+		return b.l
+	}
+	return slog.Default()
+}
+func (b badgerLogger) Errorf(f string, a ...any) {
+	b.log().Error(strings.TrimSpace(fmt.Sprintf(f, a...)), "component", "badger")
+}
+func (b badgerLogger) Warningf(f string, a ...any) {
+	b.log().Warn(strings.TrimSpace(fmt.Sprintf(f, a...)), "component", "badger")
+}
+func (badgerLogger) Infof(string, ...any)  {}
+func (badgerLogger) Debugf(string, ...any) {}

@@ -1,0 +1,252 @@
+// Command load measures the users-list and user-edit targets of docs/BENCHMARKS.md against the
+// real binary on loopback: it generates a store (100,000 users, 5,000 units up to depth 12 by
+// default), starts bin/userdesk on it, and drives it with concurrent clients. Every loop is
+// bounded by a request count and a deadline.
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"os"
+	"os/exec"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+func main() {
+	bin := flag.String("bin", "bin/userdesk", "binary")
+	users := flag.Int("users", 100_000, "users to generate")
+	units := flag.Int("units", 5_000, "units to generate")
+	depth := flag.Int("depth", 12, "maximum unit depth")
+	requests := flag.Int("requests", 4000, "requests per measurement")
+	flag.Parse()
+
+	dir, err := os.MkdirTemp("", "userdesk-load-")
+	check(err)
+	defer os.RemoveAll(dir)
+	t0 := time.Now()
+	_, err = generate(dir, *users, *units, *depth)
+	check(err)
+	fmt.Printf("generated %d users in %d units (depth ≤ %d) in %v\n", *users, *units, *depth, time.Since(t0).Round(time.Millisecond))
+
+	addr := freeAddr()
+	base := "http://" + addr
+	cmd := exec.Command(*bin, "--addr", addr, "--data", dir, "--no-browser")
+	cmd.Env = append(os.Environ(), "USERDESK_ADMIN_PASSWORD=load-admin-password")
+	start := time.Now()
+	check(cmd.Start())
+	defer func() { _ = cmd.Process.Signal(syscall.SIGTERM); _ = cmd.Wait() }()
+	for !healthy(base) {
+		if time.Since(start) > 60*time.Second {
+			check(fmt.Errorf("not healthy after 60 s"))
+		}
+		time.Sleep(time.Millisecond)
+	}
+	fmt.Printf("cold start to healthy (first start: creates the Super admin): %v\n", time.Since(start).Round(time.Millisecond))
+
+	admin := signIn(base, "admin@userdesk.local", "load-admin-password")
+	scoped := signIn(base, scopedUser, scopedPassword)
+
+	queries := []string{"smi", "ava j", "user12", "L00042", "patel", "o", "wright", "user99999", "zz-no-match", "grace"}
+	lat := run(*requests, 8, func(i int, r *rand.Rand) {
+		q := queries[r.IntN(len(queries))]
+		scoped.get(base + "/api/v1/users?limit=50&q=" + urlQuery(q))
+	})
+	report("scoped search with total, 50 per page, 8 clients", lat)
+
+	latAll := run(*requests, 8, func(i int, r *rand.Rand) {
+		q := queries[r.IntN(len(queries))]
+		admin.get(base + "/api/v1/users?limit=50&q=" + urlQuery(q))
+	})
+	report("Super admin search with total, 50 per page, 8 clients", latAll)
+
+	latGet := run(*requests, 1, func(i int, r *rand.Rand) {
+		admin.get(fmt.Sprintf("%s/api/v1/users/user%07d", base, r.IntN(*users)))
+	})
+	report("GET user with capabilities, 1 client", latGet)
+
+	var patchLat []time.Duration
+	r := rand.New(rand.NewPCG(3, 3))
+	for i := 0; i < min(*requests, 1000); i++ {
+		id := fmt.Sprintf("user%07d", r.IntN(*users))
+		resp := admin.get(base + "/api/v1/users/" + id)
+		tag := resp.Header.Get("ETag")
+		b, _ := json.Marshal(map[string]any{"jobTitle": fmt.Sprintf("Title %d", i)})
+		t := time.Now()
+		admin.do("PATCH", base+"/api/v1/users/"+id, b, map[string]string{"If-Match": tag}, 200)
+		patchLat = append(patchLat, time.Since(t))
+	}
+	report("PATCH user (fsync on commit), 1 client", patchLat)
+
+	n := int64(0)
+	deadline := time.Now().Add(5 * time.Second)
+	var wg sync.WaitGroup
+	for c := 0; c < 64; c++ {
+		wg.Add(1)
+		go func(c int) {
+			defer wg.Done()
+			r := rand.New(rand.NewPCG(uint64(c), 9))
+			for k := 0; k < 1_000_000 && time.Now().Before(deadline); k++ {
+				admin.get(fmt.Sprintf("%s/api/v1/users/user%07d", base, r.IntN(*users)))
+				atomic.AddInt64(&n, 1)
+			}
+		}(c)
+	}
+	wg.Wait()
+	fmt.Printf("authenticated GET user, 64 connections, 5 s: %.0f requests/s\n", float64(n)/5)
+	fmt.Printf("RSS after the run: %.1f MiB\n", float64(rssKiB(cmd.Process.Pid))/1024)
+
+	// Restart for a cold start on the full store (no bootstrap work).
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	_ = cmd.Wait()
+	cmd = exec.Command(*bin, "--addr", addr, "--data", dir, "--no-browser")
+	start = time.Now()
+	check(cmd.Start())
+	for !healthy(base) {
+		if time.Since(start) > 60*time.Second {
+			check(fmt.Errorf("not healthy after 60 s"))
+		}
+		time.Sleep(time.Millisecond)
+	}
+	fmt.Printf("cold start to healthy with %d users: %v\n", *users, time.Since(start).Round(time.Millisecond))
+	time.Sleep(2 * time.Second)
+	fmt.Printf("idle RSS with %d users: %.1f MiB\n", *users, float64(rssKiB(cmd.Process.Pid))/1024)
+}
+
+// run makes total requests from the given number of concurrent clients and returns latencies.
+func run(total, clients int, f func(i int, r *rand.Rand)) []time.Duration {
+	lat := make([]time.Duration, total)
+	var next int64 = -1
+	var wg sync.WaitGroup
+	for c := 0; c < clients; c++ {
+		wg.Add(1)
+		go func(c int) {
+			defer wg.Done()
+			r := rand.New(rand.NewPCG(uint64(c), 1))
+			for {
+				i := int(atomic.AddInt64(&next, 1))
+				if i >= total {
+					return
+				}
+				t := time.Now()
+				f(i, r)
+				lat[i] = time.Since(t)
+			}
+		}(c)
+	}
+	wg.Wait()
+	return lat
+}
+
+func report(name string, lat []time.Duration) {
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	p := func(q float64) time.Duration { return lat[int(q*float64(len(lat)-1))].Round(time.Microsecond) }
+	fmt.Printf("%s: n=%d p50 %v p99 %v max %v\n", name, len(lat), p(0.5), p(0.99), lat[len(lat)-1].Round(time.Microsecond))
+}
+
+type client struct {
+	c    *http.Client
+	csrf string
+}
+
+func signIn(base, user, pw string) *client {
+	jar, _ := cookiejar.New(nil)
+	cl := &client{c: &http.Client{Jar: jar, Transport: &http.Transport{MaxIdleConnsPerHost: 128}}}
+	b, _ := json.Marshal(map[string]string{"username": user, "password": pw})
+	resp := cl.do("POST", base+"/api/v1/session", b, nil, 200)
+	var s struct {
+		CSRFToken string `json:"csrfToken"`
+	}
+	check(json.NewDecoder(bytes.NewReader(resp.body)).Decode(&s))
+	cl.csrf = s.CSRFToken
+	return cl
+}
+
+type result struct {
+	Header http.Header
+	body   []byte
+}
+
+func (cl *client) get(url string) *result { return cl.do("GET", url, nil, nil, 200) }
+
+func (cl *client) do(method, url string, body []byte, h map[string]string, want int) *result {
+	req, err := http.NewRequest(method, url, bytes.NewReader(body))
+	check(err)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if method != "GET" {
+		req.Header.Set("X-CSRF-Token", cl.csrf)
+	}
+	for k, v := range h {
+		req.Header.Set(k, v)
+	}
+	resp, err := cl.c.Do(req)
+	check(err)
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != want {
+		check(fmt.Errorf("%s %s: %d %s", method, url, resp.StatusCode, b))
+	}
+	return &result{Header: resp.Header, body: b}
+}
+
+func urlQuery(s string) string {
+	var b bytes.Buffer
+	for _, c := range []byte(s) {
+		if c == ' ' {
+			b.WriteString("%20")
+		} else {
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+func healthy(base string) bool {
+	cl := http.Client{Timeout: 500 * time.Millisecond}
+	resp, err := cl.Get(base + "/api/v1/health")
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == 200
+}
+
+func freeAddr() string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	check(err)
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func rssKiB(pid int) int {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	var kb int
+	for _, line := range bytes.Split(b, []byte("\n")) {
+		if _, err := fmt.Sscanf(string(line), "VmRSS: %d kB", &kb); err == nil {
+			return kb
+		}
+	}
+	return 0
+}
+
+func check(err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "load:", err)
+		os.Exit(1)
+	}
+}
