@@ -88,7 +88,8 @@ func TestSessionCookieFlags(t *testing.T) {
 	}
 	sc := r.Header.Get("Set-Cookie")
 	for _, want := range []string{"userdesk_session=", "HttpOnly", "SameSite=Strict", "Path=/"} {
-		if !strings.Contains(sc, want) {
+		// Cookie attribute names are case-insensitive (RFC 6265 §5.2).
+		if !strings.Contains(strings.ToLower(sc), strings.ToLower(want)) {
 			t.Errorf("Set-Cookie %q lacks %q", sc, want)
 		}
 	}

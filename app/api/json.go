@@ -39,6 +39,8 @@ func jsonError(err error) error {
 	switch {
 	case errors.Is(err, io.EOF):
 		return app.Errorf(app.EBADREQUEST, "The request body is empty; send a JSON object.")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return app.Errorf(app.EBADREQUEST, "The request body is not valid JSON: it ends too early.")
 	case errors.As(err, &syn):
 		return app.Errorf(app.EBADREQUEST, "The request body is not valid JSON (at byte %d).", syn.Offset)
 	case errors.As(err, &typ):

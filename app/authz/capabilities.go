@@ -369,7 +369,9 @@ func (a *Authorizer) checkValue(bad faults, f string, actor, before, after *app.
 		}
 	case "primaryOrgId":
 		cur, next := v.primary, after.PrimaryOrgID
-		assigned := func(u *app.User, org string) bool { return org != "" && (u.PrimaryOrgID == org || contains(u.OrgIDs, org)) }
+		assigned := func(u *app.User, org string) bool {
+			return org != "" && (u.PrimaryOrgID == org || contains(u.OrgIDs, org))
+		}
 		if !assigned(actor, cur) || !assigned(actor, next) || !assigned(before, cur) || !assigned(before, next) {
 			bad.add(f, reasonPrimaryAssign)
 		}

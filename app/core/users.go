@@ -191,10 +191,12 @@ func (s *Service) PatchUser(actor *app.User, id string, ifMatch uint64, p *UserP
 				after.IsExternal, after.AuthURL, after.IdentityProvider = false, "", ""
 			}
 		}
-		if err := s.authz.CheckChange(actor, before, after); err != nil {
+		// Invalid values are answered first (422): they are wrong whoever sends them, and the
+		// rights check can then assume that every referenced unit and role exists.
+		if err := validateUser(after, r); err != nil {
 			return err
 		}
-		if err := validateUser(after, r); err != nil {
+		if err := s.authz.CheckChange(actor, before, after); err != nil {
 			return err
 		}
 		changes := Diff(before, after)
