@@ -115,6 +115,8 @@ func New(cfg Config) *Server {
 	api.Get("/reference", auth, s.listReference)
 	api.Post("/reference/:kind", auth, s.addReferenceItem)
 	api.Delete("/reference/:kind/:id", auth, s.deleteReferenceItem)
+	s.accountRoutes(api, auth) // routes_account.go: lifecycle, My Account, mail
+	s.importRoutes(api, auth)  // routes_imports.go: CSV import and export
 
 	// Unknown API paths are a 404 problem, never the console's index.html.
 	a.All("/api/*", func(c *fiber.Ctx) error { return fiber.ErrNotFound })
