@@ -40,6 +40,7 @@ type config struct {
 	addr, data, adminEmail string
 	demo, noBrowser        bool
 	allowedHosts           string
+	smtp                   string
 }
 
 func defaultDataDir() string {
@@ -71,6 +72,7 @@ func parseFlags(name string, args []string, stderr io.Writer) (*config, *flag.Fl
 	fs.BoolVar(&c.demo, "demo", envBool("USERDESK_DEMO"), "load the demo organisation into an empty store (USERDESK_DEMO)")
 	fs.BoolVar(&c.noBrowser, "no-browser", envBool("USERDESK_NO_BROWSER"), "do not open the browser (USERDESK_NO_BROWSER)")
 	fs.StringVar(&c.adminEmail, "admin-email", envOr("USERDESK_ADMIN_EMAIL", boot.DefaultAdminEmail), "username of the first Super admin (USERDESK_ADMIN_EMAIL)")
+	fs.StringVar(&c.smtp, "smtp", envOr("USERDESK_SMTP", ""), "also relay mail to this SMTP server, smtp://host:port (USERDESK_SMTP; default: local mail store only)")
 	fs.StringVar(&c.allowedHosts, "allowed-hosts", envOr("USERDESK_ALLOWED_HOSTS", ""), "extra host names the server answers to, comma-separated (USERDESK_ALLOWED_HOSTS)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: userdesk [flags]\n       userdesk backup FILE | restore FILE [--replace] | reset-password EMAIL\n\nFlags:\n")
@@ -175,7 +177,7 @@ func serve(c *config, stdout, stderr io.Writer) (int, error) {
 		hosts = strings.Split(c.allowedHosts, ",")
 	}
 	a, err := boot.Open(boot.Options{
-		DataDir: c.data, Addr: addr, AllowedHosts: hosts, AdminEmail: c.adminEmail,
+		DataDir: c.data, Addr: addr, AllowedHosts: hosts, AdminEmail: c.adminEmail, SMTP: c.smtp,
 		AdminPassword: os.Getenv("USERDESK_ADMIN_PASSWORD"), Demo: c.demo,
 		ModelConf: modelConf, SPA: consoleFS(), Logger: log,
 	})

@@ -48,6 +48,8 @@ type Tx interface {
 
 	Meta(key string) ([]byte, error)
 	SetMeta(key string, value []byte) error
+
+	MailTx // mail.go: the local mail store and emailed tokens
 }
 
 // AuditFilter selects audit records, newest first.

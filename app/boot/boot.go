@@ -16,6 +16,7 @@ import (
 	"userdesk/app/authz"
 	"userdesk/app/core"
 	"userdesk/app/demo"
+	"userdesk/app/mail"
 	"userdesk/app/password"
 	"userdesk/app/store"
 )
@@ -34,6 +35,8 @@ type Options struct {
 	ModelConf     string
 	SPA           fs.FS
 	Logger        *slog.Logger
+	// SMTP is an optional mail relay (smtp://host:port); empty keeps mail in the local store only.
+	SMTP string
 }
 
 // App is a started Userdesk.
@@ -43,6 +46,8 @@ type App struct {
 	Dir    *core.Service
 	Server *api.Server
 	Events *api.Broker
+	// Mail is the local mail store's sender (activation, reset and import-results mail).
+	Mail *mail.Sender
 	// GeneratedPassword is set when this start created the Super admin with a generated
 	// password, which must be shown once.
 	GeneratedPassword string
@@ -91,6 +96,10 @@ func Open(o Options) (*App, error) {
 	if err := a.Dir.Load(); err != nil {
 		return fail(fmt.Errorf("load rights: %w", err))
 	}
+	if a.Mail, err = mail.New(st, mail.Options{BaseURL: mail.BaseURL(o.Addr), SMTP: o.SMTP, Logger: log}); err != nil {
+		return fail(err)
+	}
+	a.Dir.SetMailer(a.Mail)
 	a.Server = api.New(api.Config{
 		Store: st, Authz: a.Authz, Dir: a.Dir, Events: a.Events, SPA: o.SPA, Addr: o.Addr, AllowedHosts: o.AllowedHosts, Logger: log,
 	})
@@ -119,8 +128,16 @@ func adminEmail(o Options) string {
 	return DefaultAdminEmail
 }
 
-// Close closes the store cleanly.
-func (a *App) Close() error { return a.Store.Close() }
+// Close finishes background mail work and closes the store cleanly.
+func (a *App) Close() error {
+	if a.Dir != nil {
+		a.Dir.Wait()
+	}
+	if a.Mail != nil {
+		a.Mail.Close()
+	}
+	return a.Store.Close()
+}
 
 // bootstrap creates the built-in roles and the first Super admin on an empty store.
 func (a *App) bootstrap(o Options) error {

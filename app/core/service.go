@@ -26,6 +26,7 @@ type Service struct {
 	notify Notifier
 	index  *Index
 	now    func() time.Time
+	acct   accountState // lifecycle.go: mail, background work
 
 	// writeMu orders commits that change rights, so the authorizer and the index follow the
 	// store in commit order.

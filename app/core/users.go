@@ -172,7 +172,7 @@ func (s *Service) PatchUser(actor *app.User, id string, ifMatch uint64, p *UserP
 		a := *before
 		after = &a
 		p.apply(after)
-		if err := s.lifecycleOnTypeChange(before, after, p); err != nil {
+		if err := s.lifecycleOnTypeChange(tx, before, after, p); err != nil {
 			return err
 		}
 		if after.AccountType != app.ConfigAdmin && p.RoleIDs == nil {
@@ -225,12 +225,13 @@ func (s *Service) PatchUser(actor *app.User, id string, ifMatch uint64, p *UserP
 	if after != before {
 		s.committed(after, before)
 	}
+	s.relayMail()
 	return s.view(actor, after), nil
 }
 
 // lifecycleOnTypeChange: a 1-time completion account that becomes another type must be told
 // what happens to its activation: "send" (→ Pending) or "later" (→ Created).
-func (s *Service) lifecycleOnTypeChange(before, after *app.User, p *UserPatch) error {
+func (s *Service) lifecycleOnTypeChange(tx app.Tx, before, after *app.User, p *UserPatch) error {
 	if before.AccountType != app.OneTime || after.AccountType == app.OneTime {
 		if p.ActivationEmail != nil {
 			return app.FieldErrors("Only a 1-time completion account's type change asks about activation.",
@@ -246,6 +247,7 @@ func (s *Service) lifecycleOnTypeChange(before, after *app.User, p *UserPatch) e
 	case "send":
 		now := s.now()
 		after.Status, after.ActivationSentAt = app.StatusPending, &now
+		return s.issueActivation(tx, after) // lifecycle.go: token and mail, in this transaction
 	case "later":
 		after.Status = app.StatusCreated
 	default:

@@ -25,6 +25,11 @@ import (
 //	audit/<unix nanos, 8 bytes BE><id>       → app.AuditRecord JSON (time-ordered)
 //	ix/audittarget/<targetId>/<nanos><id>    → empty
 //	ix/auditactor/<actorId>/<nanos><id>      → empty
+//	mail/<id>                                → app.Message JSON (bodies and attachments)
+//	ix/mailbox/<userId>/<nanos><id>          → app.MessageSummary JSON (a user's mailbox, time-ordered)
+//	ix/outbox/<nanos><id>                    → app.MessageSummary JSON (every message, time-ordered)
+//	tok/<sha256(token)>                      → app.Token JSON (activation and reset links)
+//	ix/usertok/<userId>/<purpose>/<sha256(token)> → empty (revokes a user's older links)
 const (
 	pMeta          = "meta/"
 	pUser          = "user/"
@@ -39,6 +44,11 @@ const (
 	pAudit         = "audit/"
 	pIxAuditTarget = "ix/audittarget/"
 	pIxAuditActor  = "ix/auditactor/"
+	pMail          = "mail/"
+	pIxMailbox     = "ix/mailbox/"
+	pIxOutbox      = "ix/outbox/"
+	pToken         = "tok/"
+	pIxUserToken   = "ix/usertok/"
 )
 
 func metaKey(name string) []byte   { return []byte(pMeta + name) }
@@ -85,3 +95,24 @@ func auditKey(at time.Time, id string) []byte {
 }
 func auditTargetPrefix(targetID string) []byte { return []byte(pIxAuditTarget + targetID + "/") }
 func auditActorPrefix(actorID string) []byte   { return []byte(pIxAuditActor + actorID + "/") }
+
+func mailKey(id string) []byte { return []byte(pMail + id) }
+func mailboxPrefix(userID string) []byte {
+	return []byte(pIxMailbox + userID + "/")
+}
+
+// tokenHash is what the store keeps instead of an emailed token.
+func tokenHash(token string) string { return sessionHash(token) }
+
+func tokenKey(token string) []byte { return []byte(pToken + tokenHash(token)) }
+
+// userTokenPrefix covers every token of a user, or those of one purpose when purpose is set.
+func userTokenPrefix(userID, purpose string) []byte {
+	if purpose == "" {
+		return []byte(pIxUserToken + userID + "/")
+	}
+	return []byte(pIxUserToken + userID + "/" + purpose + "/")
+}
+func userTokenKey(userID, purpose, token string) []byte {
+	return append(userTokenPrefix(userID, purpose), tokenHash(token)...)
+}

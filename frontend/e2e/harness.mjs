@@ -1,0 +1,108 @@
+// Browser-test harness: starts the real bin/userdesk on a fresh data directory and a free
+// loopback port, and drives Debian's Chromium through playwright-core. Never downloads a browser.
+import { spawn } from 'node:child_process';
+import { mkdtemp, mkdir, rm } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const repo = path.resolve(here, '..', '..');
+export const binary = process.env.USERDESK_BIN || path.join(repo, 'bin', 'userdesk');
+export const shots = path.join(repo, 'frontend', 'test-results');
+export const ADMIN = 'admin@userdesk.local';
+export const PASSWORD = 'e2e-password-correct-horse';
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+/** startServer runs Userdesk with the demo organisation; call stop() when done. */
+export async function startServer({ demo = true } = {}) {
+  const data = await mkdtemp(path.join(os.tmpdir(), 'userdesk-e2e-data-'));
+  const port = await freePort();
+  const addr = `127.0.0.1:${port}`;
+  const args = ['--addr', addr, '--data', data, '--no-browser'];
+  if (demo) args.push('--demo');
+  const proc = spawn(binary, args, {
+    env: { ...process.env, USERDESK_ADMIN_PASSWORD: PASSWORD },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  proc.stdout.on('data', (d) => (output += d));
+  proc.stderr.on('data', (d) => (output += d));
+  const url = `http://${addr}`;
+  const deadline = Date.now() + 15000;
+  for (;;) {
+    try {
+      const r = await fetch(url + '/api/v1/health');
+      if (r.ok) break;
+    } catch {
+      /* not up yet */
+    }
+    if (proc.exitCode !== null || Date.now() > deadline) throw new Error('Userdesk did not start:\n' + output);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    url,
+    data,
+    output: () => output,
+    async stop() {
+      proc.kill('SIGTERM');
+      await new Promise((r) => (proc.exitCode !== null ? r() : proc.on('exit', r)));
+      await rm(data, { recursive: true, force: true });
+    },
+  };
+}
+
+/** startBrowser launches headless Chromium with a fresh profile. */
+export async function startBrowser() {
+  const profile = await mkdtemp(path.join(os.tmpdir(), 'userdesk-e2e-profile-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+    headless: true,
+    viewport: { width: 1280, height: 800 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  await mkdir(shots, { recursive: true });
+  return {
+    context,
+    async newPage() {
+      const page = await context.newPage();
+      page.setDefaultTimeout(10000);
+      const errors = [];
+      page.on('pageerror', (e) => errors.push(String(e)));
+      page.on('console', (m) => {
+        if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) errors.push(m.text());
+      });
+      page.errors = errors;
+      return page;
+    },
+    async close() {
+      await context.close();
+      await rm(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function screenshot(page, name) {
+  await page.screenshot({ path: path.join(shots, name + '.png'), fullPage: false });
+}
+
+/** signIn signs in through the sign-in page like a person. */
+export async function signIn(page, url, username = ADMIN, password = PASSWORD) {
+  await page.goto(url + '/');
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+}

@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { ADMIN, PASSWORD, screenshot, signIn, startBrowser, startServer } from './harness.mjs';
+
+let server;
+let browser;
+before(async () => {
+  server = await startServer();
+  browser = await startBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+test('a wrong password gets the generic message and no console', async () => {
+  const page = await browser.newPage();
+  await page.goto(server.url + '/');
+  await page.getByLabel('Username').fill(ADMIN);
+  await page.getByLabel('Password').fill('not-the-password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('alert').filter({ hasText: 'Incorrect username or password.' }).waitFor();
+  assert.equal(await page.getByRole('navigation', { name: 'Main' }).count(), 0);
+  await screenshot(page, 'sign-in-error');
+  await page.close();
+});
+
+test('sign in through the page, see the console, deep link, sign out', async () => {
+  const page = await browser.newPage();
+  await page.goto(server.url + '/');
+  await screenshot(page, 'sign-in');
+  await signIn(page, server.url);
+  // Product name and version are visible.
+  await page.getByText('Userdesk', { exact: true }).first().waitFor();
+  await page.getByTitle('Version').filter({ hasText: /^v\d+\.\d+\.\d+/ }).waitFor();
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  for (const name of ['Users', 'Imports', 'Mail', 'Audit', 'Configuration', 'My Account']) {
+    await nav.getByRole('link', { name }).waitFor();
+  }
+  // The users list of the demo organisation.
+  await page.getByRole('heading', { name: 'Users' }).waitFor();
+  await page.getByRole('table', { name: 'Users' }).getByRole('row').nth(5).waitFor();
+  await screenshot(page, 'users');
+
+  // A placeholder says so.
+  await nav.getByRole('link', { name: 'Imports' }).click();
+  await page.getByText('Not available yet').waitFor();
+
+  // A deep link survives a reload (history fallback) and the session persists.
+  await page.goto(server.url + '/audit');
+  await page.getByRole('heading', { name: 'Audit' }).waitFor();
+  assert.equal(new URL(page.url()).pathname, '/audit');
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByLabel('Password').waitFor();
+  await page.reload();
+  await page.getByLabel('Password').waitFor();
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('the console works in a narrow window', async () => {
+  const page = await browser.newPage();
+  await page.setViewportSize({ width: 420, height: 860 });
+  await signIn(page, server.url, ADMIN, PASSWORD);
+  await page.getByRole('button', { name: 'Menu' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit' }).click();
+  await page.getByRole('heading', { name: 'Audit' }).waitFor();
+  await screenshot(page, 'narrow-audit');
+  await page.close();
+});

@@ -1,0 +1,29 @@
+// The console's message catalogue. Strings are written in English in the code and looked up
+// here for other languages; a string without a translation shows in English. The language is
+// fixed at sign-in (SPEC §4: a change takes effect at the next sign-in).
+
+import { cy } from './messages/cy';
+
+export type Lang = 'en' | 'cy';
+export const languages: { id: Lang; name: string }[] = [
+  { id: 'en', name: 'English' },
+  { id: 'cy', name: 'Cymraeg' },
+];
+
+const catalogues: Record<Lang, Record<string, string>> = { en: {}, cy };
+
+export const locale = $state({ lang: (sessionStorage.getItem('userdesk.lang') as Lang) || 'en' });
+
+export function setLanguage(lang: string): void {
+  const l: Lang = lang === 'cy' ? 'cy' : 'en';
+  locale.lang = l;
+  sessionStorage.setItem('userdesk.lang', l);
+  document.documentElement.lang = l;
+}
+
+/** t translates text and fills {name} placeholders from params. */
+export function t(text: string, params?: Record<string, string | number>): string {
+  let s = catalogues[locale.lang][text] ?? text;
+  if (params) for (const [k, v] of Object.entries(params)) s = s.replaceAll(`{${k}}`, String(v));
+  return s;
+}

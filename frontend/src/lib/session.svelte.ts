@@ -1,0 +1,97 @@
+// The signed-in user, their effective permissions, and the live event stream that tells this
+// console when their rights or an open user changed.
+
+import { ApiError, api, setCsrfToken } from './api';
+import { setLanguage } from './i18n.svelte';
+import type { SessionInfo, User } from './types';
+
+export const session = $state<{ user: User | null; permissions: string[]; ready: boolean; rightsVersion: number }>({
+  user: null,
+  permissions: [],
+  ready: false,
+  rightsVersion: 0,
+});
+
+/** Listeners for server-sent events, by event type. */
+type Listener = (data: unknown) => void;
+const listeners = new Map<string, Set<Listener>>();
+let source: EventSource | null = null;
+
+export function onEvent(type: string, fn: Listener): () => void {
+  if (!listeners.has(type)) listeners.set(type, new Set());
+  listeners.get(type)!.add(fn);
+  return () => listeners.get(type)?.delete(fn);
+}
+
+function emit(type: string, data: unknown): void {
+  listeners.get(type)?.forEach((fn) => fn(data));
+}
+
+function openEvents(): void {
+  source?.close();
+  source = new EventSource('/api/v1/events');
+  for (const type of ['rights', 'user', 'import.progress', 'import.done', 'mail']) {
+    source.addEventListener(type, (e) => {
+      let data: unknown = null;
+      try {
+        data = JSON.parse((e as MessageEvent).data);
+      } catch {
+        /* keep null */
+      }
+      if (type === 'rights') void refreshRights();
+      emit(type, data);
+    });
+  }
+}
+
+function adopt(info: SessionInfo): void {
+  setCsrfToken(info.csrfToken);
+  session.user = info.user;
+  session.permissions = info.permissions ?? [];
+  session.rightsVersion++;
+}
+
+/** restore picks up an existing session after a reload. */
+export async function restore(): Promise<void> {
+  try {
+    adopt(await api.get<SessionInfo>('/session'));
+    openEvents();
+  } catch (e) {
+    if (!(e instanceof ApiError) || e.status !== 401) console.error(e);
+    session.user = null;
+  } finally {
+    session.ready = true;
+  }
+}
+
+export async function signIn(username: string, password: string): Promise<void> {
+  const info = await api.post<SessionInfo>('/session', { username, password });
+  setLanguage(info.user.language);
+  adopt(info);
+  openEvents();
+}
+
+export async function signOut(): Promise<void> {
+  try {
+    await api.del('/session');
+  } finally {
+    source?.close();
+    source = null;
+    session.user = null;
+    session.permissions = [];
+    sessionStorage.removeItem('userdesk.lang');
+  }
+}
+
+/** refreshRights reloads the effective permissions after the server says they changed. */
+export async function refreshRights(): Promise<void> {
+  try {
+    adopt(await api.get<SessionInfo>('/session'));
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) session.user = null;
+  }
+}
+
+export function can(permission: string): boolean {
+  return session.user?.accountType === 'super_admin' || session.permissions.includes(permission);
+}

@@ -1,0 +1,23 @@
+// Notifications: a success or failure message that says what happened and, on failure, what
+// to do. Successes fade after a few seconds; failures stay until dismissed.
+
+export interface Toast {
+  id: number;
+  kind: 'success' | 'error' | 'info';
+  title: string;
+  detail?: string;
+}
+
+export const toasts = $state<Toast[]>([]);
+let next = 1;
+
+export function notify(kind: Toast['kind'], title: string, detail?: string): void {
+  const id = next++;
+  toasts.push({ id, kind, title, detail });
+  if (kind !== 'error') setTimeout(() => dismiss(id), 6000);
+}
+
+export function dismiss(id: number): void {
+  const i = toasts.findIndex((t) => t.id === id);
+  if (i >= 0) toasts.splice(i, 1);
+}

@@ -1,0 +1,159 @@
+// Shapes of the Userdesk API (SPEC §7). Field names are the API's, camelCase.
+
+export type AccountType = 'internal' | 'external' | 'config_admin' | 'super_admin' | 'one_time';
+export type Status = 'created' | 'pending' | 'active';
+
+export interface Grant {
+  roleId: string;
+  unitId: string;
+}
+
+export interface User {
+  id: string;
+  version: number;
+  username: string;
+  email: string;
+  emailSameAsUsername: boolean;
+  accountType: AccountType;
+  status: Status;
+  enabled: boolean;
+  allowLogin: boolean;
+  isExternal: boolean;
+  identityProvider: string;
+  authUrl: string;
+  localId: string;
+  connectorManaged: boolean;
+  leaver: boolean;
+  title: string;
+  firstName: string;
+  lastName: string;
+  displayName: string;
+  displayNameSet: boolean;
+  phone: string;
+  mobile: string;
+  jobTitle: string;
+  department: string;
+  language: string;
+  dateFormat: string;
+  timeFormat: string;
+  clinicalSpecialities: string[] | null;
+  clinicalRoles: string[] | null;
+  workAreas: string[] | null;
+  unitId: string;
+  primaryOrgId: string;
+  orgIds: string[] | null;
+  adminRoles: Grant[] | null;
+  mailboxSizeMb: number;
+  roleIds: string[] | null;
+  createdAt: string;
+  updatedAt: string;
+  updatedBy: string;
+  lastLoginAt: string | null;
+  activationSentAt: string | null;
+  activatedAt: string | null;
+}
+
+export interface Capability {
+  editable: boolean;
+  reason?: string;
+}
+
+export interface ActionCapability {
+  allowed: boolean;
+  reason?: string;
+}
+
+export interface Capabilities {
+  fields: Record<string, Capability>;
+  actions: Record<string, ActionCapability>;
+}
+
+export interface UserView extends User {
+  capabilities: Capabilities;
+  warnings?: string[];
+}
+
+export interface UserSummary {
+  id: string;
+  displayName: string;
+  firstName: string;
+  lastName: string;
+  username: string;
+  email: string;
+  localId: string;
+  accountType: AccountType;
+  status: Status;
+  enabled: boolean;
+  allowLogin: boolean;
+  isExternal: boolean;
+  connectorManaged: boolean;
+  leaver: boolean;
+  unitId: string;
+  primaryOrgId: string;
+  lastLoginAt: string | null;
+  updatedAt: string;
+}
+
+export interface OrgSettings {
+  ssoEnabled: boolean;
+  identityProvider: string;
+  authUrl: string;
+  allowDatetimeFormatChange: boolean;
+  usernamePolicy: 'editable' | 'after-activation' | 'locked';
+  languages: string[];
+}
+
+export interface Unit {
+  id: string;
+  name: string;
+  parentId: string;
+  kind: 'organisation' | 'ou';
+  settings?: OrgSettings;
+}
+
+export interface Role {
+  id: string;
+  name: string;
+  kind: 'config' | 'admin';
+  description: string;
+  permissions: string[];
+}
+
+export interface PermissionInfo {
+  id: string;
+  label: string;
+  description: string;
+  scoped: boolean;
+}
+
+export interface RefItem {
+  id: string;
+  name: string;
+}
+
+export type ReferenceLists = Record<'clinicalSpecialities' | 'clinicalRoles' | 'workAreas', RefItem[]>;
+
+export interface FieldChange {
+  field: string;
+  before: unknown;
+  after: unknown;
+}
+
+export interface AuditRecord {
+  id: string;
+  at: string;
+  actorId: string;
+  actorEmail: string;
+  source: string;
+  action: string;
+  targetType: string;
+  targetId: string;
+  targetName: string;
+  changes?: FieldChange[];
+}
+
+export interface SessionInfo {
+  user: User;
+  csrfToken: string;
+  permissions: string[];
+}
