@@ -263,6 +263,15 @@ func (g *gen) ago(maxDays int) *time.Time {
 	return &t
 }
 
+// after is a time up to maxHours after t, never later than now.
+func (g *gen) after(t time.Time, maxHours int) *time.Time {
+	x := t.Add(time.Duration(g.r.IntN(maxHours*60)+1) * time.Minute)
+	if x.After(g.now) {
+		x = g.now
+	}
+	return &x
+}
+
 func (g *gen) pick(kind app.RefKind, max int) []string {
 	ids := g.refs[kind]
 	n := g.r.IntN(max + 1)
@@ -315,7 +324,10 @@ func (g *gen) putAdmin(a admin) error {
 	if a.roles != nil {
 		u.RoleIDs = a.roles
 	}
-	u.ActivatedAt = g.ago(80)
+	u.CreatedAt = g.now.Add(-100 * 24 * time.Hour)
+	u.UpdatedAt = u.CreatedAt
+	u.ActivatedAt = g.after(u.CreatedAt, 24)
+	u.ActivationSentAt = u.ActivatedAt
 	u.LastLoginAt = g.ago(3)
 	g.used[a.username] = true
 	return g.put(u, true)
@@ -374,13 +386,13 @@ func (g *gen) putUser(i int) error {
 		u.Status = app.StatusCreated
 	case x < 22:
 		u.Status = app.StatusPending
-		u.ActivationSentAt = g.ago(10)
+		u.ActivationSentAt = g.after(u.CreatedAt, 48)
 	default:
 		u.Status = app.StatusActive
-		u.ActivationSentAt = g.ago(90)
-		u.ActivatedAt = u.ActivationSentAt
+		u.ActivationSentAt = g.after(u.CreatedAt, 24)
+		u.ActivatedAt = g.after(*u.ActivationSentAt, 72)
 		if g.r.IntN(5) > 0 {
-			u.LastLoginAt = g.ago(30)
+			u.LastLoginAt = g.after(*u.ActivatedAt, 24*30)
 		}
 		canSignIn = true
 	}
@@ -407,14 +419,6 @@ func (g *gen) putUser(i int) error {
 	// Some community staff work for both organisations.
 	if org == OrgRiverside && g.r.IntN(6) == 0 {
 		u.OrgIDs = []string{OrgRiverside, OrgNorthgate}
-	}
-	upd := g.ago(20)
-	if upd.After(u.CreatedAt) {
-		u.UpdatedAt = *upd
-		u.UpdatedBy = "trust.admin@northgate.example"
-		if org == OrgRiverside {
-			u.UpdatedBy = "riverside.admin@riverside.example"
-		}
 	}
 	return g.put(u, canSignIn && u.Enabled && u.AllowLogin)
 }

@@ -100,6 +100,8 @@ export async function screenshot(page, name) {
 
 /** signIn signs in through the sign-in page like a person. */
 export async function signIn(page, url, username = ADMIN, password = PASSWORD) {
+  // Tests share one browser profile: start each sign-in signed out.
+  await page.context().clearCookies();
   await page.goto(url + '/');
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('Password').fill(password);

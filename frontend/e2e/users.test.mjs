@@ -1,0 +1,156 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { PASSWORD, screenshot, signIn, startBrowser, startServer } from './harness.mjs';
+
+let server;
+let browser;
+before(async () => {
+  server = await startServer();
+  browser = await startBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** apiAs signs in through the API in its own cookie jar and returns a small client. */
+async function apiAs(username, password = PASSWORD) {
+  const r = await fetch(server.url + '/api/v1/session', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Origin: server.url },
+    body: JSON.stringify({ username, password }),
+  });
+  assert.equal(r.status, 200, await r.clone().text());
+  const cookie = r.headers.get('set-cookie').split(';')[0];
+  const { csrfToken } = await r.json();
+  return async (method, path, body, headers = {}) => {
+    const res = await fetch(server.url + '/api/v1' + path, {
+      method,
+      headers: { Cookie: cookie, 'X-CSRF-Token': csrfToken, Origin: server.url, 'Content-Type': 'application/json', ...headers },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    return { status: res.status, etag: res.headers.get('etag'), json: text ? JSON.parse(text) : null };
+  };
+}
+
+async function openUser(page, search, name) {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' }).click();
+  await page.getByLabel('Search').fill(search);
+  const link = page.getByRole('table', { name: 'Users' }).getByRole('link', { name });
+  await link.first().waitFor();
+  await link.first().click();
+  await page.getByRole('heading', { level: 1, name }).waitFor();
+}
+
+test('search, open, edit fields, admin roles and home OU, with notifications and history', async () => {
+  const page = await browser.newPage();
+  await signIn(page, server.url);
+  // Search answers as you type, and filters combine with it.
+  await page.getByLabel('Search').fill('NG1002');
+  const rows = page.getByRole('table', { name: 'Users' }).locator('tbody tr');
+  await page.waitForFunction(() => document.querySelectorAll('tbody tr').length > 0 && [...document.querySelectorAll('tbody tr')].every((r) => r.textContent.includes('NG1002')));
+  assert.ok((await rows.count()) >= 1);
+
+  // Open a user by double-clicking the row.
+  const first = rows.first();
+  const name = (await first.getByRole('link').textContent()).trim();
+  await first.dblclick();
+  await page.getByRole('heading', { level: 1, name }).waitFor();
+  await screenshot(page, 'user-details');
+
+  // Change fields and save.
+  await page.getByLabel('Job title').fill('Lead Pharmacist');
+  await page.getByLabel('Mobile').fill('07700 900123');
+  await page.getByRole('button', { name: 'Update' }).click();
+  await page.getByRole('status').filter({ hasText: 'Changes saved' }).waitFor();
+  await page.getByRole('region', { name: 'History' }).getByText('Lead Pharmacist').waitFor();
+
+  // Add an admin role over a unit, save, then remove it with the red cross.
+  await page.getByLabel('Admin role', { exact: true }).selectOption({ label: 'Helpdesk' });
+  await page.getByLabel('Scope unit').selectOption({ label: '\u00a0\u00a0\u00a0\u00a0\u00a0\u00a0Radiology' });
+  await page.getByRole('button', { name: 'Add', exact: true }).click();
+  const grants = page.getByRole('table', { name: 'Admin roles' });
+  await grants.getByRole('cell', { name: 'Helpdesk', exact: true }).waitFor();
+  await page.getByRole('button', { name: 'Update' }).click();
+  await page.getByRole('status').filter({ hasText: 'Changes saved' }).last().waitFor();
+  await page.getByRole('button', { name: 'Remove Helpdesk over Radiology' }).click();
+  assert.equal(await grants.getByRole('cell', { name: 'Helpdesk', exact: true }).count(), 0);
+  await page.getByRole('button', { name: 'Update' }).click();
+  await page.waitForFunction(() => document.querySelectorAll('[role=status]').length >= 1);
+
+  // Move the home OU with the tree picker (inside the organisation only).
+  await page.getByRole('button', { name: /^Home OU:/ }).click();
+  const tree = page.getByRole('tree', { name: 'Home OU' });
+  await tree.getByRole('button', { name: 'Expand Corporate Services' }).click();
+  await tree.getByRole('button', { name: 'Finance', exact: true }).click();
+  await page.getByRole('button', { name: 'Update' }).click();
+  await page.getByText(/Corporate Services › Finance/).first().waitFor();
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('a disabled field says why, and a scoped admin sees only their scope', async () => {
+  const page = await browser.newPage();
+  await signIn(page, server.url, 'cardiology.admin@northgate.example');
+  // Only Cardiology users are listed.
+  const total = await page.locator('.count').textContent();
+  assert.match(total, /users/);
+  const units = await page.getByRole('table', { name: 'Users' }).locator('tbody tr td:nth-child(7)').allTextContents();
+  assert.ok(units.length > 0);
+  for (const u of units) assert.ok(['Cardiology', 'Cardiac Catheter Lab', 'Cardiology Outpatients'].includes(u.trim()), u);
+  await page.getByRole('table', { name: 'Users' }).locator('tbody tr').first().getByRole('link').click();
+  await page.getByRole('heading', { level: 1 }).waitFor();
+  // Northgate does not allow datetime format changes (SPEC §3 rule 10).
+  const dateFormat = page.getByLabel('Date format');
+  assert.equal(await dateFormat.isDisabled(), true);
+  const why = await dateFormat.getAttribute('aria-describedby');
+  assert.match(await page.locator('#' + why).textContent(), /Date and time formats can't be changed in this organisation/);
+  await screenshot(page, 'user-details-scoped');
+  await page.close();
+});
+
+test('losing a race with another editor shows their change and offers reload', async () => {
+  const page = await browser.newPage();
+  await signIn(page, server.url);
+  const api = await apiAs('trust.admin@northgate.example');
+  const list = await api('GET', '/users?q=NG1003&limit=1');
+  const target = list.json.items[0];
+  await page.goto(server.url + '/users/' + target.id);
+  await page.getByRole('heading', { level: 1, name: target.displayName }).waitFor();
+
+  // Someone else saves first.
+  const cur = await api('GET', '/users/' + target.id);
+  const other = await api('PATCH', '/users/' + target.id, { department: 'Changed Elsewhere' }, { 'If-Match': cur.etag });
+  assert.equal(other.status, 200);
+
+  await page.getByLabel('Department', { exact: true }).fill('My Department');
+  await page.getByRole('button', { name: 'Update' }).click();
+  const dialog = page.getByRole('alertdialog', { name: 'Someone else changed this account' });
+  await dialog.waitFor();
+  await dialog.getByText('trust.admin@northgate.example').waitFor();
+  await dialog.getByRole('cell', { name: 'Changed Elsewhere' }).waitFor();
+  await screenshot(page, 'stale-dialog');
+  await dialog.getByRole('button', { name: 'Reload' }).click();
+  assert.equal(await page.getByLabel('Department', { exact: true }).inputValue(), 'Changed Elsewhere');
+  await page.close();
+});
+
+test('bulk transfer of selected users to another OU', async () => {
+  const page = await browser.newPage();
+  await signIn(page, server.url);
+  await page.getByLabel('Organisational unit').selectOption({ label: '\u00a0\u00a0\u00a0Mental Health' });
+  const rows = page.getByRole('table', { name: 'Users' }).locator('tbody tr');
+  await page.waitForFunction(() => [...document.querySelectorAll('tbody tr td:nth-child(7)')].every((c) => c.textContent.trim() === 'Mental Health'));
+  const names = [];
+  for (const i of [0, 1]) {
+    names.push((await rows.nth(i).getByRole('link').textContent()).trim());
+    await rows.nth(i).getByRole('checkbox').check();
+  }
+  await page.getByLabel('Move to OU').selectOption({ label: '\u00a0\u00a0\u00a0Administration' });
+  await page.getByRole('button', { name: 'Move', exact: true }).click();
+  await page.getByRole('status').filter({ hasText: 'Moved 2 users to Administration' }).waitFor();
+  const results = page.getByRole('region', { name: 'Transfer results' });
+  for (const n of names) await results.getByText(n).waitFor();
+  await page.close();
+});
