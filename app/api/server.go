@@ -109,6 +109,7 @@ func New(cfg Config) *Server {
 	api.Post("/users", auth, s.createUser)
 	api.Post("/users/transfer", auth, s.transferUsers)
 	api.Get("/users/:id", auth, s.getUser)
+	api.Get("/users/:id/rights", auth, s.userRights)
 	api.Patch("/users/:id", auth, s.patchUser)
 	api.Delete("/users/:id", auth, s.deleteUser)
 	api.Get("/audit", auth, s.listAudit)

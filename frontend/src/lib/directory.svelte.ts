@@ -19,7 +19,7 @@ export function loadDirectory(force = false): Promise<void> {
     const [units, roles, refs] = await Promise.all([
       api.get<{ items: Unit[] }>('/units'),
       api.get<{ items: Role[] }>('/roles'),
-      api.get<ReferenceLists>('/reference'),
+      api.get<Partial<ReferenceLists>>('/reference'),
     ]);
     directory.units = units.items;
     directory.roles = roles.items;

@@ -12,13 +12,14 @@ export const languages: { id: Lang; name: string }[] = [
 
 const catalogues: Record<Lang, Record<string, string>> = { en: {}, cy };
 
-export const locale = $state({ lang: (sessionStorage.getItem('userdesk.lang') as Lang) || 'en' });
+const stored = typeof sessionStorage === 'undefined' ? null : sessionStorage.getItem('userdesk.lang');
+export const locale = $state({ lang: (stored === 'cy' ? 'cy' : 'en') as Lang });
 
 export function setLanguage(lang: string): void {
   const l: Lang = lang === 'cy' ? 'cy' : 'en';
   locale.lang = l;
-  sessionStorage.setItem('userdesk.lang', l);
-  document.documentElement.lang = l;
+  if (typeof sessionStorage !== 'undefined') sessionStorage.setItem('userdesk.lang', l);
+  if (typeof document !== 'undefined') document.documentElement.lang = l;
 }
 
 /** t translates text and fills {name} placeholders from params. */

@@ -1,5 +1,5 @@
 // Notifications: a success or failure message that says what happened and, on failure, what
-// to do. Successes fade after a few seconds; failures stay until dismissed.
+// to do. Successes fade after a few seconds; failures stay for twenty seconds or until dismissed.
 
 export interface Toast {
   id: number;
@@ -14,7 +14,8 @@ let next = 1;
 export function notify(kind: Toast['kind'], title: string, detail?: string): void {
   const id = next++;
   toasts.push({ id, kind, title, detail });
-  if (kind !== 'error') setTimeout(() => dismiss(id), 6000);
+  // Failures stay long enough to be read and acted on; they can be dismissed at once.
+  setTimeout(() => dismiss(id), kind === 'error' ? 20000 : 6000);
 }
 
 export function dismiss(id: number): void {
