@@ -49,7 +49,8 @@ type Tx interface {
 	Meta(key string) ([]byte, error)
 	SetMeta(key string, value []byte) error
 
-	MailTx // mail.go: the local mail store and emailed tokens
+	MailTx   // mail.go: the local mail store and emailed tokens
+	ImportTx // imports.go: CSV imports, their rows and results
 }
 
 // AuditFilter selects audit records, newest first.

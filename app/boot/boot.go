@@ -103,6 +103,12 @@ func Open(o Options) (*App, error) {
 	a.Server = api.New(api.Config{
 		Store: st, Authz: a.Authz, Dir: a.Dir, Events: a.Events, SPA: o.SPA, Addr: o.Addr, AllowedHosts: o.AllowedHosts, Logger: log,
 	})
+	// An import that was applying when the process stopped carries on from its first
+	// unapplied row (core/imports.go).
+	a.Dir.SetImportLogger(log)
+	if err := a.Dir.ResumeImports(); err != nil {
+		return fail(fmt.Errorf("resume import: %w", err))
+	}
 	return a, nil
 }
 
@@ -131,6 +137,7 @@ func adminEmail(o Options) string {
 // Close finishes background mail work and closes the store cleanly.
 func (a *App) Close() error {
 	if a.Dir != nil {
+		a.Dir.StopImports() // the running import stops after its batch and resumes at next start
 		a.Dir.Wait()
 	}
 	if a.Mail != nil {

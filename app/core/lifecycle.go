@@ -307,6 +307,9 @@ func (s *Service) requestReset(username string) error {
 	if err != nil {
 		return err
 	}
+	// Serialised with other writes, so that of two requests the later link replaces the earlier.
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
 	sent := false
 	defer func() {
 		if sent {
@@ -414,15 +417,14 @@ func (s *Service) MarkLeaver(actor *app.User, id string, src app.Source) (*UserV
 		if before, err = tx.User(id); err != nil || !s.canView(actor, before) {
 			return errNoUser
 		}
-		switch {
-		case actor.ID == before.ID:
-			return app.Errorf(app.EFORBIDDEN, reasonLeaverSelf)
-		case before.AccountType == app.SuperAdmin && actor.AccountType != app.SuperAdmin:
-			return app.Errorf(app.EFORBIDDEN, reasonLeaverSuper)
-		case !s.authz.Can(actor, app.PermUsersMove, before.UnitID) && !s.authz.Can(actor, app.PermUsersDelete, before.UnitID):
-			return app.Errorf(app.EFORBIDDEN, reasonLeaverPerm)
+		// The same decision the user page shows (one function decides both).
+		switch c := s.authz.Capabilities(actor, before).Actions["markLeaver"]; {
 		case before.Leaver:
 			return app.Errorf(app.ECONFLICT, "This account is already marked as a leaver.")
+		case before.AccountType == app.SuperAdmin && actor.AccountType != app.SuperAdmin:
+			return app.Errorf(app.EFORBIDDEN, reasonLeaverSuper)
+		case !c.Allowed:
+			return app.Errorf(app.EFORBIDDEN, "%s", orDefault(c.Reason, reasonLeaverPerm))
 		}
 		a := *before
 		after = &a

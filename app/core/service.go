@@ -27,6 +27,7 @@ type Service struct {
 	index  *Index
 	now    func() time.Time
 	acct   accountState // lifecycle.go: mail, background work
+	imp    importState  // imports.go: the CSV import job
 
 	// writeMu orders commits that change rights, so the authorizer and the index follow the
 	// store in commit order.

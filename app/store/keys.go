@@ -30,6 +30,11 @@ import (
 //	ix/outbox/<nanos><id>                    → app.MessageSummary JSON (every message, time-ordered)
 //	tok/<sha256(token)>                      → app.Token JSON (activation and reset links)
 //	ix/usertok/<userId>/<purpose>/<sha256(token)> → empty (revokes a user's older links)
+//	imp/<importId>/                          → app.Import JSON (a CSV import: report totals, apply progress)
+//	imp/<importId>/row/<index, 4 bytes BE>   → app.ImportRow JSON (cells, validation, result)
+//	imp/<importId>/act/<action>/<index>      → empty (rows by validated action, for paging a filter)
+//	ix/imptime/<unix nanos, 8 bytes BE><id>  → empty (import history, newest first)
+//	ix/impsha/<sha256 hex>/<importId>        → empty (the same file uploaded before)
 const (
 	pMeta          = "meta/"
 	pUser          = "user/"
@@ -49,6 +54,9 @@ const (
 	pIxOutbox      = "ix/outbox/"
 	pToken         = "tok/"
 	pIxUserToken   = "ix/usertok/"
+	pImport        = "imp/"
+	pIxImportTime  = "ix/imptime/"
+	pIxImportSHA   = "ix/impsha/"
 )
 
 func metaKey(name string) []byte   { return []byte(pMeta + name) }
