@@ -44,6 +44,7 @@ test-e2e: $(BIN)
 bench: $(BIN)
 	go test -run '^$$' -bench . -benchmem ./...
 	bash scripts/footprint.sh
+	go run ./scripts/load
 
 clean:
 	rm -rf bin frontend/dist/assets frontend/dist/index.html
