@@ -108,3 +108,30 @@ export async function signIn(page, url, username = ADMIN, password = PASSWORD) {
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
 }
+
+/** apiAs signs in through the API with its own cookie and returns a small JSON client. */
+export async function apiAs(url, username, password = PASSWORD) {
+  const r = await fetch(url + '/api/v1/session', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Origin: url },
+    body: JSON.stringify({ username, password }),
+  });
+  if (r.status !== 200) throw new Error(`sign in ${username}: ${r.status} ${await r.text()}`);
+  const cookie = r.headers.get('set-cookie').split(';')[0];
+  const { csrfToken } = await r.json();
+  return async (method, path, body, headers = {}) => {
+    const res = await fetch(url + '/api/v1' + path, {
+      method,
+      headers: { Cookie: cookie, 'X-CSRF-Token': csrfToken, Origin: url, 'Content-Type': 'application/json', ...headers },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    let json = null;
+    try {
+      json = text ? JSON.parse(text) : null;
+    } catch {
+      json = text;
+    }
+    return { status: res.status, etag: res.headers.get('etag'), json };
+  };
+}
