@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { PASSWORD, screenshot, signIn, startBrowser, startServer } from './harness.mjs';
+import { apiAs as apiAsAt, screenshot, signIn, startBrowser, startServer } from './harness.mjs';
 
 let server;
 let browser;
+const apiAs = (username) => apiAsAt(server.url, username);
 before(async () => {
   server = await startServer();
   browser = await startBrowser();
@@ -12,27 +13,6 @@ after(async () => {
   await browser?.close();
   await server?.stop();
 });
-
-/** apiAs signs in through the API in its own cookie jar and returns a small client. */
-async function apiAs(username, password = PASSWORD) {
-  const r = await fetch(server.url + '/api/v1/session', {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', Origin: server.url },
-    body: JSON.stringify({ username, password }),
-  });
-  assert.equal(r.status, 200, await r.clone().text());
-  const cookie = r.headers.get('set-cookie').split(';')[0];
-  const { csrfToken } = await r.json();
-  return async (method, path, body, headers = {}) => {
-    const res = await fetch(server.url + '/api/v1' + path, {
-      method,
-      headers: { Cookie: cookie, 'X-CSRF-Token': csrfToken, Origin: server.url, 'Content-Type': 'application/json', ...headers },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const text = await res.text();
-    return { status: res.status, etag: res.headers.get('etag'), json: text ? JSON.parse(text) : null };
-  };
-}
 
 async function openUser(page, search, name) {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' }).click();
@@ -80,12 +60,14 @@ test('search, open, edit fields, admin roles and home OU, with notifications and
   await page.waitForFunction(() => document.querySelectorAll('[role=status]').length >= 1);
 
   // Move the home OU with the tree picker (inside the organisation only).
-  await page.getByRole('button', { name: /^Home OU:/ }).click();
+  const picker = page.getByRole('button', { name: /^Home OU:/ });
+  const from = await picker.getAttribute('aria-label');
+  const dest = from.includes('Estates and Facilities') ? 'Corporate Services' : 'Estates and Facilities';
+  await picker.click();
   const tree = page.getByRole('tree', { name: 'Home OU' });
-  await tree.getByRole('button', { name: 'Expand Corporate Services' }).click();
-  await tree.getByRole('button', { name: 'Finance', exact: true }).click();
+  await tree.getByRole('button', { name: dest, exact: true }).click();
   await page.getByRole('button', { name: 'Update' }).click();
-  await page.getByText(/Corporate Services › Finance/).first().waitFor();
+  await page.getByText(new RegExp('Northgate Teaching Hospitals NHS Trust › ' + dest + '$')).first().waitFor();
   assert.deepEqual(page.errors, []);
   await page.close();
 });
@@ -152,5 +134,37 @@ test('bulk transfer of selected users to another OU', async () => {
   await page.getByRole('status').filter({ hasText: 'Moved 2 users to Administration' }).waitFor();
   const results = page.getByRole('region', { name: 'Transfer results' });
   for (const n of names) await results.getByText(n).waitFor();
+  await page.close();
+});
+
+test('changing a 1-time completion account asks about the activation email; connector warning stands', async () => {
+  const page = await browser.newPage();
+  await signIn(page, server.url);
+  await page.getByLabel('Account type').selectOption({ label: '1-time completion' });
+  await page.getByLabel('Status').selectOption({ label: 'Created' });
+  const rows = page.getByRole('table', { name: 'Users' }).locator('tbody tr');
+  await page.waitForFunction(() => [...document.querySelectorAll('tbody tr td:nth-child(5)')].every((c) => c.textContent.trim() === '1-time completion'));
+  await rows.first().getByRole('link').click();
+  await page.getByRole('heading', { level: 1 }).waitFor();
+  await page.getByLabel('Account type').selectOption('internal');
+  await page.getByRole('button', { name: 'Update' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Activation email' });
+  await dialog.getByRole('button', { name: 'Send email' }).waitFor();
+  await screenshot(page, 'one-time-choice');
+  await dialog.getByRole('button', { name: "I'll do it later" }).click();
+  await page.getByRole('status').filter({ hasText: 'Changes saved' }).waitFor();
+  const status = page.getByRole('region', { name: 'Status' });
+  await status.locator('.badge', { hasText: 'Created' }).waitFor();
+  assert.equal(await page.getByLabel('Account type').inputValue(), 'internal');
+  // 1-time completion is not offered any more.
+  assert.equal(await page.getByLabel('Account type').locator('option[value=one_time]').isDisabled(), true);
+
+  // A connector-managed account carries a standing warning.
+  const api = await apiAs('admin@userdesk.local');
+  const id = new URL(page.url()).pathname.split('/').pop();
+  const cur = await api('GET', '/users/' + id);
+  await api('PATCH', '/users/' + id, { connectorManaged: true }, { 'If-Match': cur.etag });
+  await page.reload();
+  await page.getByRole('note').filter({ hasText: 'the next sync overwrites manual changes' }).waitFor();
   await page.close();
 });
