@@ -42,9 +42,8 @@ test('sign in through the page, see the console, deep link, sign out', async () 
   await page.getByRole('table', { name: 'Users' }).getByRole('row').nth(5).waitFor();
   await screenshot(page, 'users');
 
-  // A placeholder says so.
   await nav.getByRole('link', { name: 'Imports' }).click();
-  await page.getByText('Not available yet').waitFor();
+  await page.getByRole('heading', { name: 'Imports' }).waitFor();
 
   // A deep link survives a reload (history fallback) and the session persists.
   await page.goto(server.url + '/audit');
