@@ -110,7 +110,7 @@ type instance struct {
 }
 
 func readInstance(dataDir string) (*instance, error) {
-	b, err := os.ReadFile(filepath.Join(dataDir, instanceFile))
+	b, err := os.ReadFile(filepath.Join(dataDir, instanceFile)) // #nosec G304 G703 -- the operator's own data directory
 	if err != nil {
 		return nil, err
 	}
@@ -124,7 +124,7 @@ func healthy(url string) bool {
 	if err != nil {
 		return false
 	}
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	return resp.StatusCode == http.StatusOK
 }
 
@@ -182,7 +182,7 @@ func serve(c *config, stdout, stderr io.Writer) (int, error) {
 		ModelConf: modelConf, SPA: consoleFS(), Logger: log,
 	})
 	if err != nil {
-		ln.Close()
+		_ = ln.Close()
 		if errors.Is(err, store.ErrLocked) && joinRunning(c, stdout, 10*time.Second) {
 			return 0, nil
 		}

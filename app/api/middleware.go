@@ -76,9 +76,23 @@ func (p hostPolicy) ok(hostHeader string) bool {
 	return p.anyIP && net.ParseIP(host) != nil
 }
 
+// requestHost is the Host the client connected with. Fiber's c.Hostname() prefers
+// X-Forwarded-Host (it trusts every proxy unless told otherwise), and a page on a rebinding
+// name is same-origin with us, so it may set that header: never use it for security decisions.
+func requestHost(c *fiber.Ctx) string { return string(c.Request().Host()) }
+
+// requestScheme is "https" only when this connection is TLS; X-Forwarded-Proto is ignored
+// for the same reason.
+func requestScheme(c *fiber.Ctx) string {
+	if c.Context().IsTLS() {
+		return "https"
+	}
+	return "http"
+}
+
 func (s *Server) checkHost(c *fiber.Ctx) error {
-	if !s.hosts.ok(c.Hostname()) {
-		return app.Errorf(app.EBADREQUEST, "This server does not answer to the host name %q. Open it at its own address.", truncate(c.Hostname(), 100))
+	if host := requestHost(c); !s.hosts.ok(host) {
+		return app.Errorf(app.EBADREQUEST, "This server does not answer to the host name %q. Open it at its own address.", truncate(host, 100))
 	}
 	return c.Next()
 }
@@ -104,7 +118,7 @@ func (s *Server) checkOrigin(c *fiber.Ctx) error {
 		return app.Errorf(app.EFORBIDDEN, "Cross-site requests are not accepted.")
 	}
 	if origin := c.Get(fiber.HeaderOrigin); origin != "" {
-		want := c.Protocol() + "://" + c.Hostname()
+		want := requestScheme(c) + "://" + requestHost(c)
 		if origin != want {
 			return app.Errorf(app.EFORBIDDEN, "Requests from %s are not accepted.", truncate(origin, 100))
 		}

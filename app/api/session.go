@@ -88,7 +88,7 @@ func (s *Server) setCookie(c *fiber.Ctx, id string) {
 		Value:    id,
 		Path:     "/",
 		HTTPOnly: true,
-		Secure:   c.Protocol() == "https",
+		Secure:   requestScheme(c) == "https",
 		SameSite: fiber.CookieSameSiteStrictMode,
 		// A session cookie (no Expires): closing the browser ends it on the client side too.
 	})
@@ -96,7 +96,7 @@ func (s *Server) setCookie(c *fiber.Ctx, id string) {
 
 func (s *Server) clearCookie(c *fiber.Ctx) {
 	c.Cookie(&fiber.Cookie{
-		Name: cookieName, Value: "", Path: "/", HTTPOnly: true, Secure: c.Protocol() == "https",
+		Name: cookieName, Value: "", Path: "/", HTTPOnly: true, Secure: requestScheme(c) == "https",
 		SameSite: fiber.CookieSameSiteStrictMode, Expires: time.Unix(1, 0), MaxAge: -1,
 	})
 }

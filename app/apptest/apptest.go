@@ -98,7 +98,7 @@ func NewTestServer(tb testing.TB, o Options) *Server {
 		ModelConf: ModelConf(tb), SPA: spa, Logger: quietLogger(),
 	})
 	if err != nil {
-		ln.Close()
+		_ = ln.Close()
 		tb.Fatal(err)
 	}
 	s := &Server{App: a, URL: "http://" + ln.Addr().String(), Addr: ln.Addr().String(), DataDir: dir, tb: tb}

@@ -224,6 +224,7 @@ func endOtherSessions(tx app.Tx, userID, keep string) error {
 // other session of the account ends.
 func (s *Service) ChangePassword(actor *app.User, current, next, keepSession string) error {
 	if current == "" {
+		// #nosec G101 -- a form message, not a credential
 		return app.FieldErrors("Enter your current password.", map[string]string{"currentPassword": "Enter your current password."})
 	}
 	if err := password.Check(next); err != nil {

@@ -181,12 +181,12 @@ type Query struct {
 func (ix *Index) Search(q Query) (items []UserSummary, total int) {
 	q.Q = strings.ToLower(strings.TrimSpace(q.Q))
 	field := q.Sort
+	visible := map[string]bool{}
+	ix.mu.RLock() // before reading ix.orders: Put writes that map under the lock
+	defer ix.mu.RUnlock()
 	if _, ok := ix.orders[field]; !ok || field == "" {
 		field = "displayName"
 	}
-	visible := map[string]bool{}
-	ix.mu.RLock()
-	defer ix.mu.RUnlock()
 	list := ix.orders[field]
 	n := len(list)
 	items = make([]UserSummary, 0, min(q.Limit, 200))

@@ -65,7 +65,7 @@ func startOnce(bin string, extra []string, measureRSS bool) (time.Duration, int)
 	defer os.RemoveAll(dir)
 	addr := freePort()
 	args := append([]string{"--addr", addr, "--data", dir, "--no-browser"}, extra...)
-	cmd := exec.Command(bin, args...)
+	cmd := exec.Command(bin, args...) // #nosec G204 -- the operator names the binary
 	cmd.Env = append(os.Environ(), "USERDESK_ADMIN_PASSWORD=footprint-password-1")
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
@@ -80,7 +80,7 @@ func startOnce(bin string, extra []string, measureRSS bool) (time.Duration, int)
 	for {
 		resp, err := cl.Get("http://" + addr + "/api/v1/health")
 		if err == nil {
-			resp.Body.Close()
+			_ = resp.Body.Close()
 			if resp.StatusCode == 200 {
 				took = time.Since(start)
 				break

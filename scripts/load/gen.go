@@ -20,7 +20,7 @@ func generate(dir string, nUsers, nUnits, depth int) (scopeUnit string, err erro
 		return "", err
 	}
 	defer st.Close()
-	r := rand.New(rand.NewPCG(7, 7))
+	r := rand.New(rand.NewPCG(7, 7)) // #nosec G404 -- reproducible generated data, not security
 	now := time.Now().UTC()
 
 	type node struct {

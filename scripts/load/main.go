@@ -41,7 +41,7 @@ func main() {
 
 	addr := freeAddr()
 	base := "http://" + addr
-	cmd := exec.Command(*bin, "--addr", addr, "--data", dir, "--no-browser")
+	cmd := exec.Command(*bin, "--addr", addr, "--data", dir, "--no-browser") // #nosec G204 -- the operator names the binary
 	cmd.Env = append(os.Environ(), "USERDESK_ADMIN_PASSWORD=load-admin-password")
 	start := time.Now()
 	check(cmd.Start())
@@ -76,7 +76,7 @@ func main() {
 	report("GET user with capabilities, 1 client", latGet)
 
 	var patchLat []time.Duration
-	r := rand.New(rand.NewPCG(3, 3))
+	r := rand.New(rand.NewPCG(3, 3)) // #nosec G404 -- reproducible load, not security
 	for i := 0; i < min(*requests, 1000); i++ {
 		id := fmt.Sprintf("user%07d", r.IntN(*users))
 		resp := admin.get(base + "/api/v1/users/" + id)
@@ -95,7 +95,7 @@ func main() {
 		wg.Add(1)
 		go func(c int) {
 			defer wg.Done()
-			r := rand.New(rand.NewPCG(uint64(c), 9))
+			r := rand.New(rand.NewPCG(uint64(c), 9)) // #nosec G404 G115 -- reproducible load; c ≥ 0
 			for k := 0; k < 1_000_000 && time.Now().Before(deadline); k++ {
 				admin.get(fmt.Sprintf("%s/api/v1/users/user%07d", base, r.IntN(*users)))
 				atomic.AddInt64(&n, 1)
@@ -109,7 +109,7 @@ func main() {
 	// Restart for a cold start on the full store (no bootstrap work).
 	_ = cmd.Process.Signal(syscall.SIGTERM)
 	_ = cmd.Wait()
-	cmd = exec.Command(*bin, "--addr", addr, "--data", dir, "--no-browser")
+	cmd = exec.Command(*bin, "--addr", addr, "--data", dir, "--no-browser") // #nosec G204 -- the operator names the binary
 	start = time.Now()
 	check(cmd.Start())
 	for !healthy(base) {
@@ -132,7 +132,7 @@ func run(total, clients int, f func(i int, r *rand.Rand)) []time.Duration {
 		wg.Add(1)
 		go func(c int) {
 			defer wg.Done()
-			r := rand.New(rand.NewPCG(uint64(c), 1))
+			r := rand.New(rand.NewPCG(uint64(c), 1)) // #nosec G404 G115 -- reproducible load; c ≥ 0
 			for {
 				i := int(atomic.AddInt64(&next, 1))
 				if i >= total {
@@ -194,7 +194,7 @@ func (cl *client) do(method, url string, body []byte, h map[string]string, want 
 	resp, err := cl.c.Do(req)
 	check(err)
 	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	if resp.StatusCode != want {
 		check(fmt.Errorf("%s %s: %d %s", method, url, resp.StatusCode, b))
 	}
@@ -219,7 +219,7 @@ func healthy(base string) bool {
 	if err != nil {
 		return false
 	}
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	return resp.StatusCode == 200
 }
 

@@ -1,0 +1,189 @@
+package api
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"userdesk/app"
+	"userdesk/app/core"
+	"userdesk/app/csvio"
+)
+
+// Handlers of the CSV import and export (SPEC §5): bind, call the directory service, answer.
+
+// Report pages.
+const (
+	defaultReportRows = 100
+	maxReportRows     = 1000
+)
+
+func (s *Server) exportUsers(c *fiber.Ctx) error {
+	q, err := userQuery(c)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if _, err := s.dir.ExportUsers(actorOf(c), q, c.Query("unit"), &buf); err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="users.csv"`)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Send(buf.Bytes())
+}
+
+// userQuery reads the users list's filters (q, status, type, enabled) for the export.
+func userQuery(c *fiber.Ctx) (core.Query, error) {
+	q := core.Query{Q: c.Query("q")}
+	fields := map[string]string{}
+	if len(q.Q) > 200 {
+		fields["q"] = "Search for at most 200 characters."
+	}
+	if v := c.Query("status"); v != "" {
+		q.Status = app.Status(v)
+		if !q.Status.Valid() {
+			fields["status"] = "Status must be created, pending or active."
+		}
+	}
+	if v := c.Query("type"); v != "" {
+		q.AccountType = app.AccountType(v)
+		if !q.AccountType.Valid() {
+			fields["type"] = "Type must be internal, external, config_admin, super_admin or one_time."
+		}
+	}
+	if v := c.Query("enabled"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			fields["enabled"] = "Enabled must be true or false."
+		}
+		q.Enabled = &b
+	}
+	if v := c.Query("sort"); v != "" {
+		q.Sort, q.Desc = strings.TrimPrefix(v, "-"), strings.HasPrefix(v, "-")
+		known := false
+		for _, f := range core.SortFields {
+			known = known || f == q.Sort
+		}
+		if !known {
+			fields["sort"] = "Sort by one of " + strings.Join(core.SortFields, ", ") + " (prefix - for descending)."
+		}
+	}
+	if len(fields) > 0 {
+		return q, app.FieldErrors("Some query parameters are not valid.", fields)
+	}
+	return q, nil
+}
+
+func (s *Server) uploadImport(c *fiber.Ctx) error {
+	if !strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEMultipartForm) {
+		return app.Errorf(app.EBADREQUEST, "Upload the CSV file as multipart/form-data in a field named \"file\".")
+	}
+	fh, err := c.FormFile("file")
+	if err != nil {
+		return &app.Error{Code: app.EBADREQUEST, Message: "Upload the CSV file in a field named \"file\".",
+			Fields: map[string]string{"file": "Choose a CSV file."}}
+	}
+	if fh.Size > csvio.MaxBytes {
+		return &app.Error{Code: app.ETOOLARGE, Message: "The file is larger than 35 MB; split it into smaller files.",
+			Fields: map[string]string{"file": "At most 35 MB and 150,000 rows per file."}}
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return fmt.Errorf("open upload: %w", err)
+	}
+	defer f.Close()
+	im, err := s.dir.ValidateImport(actorOf(c), fh.Filename, f, app.SourceConsole)
+	if err != nil {
+		return err
+	}
+	rep, err := s.dir.ImportReport(actorOf(c), im.ID, "", 0, defaultReportRows)
+	if err != nil {
+		return err
+	}
+	c.Location("/api/v1/imports/" + im.ID)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Status(fiber.StatusCreated).JSON(rep)
+}
+
+func (s *Server) listImports(c *fiber.Ctx) error {
+	items, err := s.dir.Imports(actorOf(c), 200)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"items": items, "running": s.dir.RunningImport()})
+}
+
+func (s *Server) getImport(c *fiber.Ctx) error {
+	offset, limit := 0, defaultReportRows
+	fields := map[string]string{}
+	if v := c.Query("offset"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > csvio.MaxRows {
+			fields["offset"] = "Offset must be a row number from 0."
+		}
+		offset = n
+	}
+	if v := c.Query("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxReportRows {
+			fields["limit"] = fmt.Sprintf("Limit must be a number from 1 to %d.", maxReportRows)
+		}
+		limit = n
+	}
+	if len(fields) > 0 {
+		return app.FieldErrors("Some query parameters are not valid.", fields)
+	}
+	rep, err := s.dir.ImportReport(actorOf(c), c.Params("id"), c.Query("action"), offset, limit)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(rep)
+}
+
+func (s *Server) applyImport(c *fiber.Ctx) error {
+	im, err := s.dir.ApplyImport(actorOf(c), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	c.Location("/api/v1/imports/" + im.ID)
+	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"id": im.ID, "status": im.Status, "fileName": im.FileName,
+		"total": im.Rows, "applied": im.Applied})
+}
+
+func (s *Server) importResults(c *fiber.Ctx) error {
+	im, err := s.dir.Import(actorOf(c), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	w := bufio.NewWriter(&buf)
+	if err := s.dir.WriteImportResults(actorOf(c), im.ID, w); err != nil {
+		return err
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	name := strings.TrimSuffix(im.FileName, ".csv") + "-results.csv"
+	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	c.Set(fiber.HeaderContentDisposition, contentDisposition(name))
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Send(buf.Bytes())
+}
+
+// contentDisposition names a download safely: an ASCII fallback and the UTF-8 name (RFC 6266).
+func contentDisposition(name string) string {
+	ascii := strings.Map(func(r rune) rune {
+		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' {
+			return '_'
+		}
+		return r
+	}, name)
+	return fmt.Sprintf(`attachment; filename="%s"; filename*=UTF-8''%s`, ascii, url.PathEscape(name))
+}

@@ -1,0 +1,68 @@
+package core
+
+import (
+	"io"
+
+	"userdesk/app"
+	"userdesk/app/csvio"
+)
+
+// exportChunk users are read per transaction while exporting.
+const exportChunk = 1000
+
+// ExportUsers writes the users report: every user the actor may view and export (reports.export
+// over their OU) among those q and unitFilter select, in the import's columns. It returns how
+// many users it wrote.
+func (s *Service) ExportUsers(actor *app.User, q Query, unitFilter string, w io.Writer) (int, error) {
+	if actor == nil || !contains(s.authz.Permissions(actor), app.PermReportsExport) {
+		return 0, app.Errorf(app.EFORBIDDEN, "You need the Export reports permission to download the users report.")
+	}
+	if unitFilter != "" {
+		units, err := s.Units(actor)
+		if err != nil {
+			return 0, err
+		}
+		q.InUnits = subtree(units, unitFilter)
+		if len(q.InUnits) == 0 {
+			return 0, app.FieldErrors("Unknown unit.", map[string]string{"unit": "No unit you can see has this id."})
+		}
+	}
+	if !s.authz.CanGlobal(actor, app.PermUsersView) || !s.authz.CanGlobal(actor, app.PermReportsExport) {
+		q.Visible = func(unitID string) bool {
+			return s.authz.Can(actor, app.PermUsersView, unitID) && s.authz.Can(actor, app.PermReportsExport, unitID)
+		}
+	}
+	q.Offset, q.Limit = 0, 1<<31-1
+	items, _ := s.index.Search(q)
+	cw, err := csvio.NewWriter(w)
+	if err != nil {
+		return 0, err
+	}
+	if err := cw.Write(csvio.HeaderRecord()); err != nil {
+		return 0, err
+	}
+	n := 0
+	for start := 0; start < len(items); start += exportChunk {
+		part := items[start:min(start+exportChunk, len(items))]
+		err := s.store.View(func(tx app.Tx) error {
+			for _, it := range part {
+				u, err := tx.User(it.ID)
+				if app.ErrorCodeOf(err) == app.ENOTFOUND {
+					continue // deleted since the search
+				}
+				if err != nil {
+					return err
+				}
+				if err := cw.Write(csvio.UserRecord(u)); err != nil {
+					return err
+				}
+				n++
+			}
+			return nil
+		})
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, cw.Flush()
+}

@@ -1,0 +1,1473 @@
+package core
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"userdesk/app"
+	"userdesk/app/csvio"
+)
+
+// Bulk update from CSV (SPEC §5). Validate streams the file once: each row is matched to an
+// account (User ID, else Local ID), rebuilt with the same field rules and rights checks as the
+// edit page, and stored with its verdict — nothing is written to users. Apply runs in the
+// background, one import at a time, committing rows in transactions of importBatch rows in which
+// each row's change, its audit record and its result travel together, with the job's progress.
+// A crash leaves the import "applying" with its progress; Resume picks it up at the first row
+// without a result, so no row is applied twice and none is lost.
+
+// ResultsMailer delivers an import's results mail with the results CSV attached; the mail
+// package implements it.
+type ResultsMailer interface {
+	SendImportResults(to *app.User, importID string, csv []byte) error
+}
+
+// ImportProgress is what an import's progress bar shows; it is published after each batch.
+type ImportProgress struct {
+	ID       string           `json:"id"`
+	FileName string           `json:"fileName"`
+	Status   app.ImportStatus `json:"status"`
+	Applied  int              `json:"applied"`
+	Total    int              `json:"total"`
+	Results  app.ImportTotals `json:"results"`
+}
+
+// Sizes of the work units.
+const (
+	// importBatch rows share one transaction when applied: few enough that a batch stays far
+	// below Badger's transaction limits, enough that commits (each an fsync) do not dominate.
+	importBatch = 500
+	// reportBatch report rows are stored per transaction while validating.
+	reportBatch = 1000
+	// indexFlush changed users are gathered before the users list is brought up to date.
+	indexFlush = 8192
+)
+
+// importState is the Service's part for imports: the job under way and its hooks.
+type importState struct {
+	mu       sync.Mutex
+	running  *app.Import
+	cancel   context.CancelFunc
+	done     chan struct{}
+	mailer   ResultsMailer
+	progress func(userID string, p ImportProgress)
+	log      *slog.Logger
+
+	// crash, in tests, is called inside each batch's transaction (committed=false) and after
+	// its commit (committed=true); an error stops the job there as if the process died.
+	crash func(batch int, committed bool) error
+}
+
+// errCrash stops a job without touching its state (tests simulating a kill).
+var errCrash = errors.New("import job stopped by test hook")
+
+// SetResultsMailer sets who delivers results mail; without one, the service's Mailer does.
+func (s *Service) SetResultsMailer(m ResultsMailer) {
+	s.imp.mu.Lock()
+	defer s.imp.mu.Unlock()
+	s.imp.mailer = m
+}
+
+// OnImportProgress sets the function told of each import's progress (the API publishes it as
+// an "import.progress" event to the uploader's consoles).
+func (s *Service) OnImportProgress(fn func(userID string, p ImportProgress)) {
+	s.imp.mu.Lock()
+	defer s.imp.mu.Unlock()
+	s.imp.progress = fn
+}
+
+// SetImportLogger sets where the import job logs failures; nil means slog.Default.
+func (s *Service) SetImportLogger(l *slog.Logger) {
+	s.imp.mu.Lock()
+	defer s.imp.mu.Unlock()
+	s.imp.log = l
+}
+
+func (s *Service) importLog() *slog.Logger {
+	s.imp.mu.Lock()
+	defer s.imp.mu.Unlock()
+	if s.imp.log != nil {
+		return s.imp.log
+	}
+	return slog.Default()
+}
+
+func (s *Service) resultsMailer() ResultsMailer {
+	s.imp.mu.Lock()
+	m := s.imp.mailer
+	s.imp.mu.Unlock()
+	if m != nil {
+		return m
+	}
+	if m := s.Mailer(); m != nil {
+		return m
+	}
+	return nil
+}
+
+func (s *Service) canImport(actor *app.User) bool {
+	return actor != nil && contains(s.authz.Permissions(actor), app.PermUsersImport)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validate
+
+// countingReader counts and hashes what is read and stops past a limit.
+type countingReader struct {
+	r     io.Reader
+	n     int64
+	limit int64
+	h     io.Writer
+}
+
+var errTooLarge = app.Errorf(app.ETOOLARGE, "The file is larger than 35 MB; split it into smaller files.")
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	_, _ = c.h.Write(p[:n])
+	if c.n > c.limit {
+		return n, errTooLarge
+	}
+	return n, err
+}
+
+// rowJob is one record on its way through validation.
+type rowJob struct {
+	index int
+	rec   *csvio.Record
+}
+
+// importCtx is what checking a row needs: the file's columns, the actor and the directory's
+// reference data.
+type importCtx struct {
+	actor     *app.User
+	keys      []string
+	header    []string
+	col       map[string]int // column key → position
+	password  int            // position of a password column, -1 when none
+	refs      *refs
+	localIDs  map[string][]localIDEntry
+	hasRoles  bool
+	emailSame bool // the file has an Email Same As Username column
+}
+
+type localIDEntry struct{ org, user string }
+
+func newImportCtx(actor *app.User, header, keys []string) *importCtx {
+	c := &importCtx{actor: actor, header: header, keys: keys, col: map[string]int{}, password: -1}
+	for i, k := range keys {
+		switch k {
+		case csvio.KeyPassword:
+			if c.password < 0 {
+				c.password = i
+			}
+		case csvio.KeyIgnored:
+		default:
+			c.col[k] = i
+		}
+	}
+	_, c.hasRoles = c.col["roleIds"]
+	_, c.emailSame = c.col["emailSameAsUsername"]
+	return c
+}
+
+func (c *importCtx) cell(rec []string, key string) (string, bool) {
+	i, ok := c.col[key]
+	if !ok || i >= len(rec) {
+		return "", false
+	}
+	return rec[i], true
+}
+
+// ValidateImport reads an uploaded CSV and stores its report; nothing is written to users.
+// The returned import holds the totals; its rows page with ImportRows.
+func (s *Service) ValidateImport(actor *app.User, fileName string, r io.Reader, src app.Source) (*app.Import, error) {
+	if !s.canImport(actor) {
+		return nil, app.Errorf(app.EFORBIDDEN, "You need the Import users permission to import a CSV file.")
+	}
+	h := sha256.New()
+	cr := &countingReader{r: r, limit: csvio.MaxBytes, h: h}
+	rd, err := csvio.NewReader(cr, csvio.MaxRows)
+	if err != nil {
+		return nil, importFileError(err)
+	}
+	defer rd.Close()
+	im := &app.Import{ID: app.NewID(), FileName: cleanFileName(fileName), Status: app.ImportValidated,
+		ActorID: actor.ID, ActorEmail: actor.Username, Source: src, CreatedAt: s.now(),
+		Header: rd.Header(), Keys: rd.Keys(), Delimiter: string(rd.Comma())}
+	ic := newImportCtx(actor, rd.Header(), rd.Keys())
+	if ic.password >= 0 {
+		im.Warnings = append(im.Warnings, "The column \""+rd.Header()[ic.password]+"\" holds passwords: "+csvio.PasswordReason)
+	}
+	err = s.store.View(func(tx app.Tx) error {
+		var err error
+		if ic.refs, err = loadRefs(tx); err != nil {
+			return err
+		}
+		ic.localIDs = map[string][]localIDEntry{}
+		return tx.ForEachLocalID(func(org, lid, user string) error {
+			ic.localIDs[lid] = append(ic.localIDs[lid], localIDEntry{org, user})
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	jobs := make(chan rowJob, 256)
+	results := make(chan *app.ImportRow, 256)
+	workers := max(1, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := s.store.View(func(tx app.Tx) error {
+				for j := range jobs {
+					results <- s.checkRow(tx, ic, j)
+				}
+				return nil
+			})
+			if err != nil {
+				for j := range jobs { // keep the reader moving; the collector reports the failure
+					results <- &app.ImportRow{Index: j.index, Line: j.rec.Line, Cells: j.rec.Cells, Action: app.ActionError,
+						Errors: []app.ImportProblem{{Reason: "This row could not be checked: " + err.Error()}}}
+				}
+			}
+		}()
+	}
+	collected := make(chan error, 1)
+	go func() { collected <- s.collectRows(im, results) }()
+
+	var readErr error
+	n := 0
+	for {
+		rec, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			readErr = err
+			break
+		}
+		jobs <- rowJob{index: n, rec: rec}
+		n++
+	}
+	close(jobs)
+	wg.Wait()
+	close(results)
+	if err := <-collected; err != nil && readErr == nil {
+		readErr = err
+	}
+	if readErr == nil && n == 0 {
+		readErr = &csvio.FileError{Message: "The file has a header row but no rows of accounts."}
+	}
+	if readErr != nil {
+		s.dropImport(im.ID)
+		if errors.Is(readErr, errTooLarge) {
+			return nil, errTooLarge
+		}
+		return nil, importFileError(readErr)
+	}
+	im.Rows = n
+	im.SHA256 = hex.EncodeToString(h.Sum(nil))
+	im.Size = cr.n
+	if im.Totals.Create > 0 {
+		im.Warnings = append(im.Warnings, fmt.Sprintf("%d rows will create new accounts: no account has their Local ID. "+
+			"Check those Local IDs if you meant to update existing accounts.", im.Totals.Create))
+	}
+	if err := s.store.Update(func(tx app.Tx) error { return tx.PutImport(im) }); err != nil {
+		s.dropImport(im.ID)
+		return nil, err
+	}
+	return im, nil
+}
+
+func importFileError(err error) error {
+	var fe *csvio.FileError
+	if errors.As(err, &fe) {
+		if strings.Contains(fe.Message, "more than") {
+			return &app.Error{Code: app.ETOOLARGE, Message: fe.Message, Fields: map[string]string{"file": fe.Message}}
+		}
+		return &app.Error{Code: app.EINVALID, Message: fe.Message, Fields: map[string]string{"file": fe.Message}}
+	}
+	if app.ErrorCodeOf(err) != app.EINTERNAL {
+		return err
+	}
+	return fmt.Errorf("read import: %w", err)
+}
+
+func cleanFileName(name string) string {
+	name = filepath.Base(strings.ReplaceAll(name, "\\", "/"))
+	name = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return -1
+		}
+		return r
+	}, name)
+	if name == "" || name == "." || name == "/" {
+		name = "upload.csv"
+	}
+	if utf8.RuneCountInString(name) > 200 {
+		name = string([]rune(name)[:200])
+	}
+	return name
+}
+
+// dropImport removes what a failed validation stored.
+func (s *Service) dropImport(id string) {
+	for i := 0; i < 10_000; i++ {
+		var gone bool
+		err := s.store.Update(func(tx app.Tx) (err error) { gone, err = tx.DeleteImport(id, 5000); return })
+		if err != nil || gone {
+			return
+		}
+	}
+}
+
+// collectRows stores checked rows in batches, counts them and finds accounts that appear on
+// more than one row (both rows become errors: which one is meant is anyone's guess).
+func (s *Service) collectRows(im *app.Import, results <-chan *app.ImportRow) error {
+	type first struct{ index, line int }
+	seen := map[string]first{}
+	fixups := map[int][]app.ImportProblem{}
+	var pending []*app.ImportRow
+	var failed error
+	flush := func() {
+		if failed != nil || len(pending) == 0 {
+			pending = pending[:0]
+			return
+		}
+		failed = s.store.Update(func(tx app.Tx) error {
+			for _, r := range pending {
+				if err := tx.PutImportRow(im.ID, r, ""); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		pending = pending[:0]
+	}
+	for r := range results {
+		var keys []string
+		if r.LocalID != "" {
+			keys = append(keys, "lid:"+strings.ToLower(r.LocalID))
+		}
+		if r.UserID != "" {
+			keys = append(keys, "uid:"+r.UserID)
+		}
+		for _, k := range keys {
+			f, dup := seen[k]
+			if !dup {
+				seen[k] = first{r.Index, r.Line}
+				continue
+			}
+			what := "This account"
+			col := csvio.Header(csvio.KeyID)
+			if strings.HasPrefix(k, "lid:") {
+				what, col = "Local ID "+r.LocalID, csvio.Header(csvio.KeyLocalID)
+			}
+			addProblem(r, app.ImportProblem{Column: col, Reason: fmt.Sprintf("%s is also on row %d: each account may appear on one row only.", what, f.line)})
+			fixups[f.index] = append(fixups[f.index], app.ImportProblem{Column: col,
+				Reason: fmt.Sprintf("%s is also on row %d: each account may appear on one row only.", what, r.Line)})
+		}
+		im.Totals.Add(r.Action, 1)
+		pending = append(pending, r)
+		if len(pending) >= reportBatch {
+			flush()
+		}
+	}
+	flush()
+	if failed != nil {
+		return failed
+	}
+	// Rows found to be duplicates after they were stored are rewritten.
+	idx := make([]int, 0, len(fixups))
+	for i := range fixups {
+		idx = append(idx, i)
+	}
+	sort.Ints(idx)
+	for start := 0; start < len(idx); start += reportBatch {
+		part := idx[start:min(start+reportBatch, len(idx))]
+		err := s.store.Update(func(tx app.Tx) error {
+			for _, i := range part {
+				r, err := tx.ImportRow(im.ID, i)
+				if err != nil {
+					return err
+				}
+				old := r.Action
+				for _, p := range fixups[i] {
+					addProblem(r, p)
+				}
+				if err := tx.PutImportRow(im.ID, r, old); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	// Recount: fix-ups move rows to error.
+	if len(fixups) > 0 {
+		im.Totals = app.ImportTotals{}
+		for _, a := range []string{app.ActionUpdate, app.ActionUnchanged, app.ActionCreate, app.ActionError} {
+			n := 0
+			err := s.store.View(func(tx app.Tx) error {
+				return tx.ForEachImportRow(im.ID, a, 0, func(*app.ImportRow) error { n++; return nil })
+			})
+			if err != nil {
+				return err
+			}
+			im.Totals.Add(a, n)
+		}
+	}
+	return nil
+}
+
+// addProblem makes a row an error row with one more reason.
+func addProblem(r *app.ImportRow, p app.ImportProblem) {
+	r.Errors = append(r.Errors, p)
+	r.Action = app.ActionError
+	r.Warning = ""
+}
+
+// checkRow decides what one row would do.
+func (s *Service) checkRow(tx app.Tx, ic *importCtx, j rowJob) *app.ImportRow {
+	row := &app.ImportRow{Index: j.index, Line: j.rec.Line, Cells: j.rec.Cells}
+	cells := j.rec.Cells
+	row.LocalID, _ = ic.cell(cells, csvio.KeyLocalID)
+	row.LocalID = strings.TrimSpace(row.LocalID)
+	if j.rec.Problem != "" {
+		row.Errors = append(row.Errors, app.ImportProblem{Reason: j.rec.Problem})
+	}
+	if ic.password >= 0 {
+		row.Errors = append(row.Errors, app.ImportProblem{Column: ic.header[ic.password], Reason: csvio.PasswordReason})
+	}
+	before, problem := s.findTarget(tx, ic, cells)
+	if problem != nil {
+		row.Errors = append(row.Errors, *problem)
+	}
+	if before != nil {
+		row.UserID, row.Version, row.Name = before.ID, before.Version, before.Username
+	}
+	if problem == nil {
+		after, changes, problems, warning := s.buildRow(tx, ic, before, cells)
+		row.Errors = append(row.Errors, problems...)
+		row.Changes, row.Warning = changes, warning
+		if after != nil {
+			row.Name = after.Username
+		}
+	}
+	switch {
+	case len(row.Errors) > 0:
+		row.Action, row.Warning = app.ActionError, ""
+	case before == nil:
+		row.Action = app.ActionCreate
+		row.Warning = createWarning
+	case len(row.Changes) == 0:
+		row.Action = app.ActionUnchanged
+	default:
+		row.Action = app.ActionUpdate
+	}
+	return row
+}
+
+const createWarning = "No account has this Local ID — this will create a new account; check the Local ID if you meant an update."
+
+// findTarget finds the account a row is about: by User ID when the row has one, else by Local
+// ID. (nil, nil) means no account has the Local ID: the row creates one.
+func (s *Service) findTarget(tx app.Tx, ic *importCtx, cells []string) (*app.User, *app.ImportProblem) {
+	idCol, lidCol := s.columnName(ic, csvio.KeyID), s.columnName(ic, csvio.KeyLocalID)
+	outside := func(col string) *app.ImportProblem {
+		return &app.ImportProblem{Column: col, Reason: "This account is outside the units you may import into: you need the " +
+			"Import users permission over its OU. Ask an administrator of that OU, or remove the row."}
+	}
+	if id, ok := ic.cell(cells, csvio.KeyID); ok && strings.TrimSpace(id) != "" {
+		u, err := tx.User(strings.TrimSpace(id))
+		if err != nil || !s.canView(ic.actor, u) {
+			return nil, &app.ImportProblem{Column: idCol, Reason: "No account you can see has this User ID. Leave User ID empty to find the account by its Local ID."}
+		}
+		if !s.authz.Can(ic.actor, app.PermUsersImport, u.UnitID) {
+			return nil, outside(idCol)
+		}
+		return u, nil
+	}
+	lid, _ := ic.cell(cells, csvio.KeyLocalID)
+	lid = strings.TrimSpace(lid)
+	if lid == "" {
+		return nil, &app.ImportProblem{Column: lidCol, Reason: "Local ID is empty: Userdesk finds each account by its Local ID (or User ID)."}
+	}
+	cands := ic.localIDs[strings.ToLower(lid)]
+	if len(cands) == 0 {
+		return nil, nil
+	}
+	pick := cands[0]
+	if len(cands) > 1 {
+		org, _ := ic.cell(cells, "primaryOrgId")
+		found := false
+		for _, c := range cands {
+			if c.org == strings.TrimSpace(org) {
+				pick, found = c, true
+			}
+		}
+		if !found {
+			return nil, &app.ImportProblem{Column: lidCol, Reason: "Several organisations have an account with this Local ID: add the Primary Organisation ID column (or User ID) to say which."}
+		}
+	}
+	u, err := tx.User(pick.user)
+	if err != nil {
+		return nil, &app.ImportProblem{Column: lidCol, Reason: "The account with this Local ID could not be read; try again."}
+	}
+	if !s.canView(ic.actor, u) || !s.authz.Can(ic.actor, app.PermUsersImport, u.UnitID) {
+		return u, outside(lidCol)
+	}
+	return u, nil
+}
+
+// buildRow applies a row's cells to a copy of before (or to a new account when before is nil)
+// under the edit page's rules. It returns the account as it would be stored, the changes as CSV
+// text, the row's problems and a warning for the report.
+func (s *Service) buildRow(tx app.Tx, ic *importCtx, before *app.User, cells []string) (*app.User, []app.ImportChange, []app.ImportProblem, string) {
+	var problems []app.ImportProblem
+	var warning string
+	bad := func(key, reason string) {
+		problems = append(problems, app.ImportProblem{Column: s.columnName(ic, key), Reason: reason})
+	}
+	var after *app.User
+	if before != nil {
+		a := *before
+		after = &a
+	} else {
+		now := s.now()
+		after = &app.User{AccountType: app.Internal, Status: app.StatusCreated, Enabled: true, AllowLogin: true,
+			EmailSameAsUsername: true, Language: "en", MailboxSizeMB: 1024, CreatedAt: now, UpdatedAt: now}
+	}
+	base := *after
+	for i, key := range ic.keys {
+		if i >= len(cells) || key == csvio.KeyIgnored || key == csvio.KeyPassword || key == csvio.KeyID {
+			continue
+		}
+		v := cells[i]
+		switch key {
+		case csvio.KeyUnit:
+			if before != nil && strings.TrimSpace(v) != before.UnitID {
+				bad(key, "The import doesn't move accounts between OUs: select the users on the Users page and use "+
+					"Move (bulk transfer), or put the current OU ID back in this cell.")
+				continue
+			}
+		case "status":
+			if before == nil && strings.TrimSpace(v) != "" && !strings.EqualFold(strings.TrimSpace(v), string(app.StatusCreated)) {
+				bad(key, "A new account starts as Created; send the activation email once it exists.")
+				continue
+			}
+		case "email":
+			continue // after the username, below
+		}
+		if err := csvio.SetCell(after, key, v); err != nil {
+			bad(key, upperFirst(err.Error())+".")
+		}
+	}
+	// Email: with "same as username" the cell may still hold the old address (it followed the
+	// username); anything else is a contradiction worth asking about.
+	if v, ok := ic.cell(cells, "email"); ok {
+		v = strings.TrimSpace(v)
+		switch {
+		case !after.EmailSameAsUsername:
+			after.Email = v
+		case v != "" && !strings.EqualFold(v, after.Username) && !strings.EqualFold(v, base.Email):
+			bad("email", "Email differs from Username while Email Same As Username is yes: set that column to no, or make them equal.")
+		}
+	}
+	if after.EmailSameAsUsername {
+		after.Email = after.Username
+	}
+	if before != nil && before.AccountType == app.OneTime && after.AccountType != app.OneTime {
+		bad("accountType", "A 1-time completion account's type change asks whether to send the activation email: "+
+			"change it on the user's page.")
+	}
+	if before != nil && after.AccountType != app.ConfigAdmin && !ic.hasRoles {
+		after.RoleIDs = nil // roles belong to Config admin accounts only
+	}
+	if after.PrimaryOrgID == "" && before == nil {
+		after.PrimaryOrgID = ic.refs.orgOf(after.UnitID)
+	}
+	after.OrgIDs = primaryFirst(after.OrgIDs, after.PrimaryOrgID)
+	after.DeriveDisplayName()
+	if before != nil && after.IsExternal && after.PrimaryOrgID != before.PrimaryOrgID {
+		if o := ic.refs.units[after.PrimaryOrgID]; o != nil && (o.Settings == nil || !o.Settings.SSOEnabled) {
+			after.IsExternal, after.AuthURL, after.IdentityProvider = false, "", ""
+			warning = "The new primary organisation has no single sign-on: this account stops being an external (SSO) user."
+		}
+	}
+	if before == nil {
+		if _, ok := ic.col[csvio.KeyUnit]; !ok {
+			bad(csvio.KeyLocalID, "No account has this Local ID, and a new account needs an OU ID column to say where it lives. "+
+				"Check the Local ID if you meant an update.")
+		}
+	}
+	if len(problems) > 0 {
+		return nil, nil, problems, ""
+	}
+	if before != nil && len(columnChanges(before, after)) == 0 {
+		// Nothing changes: the row is fine even if the account breaks a rule made after it was
+		// created (the bootstrap Super admin has no OU, for one).
+		return after, nil, nil, ""
+	}
+	if err := validateUser(after, ic.refs); err != nil {
+		problems = append(problems, s.fieldProblems(ic, err)...)
+	}
+	if err := s.authz.CheckChange(ic.actor, before, after); err != nil {
+		problems = append(problems, s.fieldProblems(ic, err)...)
+	}
+	if before == nil && !s.authz.Can(ic.actor, app.PermUsersImport, after.UnitID) && after.UnitID != "" {
+		bad(csvio.KeyUnit, "You need the Import users permission over this OU to create accounts in it.")
+	}
+	if len(problems) > 0 {
+		return nil, nil, problems, ""
+	}
+	// Clashes the store would refuse.
+	if before == nil || !strings.EqualFold(before.Username, after.Username) {
+		if other, err := tx.UserByUsername(after.Username); err == nil && (before == nil || other.ID != before.ID) {
+			bad("username", "Another account already uses this username.")
+		}
+	}
+	if after.LocalID != "" && (before == nil || before.PrimaryOrgID != after.PrimaryOrgID || !strings.EqualFold(before.LocalID, after.LocalID)) {
+		if other, err := tx.UserByLocalID(after.PrimaryOrgID, after.LocalID); err == nil && (before == nil || other.ID != before.ID) {
+			bad(csvio.KeyLocalID, "Another account in this organisation already has this Local ID.")
+		}
+	}
+	if len(problems) > 0 {
+		return nil, nil, problems, ""
+	}
+	var empty app.User
+	from := before
+	if from == nil {
+		from = &empty
+	}
+	return after, columnChanges(from, after), nil, warning
+}
+
+// columnChanges lists the columns whose text differs between two versions of an account.
+func columnChanges(before, after *app.User) []app.ImportChange {
+	var out []app.ImportChange
+	for _, c := range csvio.Columns {
+		if c.Key == csvio.KeyID {
+			continue
+		}
+		o, n := csvio.Cell(before, c.Key), csvio.Cell(after, c.Key)
+		if o != n {
+			out = append(out, app.ImportChange{Column: c.Header, Field: c.Key, Old: o, New: n})
+		}
+	}
+	return out
+}
+
+// primaryFirst is the order the store keeps: the primary organisation first, each once.
+func primaryFirst(ids []string, primary string) []string {
+	out := make([]string, 0, len(ids)+1)
+	seen := map[string]bool{}
+	if primary != "" {
+		out = append(out, primary)
+		seen[primary] = true
+	}
+	for _, id := range ids {
+		if id != "" && !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// columnName names a field's column as the file spells it (the export's header when the file
+// has no such column, e.g. a derived field).
+func (s *Service) columnName(ic *importCtx, key string) string {
+	if i, ok := ic.col[key]; ok {
+		return ic.header[i]
+	}
+	return csvio.Header(key)
+}
+
+// fieldProblems turns a field error of validateUser or CheckChange into row problems.
+func (s *Service) fieldProblems(ic *importCtx, err error) []app.ImportProblem {
+	var ae *app.Error
+	if !errors.As(err, &ae) {
+		return []app.ImportProblem{{Reason: "This row could not be checked."}}
+	}
+	if len(ae.Fields) == 0 {
+		return []app.ImportProblem{{Reason: ae.Message}}
+	}
+	fields := make([]string, 0, len(ae.Fields))
+	for f := range ae.Fields {
+		fields = append(fields, f)
+	}
+	sort.Strings(fields)
+	out := make([]app.ImportProblem, 0, len(fields))
+	for _, f := range fields {
+		out = append(out, app.ImportProblem{Column: s.columnName(ic, f), Reason: ae.Fields[f]})
+	}
+	return out
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading imports
+
+// ImportReport is an import with one page of its rows and what the page should warn about.
+type ImportReport struct {
+	*app.Import
+	Rows   []app.ImportRow `json:"rows"`
+	Offset int             `json:"offset"`
+	Limit  int             `json:"limit"`
+	// Next is the offset of the next page (0 when this is the last).
+	Next int `json:"next,omitempty"`
+	// AlreadyApplied names an earlier import of the identical file that was applied.
+	AlreadyApplied *AppliedBefore `json:"alreadyApplied,omitempty"`
+	// Running names the import under way, when there is one.
+	Running *ImportProgress `json:"running,omitempty"`
+}
+
+// AppliedBefore describes an earlier import of the same file.
+type AppliedBefore struct {
+	ID         string     `json:"id"`
+	FileName   string     `json:"fileName"`
+	AppliedBy  string     `json:"appliedBy"`
+	AppliedAt  *time.Time `json:"appliedAt,omitempty"`
+	Status     string     `json:"status"`
+	Message    string     `json:"message"`
+	UploadedAt time.Time  `json:"uploadedAt"`
+}
+
+// mayRead: an import is its uploader's; Super admins (import rights everywhere) see them all.
+func (s *Service) mayRead(actor *app.User, im *app.Import) bool {
+	return actor != nil && (im.ActorID == actor.ID || s.authz.CanGlobal(actor, app.PermUsersImport))
+}
+
+var errNoImport = app.Errorf(app.ENOTFOUND, "Import not found.")
+
+// Import returns an import the actor may read.
+func (s *Service) Import(actor *app.User, id string) (*app.Import, error) {
+	var im *app.Import
+	err := s.store.View(func(tx app.Tx) (err error) { im, err = tx.Import(id); return })
+	if app.ErrorCodeOf(err) == app.ENOTFOUND || (err == nil && !s.mayRead(actor, im)) {
+		return nil, errNoImport
+	}
+	return im, err
+}
+
+// ImportReport returns an import with a page of its rows (only those of action when set).
+func (s *Service) ImportReport(actor *app.User, id, action string, offset, limit int) (*ImportReport, error) {
+	im, err := s.Import(actor, id)
+	if err != nil {
+		return nil, err
+	}
+	switch action {
+	case "", app.ActionUpdate, app.ActionUnchanged, app.ActionCreate, app.ActionError:
+	default:
+		return nil, app.FieldErrors("Unknown action.", map[string]string{"action": "Use update, unchanged, create or error."})
+	}
+	rep := &ImportReport{Import: im, Rows: []app.ImportRow{}, Offset: offset, Limit: limit}
+	err = s.store.View(func(tx app.Tx) error {
+		err := tx.ForEachImportRow(id, action, offset, func(r *app.ImportRow) error {
+			if len(rep.Rows) == limit {
+				rep.Next = offset + limit
+				return app.ErrStop
+			}
+			rep.Rows = append(rep.Rows, *r)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		rep.AlreadyApplied, err = s.appliedBefore(tx, im)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	rep.Running = s.RunningImport()
+	return rep, nil
+}
+
+// appliedBefore finds another import of the identical file that was applied (or is applying).
+func (s *Service) appliedBefore(tx app.Tx, im *app.Import) (*AppliedBefore, error) {
+	ids, err := tx.ImportsBySHA256(im.SHA256)
+	if err != nil {
+		return nil, err
+	}
+	var best *app.Import
+	for _, id := range ids {
+		if id == im.ID {
+			continue
+		}
+		o, err := tx.Import(id)
+		if err != nil || o.Status == app.ImportValidated {
+			continue
+		}
+		if best == nil || o.CreatedAt.After(best.CreatedAt) {
+			best = o
+		}
+	}
+	if best == nil {
+		return nil, nil
+	}
+	at := best.FinishedAt
+	if at == nil {
+		at = best.StartedAt
+	}
+	when := ""
+	if at != nil {
+		when = " on " + at.UTC().Format("2 Jan 2006 15:04 UTC")
+	}
+	return &AppliedBefore{ID: best.ID, FileName: best.FileName, AppliedBy: best.ActorEmail, AppliedAt: at,
+		Status: string(best.Status), UploadedAt: best.CreatedAt,
+		Message: fmt.Sprintf("This exact file was already applied%s by %s (%s). Applying it again changes only what "+
+			"changed since; check it is not an old copy.", when, best.ActorEmail, best.FileName)}, nil
+}
+
+// Imports lists the imports the actor may read, newest first.
+func (s *Service) Imports(actor *app.User, limit int) ([]app.Import, error) {
+	if !s.canImport(actor) {
+		return nil, app.Errorf(app.EFORBIDDEN, "You need the Import users permission to see imports.")
+	}
+	var all []app.Import
+	if err := s.store.View(func(tx app.Tx) (err error) { all, err = tx.Imports(0); return }); err != nil {
+		return nil, err
+	}
+	out := []app.Import{}
+	for i := range all {
+		if s.mayRead(actor, &all[i]) {
+			all[i].Header, all[i].Keys = nil, nil
+			out = append(out, all[i])
+			if limit > 0 && len(out) == limit {
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+// WriteImportResults writes the results CSV: the uploaded rows (skipping an earlier Result and
+// Message) plus Result and Message.
+func (s *Service) WriteImportResults(actor *app.User, id string, w io.Writer) error {
+	im, err := s.Import(actor, id)
+	if err != nil {
+		return err
+	}
+	return s.writeResults(im, w)
+}
+
+func (s *Service) writeResults(im *app.Import, w io.Writer) error {
+	cw, err := csvio.NewWriter(w)
+	if err != nil {
+		return err
+	}
+	keep := make([]int, 0, len(im.Keys))
+	header := []string{}
+	for i, k := range im.Keys {
+		if k != csvio.KeyIgnored {
+			keep = append(keep, i)
+			header = append(header, im.Header[i])
+		}
+	}
+	if err := cw.Write(append(header, "Result", "Message")); err != nil {
+		return err
+	}
+	rec := make([]string, len(keep)+2)
+	err = s.store.View(func(tx app.Tx) error {
+		return tx.ForEachImportRow(im.ID, "", 0, func(r *app.ImportRow) error {
+			for j, i := range keep {
+				rec[j] = ""
+				if i < len(r.Cells) {
+					rec[j] = r.Cells[i]
+				}
+			}
+			res, msg := r.Result, r.Message
+			if res == "" {
+				res, msg = "not applied", validationMessage(r)
+			}
+			rec[len(keep)], rec[len(keep)+1] = res, msg
+			return cw.Write(rec)
+		})
+	})
+	if err != nil {
+		return err
+	}
+	return cw.Flush()
+}
+
+func validationMessage(r *app.ImportRow) string {
+	switch r.Action {
+	case app.ActionError:
+		return problemsText(r.Errors)
+	case app.ActionCreate:
+		return "Would create a new account. " + createWarning
+	case app.ActionUnchanged:
+		return "Nothing to change."
+	}
+	return "Would change " + changedColumns(r.Changes) + "."
+}
+
+func problemsText(ps []app.ImportProblem) string {
+	parts := make([]string, len(ps))
+	for i, p := range ps {
+		if p.Column != "" {
+			parts[i] = p.Column + ": " + p.Reason
+		} else {
+			parts[i] = p.Reason
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+func changedColumns(cs []app.ImportChange) string {
+	names := make([]string, len(cs))
+	for i, c := range cs {
+		names[i] = c.Column
+	}
+	return strings.Join(names, ", ")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Apply
+
+// RunningImport describes the import under way, or nil.
+func (s *Service) RunningImport() *ImportProgress {
+	s.imp.mu.Lock()
+	defer s.imp.mu.Unlock()
+	if s.imp.running == nil {
+		return nil
+	}
+	return progressOf(s.imp.running)
+}
+
+func progressOf(im *app.Import) *ImportProgress {
+	return &ImportProgress{ID: im.ID, FileName: im.FileName, Status: im.Status, Applied: im.Applied, Total: im.Rows, Results: im.Results}
+}
+
+func (s *Service) runningConflict(r *app.Import) error {
+	p := progressOf(r)
+	return &app.Error{Code: app.ECONFLICT,
+		Message: fmt.Sprintf("An import is already running: %s (started by %s, %d of %d rows done). Wait for it to finish, then apply this one.",
+			r.FileName, r.ActorEmail, r.Applied, r.Rows),
+		Extra: map[string]any{"running": p}}
+}
+
+// ApplyImport starts applying a validated import in the background and returns at once.
+func (s *Service) ApplyImport(actor *app.User, id string) (*app.Import, error) {
+	im, err := s.startImport(actor, id)
+	if err != nil {
+		return nil, err
+	}
+	go s.runJob(im.ID)
+	return im, nil
+}
+
+// RunImport applies a validated import and waits for it (the command line), calling progress
+// after each batch.
+func (s *Service) RunImport(ctx context.Context, actor *app.User, id string, progress func(ImportProgress)) (*app.Import, error) {
+	im, err := s.startImport(actor, id)
+	if err != nil {
+		return nil, err
+	}
+	s.imp.mu.Lock()
+	prev := s.imp.progress
+	s.imp.progress = func(uid string, p ImportProgress) {
+		if progress != nil {
+			progress(p)
+		}
+		if prev != nil {
+			prev(uid, p)
+		}
+	}
+	s.imp.mu.Unlock()
+	defer func() {
+		s.imp.mu.Lock()
+		s.imp.progress = prev
+		s.imp.mu.Unlock()
+	}()
+	stop := context.AfterFunc(ctx, func() { s.StopImports() })
+	defer stop()
+	if err := s.runJob(im.ID); err != nil {
+		return nil, err
+	}
+	var out *app.Import
+	err = s.store.View(func(tx app.Tx) (err error) { out, err = tx.Import(id); return })
+	return out, err
+}
+
+// startImport checks that the actor may apply the import and that no other runs, and marks it
+// applying in the store: from then on it resumes after a crash.
+func (s *Service) startImport(actor *app.User, id string) (*app.Import, error) {
+	im, err := s.Import(actor, id)
+	if err != nil {
+		return nil, err
+	}
+	if im.ActorID != actor.ID {
+		return nil, app.Errorf(app.EFORBIDDEN, "Only %s, who uploaded this file, can apply it.", im.ActorEmail)
+	}
+	if !s.canImport(actor) {
+		return nil, app.Errorf(app.EFORBIDDEN, "You need the Import users permission to apply an import.")
+	}
+	s.imp.mu.Lock()
+	defer s.imp.mu.Unlock()
+	if r := s.imp.running; r != nil {
+		return nil, s.runningConflict(r)
+	}
+	err = s.store.Update(func(tx app.Tx) error {
+		all, err := tx.Imports(0)
+		if err != nil {
+			return err
+		}
+		for i := range all {
+			if all[i].Status == app.ImportApplying {
+				return s.runningConflict(&all[i])
+			}
+		}
+		cur, err := tx.Import(id)
+		if err != nil {
+			return err
+		}
+		switch cur.Status {
+		case app.ImportApplied:
+			return app.Errorf(app.ECONFLICT, "This import was already applied. Upload the file again to apply it once more.")
+		case app.ImportApplying:
+			return s.runningConflict(cur)
+		}
+		now := s.now()
+		cur.Status, cur.StartedAt = app.ImportApplying, &now
+		im = cur
+		return tx.PutImport(cur)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.imp.running = im
+	s.imp.done = make(chan struct{})
+	return im, nil
+}
+
+// ResumeImports restarts an import that was applying when the process stopped. Boot calls it
+// once the server is ready.
+func (s *Service) ResumeImports() error {
+	var pending *app.Import
+	err := s.store.View(func(tx app.Tx) error {
+		all, err := tx.Imports(0)
+		for i := range all {
+			if all[i].Status == app.ImportApplying {
+				pending = &all[i]
+			}
+		}
+		return err
+	})
+	if err != nil || pending == nil {
+		return err
+	}
+	s.imp.mu.Lock()
+	if s.imp.running != nil {
+		s.imp.mu.Unlock()
+		return nil
+	}
+	s.imp.running = pending
+	s.imp.done = make(chan struct{})
+	s.imp.mu.Unlock()
+	s.importLog().Info("resuming import", "import", pending.ID, "file", pending.FileName, "applied", pending.Applied, "rows", pending.Rows)
+	go s.runJob(pending.ID)
+	return nil
+}
+
+// StopImports asks the running import to stop after its current batch and waits for it; it
+// resumes at next start (graceful shutdown).
+func (s *Service) StopImports() {
+	s.imp.mu.Lock()
+	cancel, done := s.imp.cancel, s.imp.done
+	running := s.imp.running != nil
+	s.imp.mu.Unlock()
+	if !running {
+		return
+	}
+	if cancel != nil {
+		cancel()
+	}
+	if done != nil {
+		<-done
+	}
+}
+
+// runJob applies the running import batch by batch until done, stopped or failed.
+func (s *Service) runJob(id string) (err error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	s.imp.mu.Lock()
+	s.imp.cancel = cancel
+	done := s.imp.done
+	crash := s.imp.crash
+	s.imp.mu.Unlock()
+	defer func() {
+		cancel()
+		s.imp.mu.Lock()
+		s.imp.running, s.imp.cancel = nil, nil
+		s.imp.mu.Unlock()
+		if done != nil {
+			close(done)
+		}
+	}()
+	var im *app.Import
+	var actor *app.User
+	err = s.store.View(func(tx app.Tx) error {
+		var err error
+		if im, err = tx.Import(id); err != nil {
+			return err
+		}
+		if actor, err = tx.User(im.ActorID); err != nil {
+			actor = &app.User{ID: im.ActorID, Username: im.ActorEmail} // deleted since: holds no rights
+		}
+		return nil
+	})
+	if err != nil {
+		s.importLog().Error("import job", "import", id, "err", err)
+		return err
+	}
+	ic := newImportCtx(actor, im.Header, im.Keys)
+	pend := &pendingIndex{users: map[string]*app.User{}}
+	defer s.flushIndex(pend)
+	for batch := 0; im.Status == app.ImportApplying; batch++ {
+		if ctx.Err() != nil {
+			return nil
+		}
+		next, changed, err := s.applyBatch(ic, im, batch, crash)
+		if err != nil {
+			if !errors.Is(err, errCrash) {
+				s.importLog().Error("import job stopped", "import", id, "err", err)
+			}
+			return err
+		}
+		im = next
+		pend.add(changed)
+		if len(pend.users) >= indexFlush {
+			s.flushIndex(pend)
+		}
+		s.publishProgress(im)
+		if crash != nil {
+			if err := crash(batch, true); err != nil {
+				return errCrash
+			}
+		}
+	}
+	s.flushIndex(pend)
+	s.mailResults(im, actor)
+	return nil
+}
+
+// pendingIndex gathers users changed by an import until the users list is updated in one go.
+type pendingIndex struct{ users map[string]*app.User }
+
+func (p *pendingIndex) add(us []*app.User) {
+	for _, u := range us {
+		p.users[u.ID] = u
+	}
+}
+
+// flushIndex brings the users list up to date with the import's changes. It runs under writeMu
+// so that it cannot put back an older copy of a user a console edit changed since: an entry
+// newer than the import's copy is kept.
+func (s *Service) flushIndex(p *pendingIndex) {
+	if len(p.users) == 0 {
+		return
+	}
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	s.index.putMany(p.users)
+	p.users = map[string]*app.User{}
+}
+
+func (s *Service) publishProgress(im *app.Import) {
+	s.imp.mu.Lock()
+	fn := s.imp.progress
+	if s.imp.running != nil && s.imp.running.ID == im.ID {
+		s.imp.running = im
+	}
+	s.imp.mu.Unlock()
+	if fn != nil {
+		fn(im.ActorID, *progressOf(im))
+	}
+}
+
+// mailResults sends the results mail once per import.
+func (s *Service) mailResults(im *app.Import, actor *app.User) {
+	m := s.resultsMailer()
+	if m == nil || im.Status != app.ImportApplied || im.MailedAt != nil || actor == nil || actor.Username == "" {
+		return
+	}
+	var buf bytes.Buffer
+	if err := s.writeResults(im, &buf); err != nil {
+		s.importLog().Error("import results", "import", im.ID, "err", err)
+		return
+	}
+	if err := m.SendImportResults(actor, im.ID, buf.Bytes()); err != nil {
+		s.importLog().Error("import results mail", "import", im.ID, "err", err)
+		return
+	}
+	_ = s.store.Update(func(tx app.Tx) error {
+		cur, err := tx.Import(im.ID)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		cur.MailedAt = &now
+		return tx.PutImport(cur)
+	})
+}
+
+// applyBatch applies the next rows of an import in one transaction, with the import's progress.
+func (s *Service) applyBatch(ic *importCtx, im *app.Import, batch int, crash func(int, bool) error) (*app.Import, []*app.User, error) {
+	type done struct{ before, after *app.User }
+	var out *app.Import
+	var changed []done
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	err := s.store.Update(func(tx app.Tx) error {
+		changed = changed[:0]
+		cur, err := tx.Import(im.ID)
+		if err != nil {
+			return err
+		}
+		if cur.Status != app.ImportApplying {
+			out = cur
+			return nil
+		}
+		var rows []*app.ImportRow
+		err = tx.ForEachImportRow(im.ID, "", cur.Applied, func(r *app.ImportRow) error {
+			if len(rows) == importBatch {
+				return app.ErrStop
+			}
+			rows = append(rows, r)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if ic.refs, err = loadRefs(tx); err != nil {
+			return err
+		}
+		now := s.now()
+		for _, r := range rows {
+			if r.Result == "" { // a row with a result was applied already: never twice
+				before, after := s.applyRow(tx, ic, r, now)
+				if after != nil {
+					changed = append(changed, done{before, after})
+				}
+				if err := tx.PutImportRow(cur.ID, r, r.Action); err != nil {
+					return err
+				}
+				cur.Results.Add(resultAction(r.Result), 1)
+			}
+			cur.Applied = r.Index + 1
+		}
+		if len(rows) < importBatch {
+			cur.Status, cur.FinishedAt = app.ImportApplied, &now
+		}
+		out = cur
+		if crash != nil {
+			if err := crash(batch, false); err != nil {
+				return errCrash
+			}
+		}
+		return tx.PutImport(cur)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	users := make([]*app.User, 0, len(changed))
+	for _, c := range changed {
+		s.authz.PutUser(c.after)
+		if c.before == nil || rightsChanged(c.before, c.after) {
+			s.notify.RightsChanged([]string{c.after.ID})
+		}
+		s.notify.UserChanged(c.after.ID, c.after.Version)
+		users = append(users, c.after)
+	}
+	return out, users, nil
+}
+
+// Row results.
+const (
+	ResultUpdated   = "updated"
+	ResultCreated   = "created"
+	ResultUnchanged = "unchanged"
+	ResultError     = "error"
+)
+
+func resultAction(result string) string {
+	switch result {
+	case ResultUpdated:
+		return app.ActionUpdate
+	case ResultCreated:
+		return app.ActionCreate
+	case ResultUnchanged:
+		return app.ActionUnchanged
+	}
+	return app.ActionError
+}
+
+// applyRow applies one row inside the batch's transaction and records its result on r. It
+// returns the account before and after when it wrote one.
+func (s *Service) applyRow(tx app.Tx, ic *importCtx, r *app.ImportRow, now time.Time) (*app.User, *app.User) {
+	fail := func(msg string) (*app.User, *app.User) {
+		r.Result, r.Message = ResultError, msg
+		return nil, nil
+	}
+	switch r.Action {
+	case app.ActionError:
+		return fail("Not applied: " + problemsText(r.Errors))
+	case app.ActionUnchanged:
+		r.Result, r.Message = ResultUnchanged, "Nothing to change."
+		return nil, nil
+	}
+	var before *app.User
+	if r.Action == app.ActionUpdate {
+		u, err := tx.User(r.UserID)
+		if err != nil {
+			return fail("The account was deleted after the file was validated.")
+		}
+		if u.Version != r.Version {
+			return fail(fmt.Sprintf("The account was changed by %s at %s, after the file was validated; nothing was overwritten. "+
+				"Upload the file again to apply this row to the account as it is now.", u.UpdatedBy, u.UpdatedAt.UTC().Format(time.RFC3339)))
+		}
+		if !s.canView(ic.actor, u) || !s.authz.Can(ic.actor, app.PermUsersImport, u.UnitID) {
+			return fail("You no longer have the Import users permission over this account's OU.")
+		}
+		before = u
+	}
+	after, changes, problems, _ := s.buildRow(tx, ic, before, r.Cells)
+	if len(problems) > 0 {
+		return fail(problemsText(problems))
+	}
+	if before != nil && len(changes) == 0 {
+		r.Result, r.Message = ResultUnchanged, "Nothing to change."
+		return nil, nil
+	}
+	action := "user.update"
+	if before == nil {
+		after.ID, after.CreatedAt = app.NewID(), now
+		action = "user.create"
+	}
+	after.UpdatedAt, after.UpdatedBy = now, actorEmail(ic.actor)
+	if err := tx.PutUser(after); err != nil {
+		var ae *app.Error
+		if errors.As(err, &ae) && ae.Code == app.EINVALID {
+			return fail(errText(err))
+		}
+		return fail("The account could not be saved: " + err.Error())
+	}
+	if before != nil && (!strings.EqualFold(before.Username, after.Username) || (before.Enabled && !after.Enabled) ||
+		(before.AllowLogin && !after.AllowLogin)) {
+		if _, err := tx.DeleteUserSessions(after.ID); err != nil {
+			return fail("The account's sessions could not be ended: " + err.Error())
+		}
+	}
+	from := before
+	if from == nil {
+		from = &app.User{}
+	}
+	audit := make([]app.FieldChange, 0, len(changes))
+	for _, c := range changes {
+		audit = append(audit, app.FieldChange{Field: c.Field, Before: auditValue(from, c.Field), After: auditValue(after, c.Field)})
+	}
+	sort.Slice(audit, func(i, j int) bool { return audit[i].Field < audit[j].Field }) // as Diff orders them
+	if err := tx.AddAudit(&app.AuditRecord{At: now, ActorID: actorID(ic.actor), ActorEmail: actorEmail(ic.actor), Source: app.SourceImport,
+		Action: action, TargetType: "user", TargetID: after.ID, TargetName: after.Username, Changes: audit}); err != nil {
+		return fail("The change could not be audited: " + err.Error())
+	}
+	r.UserID = after.ID
+	if before == nil {
+		r.Result, r.Message = ResultCreated, "Created the account."
+	} else {
+		r.Result, r.Message = ResultUpdated, "Changed "+changedColumns(changes)+"."
+	}
+	return before, after
+}
+
+// auditValue is a field's value as Diff would record it: lists empty as null.
+func auditValue(u *app.User, key string) any {
+	v := csvio.Value(u, key)
+	switch l := v.(type) {
+	case []string:
+		if len(l) == 0 {
+			return nil
+		}
+	case []app.Grant:
+		if len(l) == 0 {
+			return nil
+		}
+	}
+	return v
+}
+
+// putMany adds or replaces many users at once: each sort order is rebuilt by one merge instead
+// of an insertion per user. Entries newer than the given copy (a console edit that committed
+// after the import's batch) are kept.
+func (ix *Index) putMany(users map[string]*app.User) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	fresh := make([]*entry, 0, len(users))
+	replaced := make(map[string]bool, len(users))
+	for id, u := range users {
+		if old := ix.byID[id]; old != nil && old.s.UpdatedAt.After(u.UpdatedAt) {
+			continue
+		}
+		e := newEntry(u)
+		if ix.byID[id] != nil {
+			replaced[id] = true
+		}
+		ix.byID[id] = e
+		fresh = append(fresh, e)
+	}
+	if len(fresh) == 0 {
+		return
+	}
+	for _, f := range SortFields {
+		list := ix.orders[f]
+		kept := make([]*entry, 0, len(list)+len(fresh))
+		for _, e := range list {
+			if !replaced[e.s.ID] {
+				kept = append(kept, e)
+			}
+		}
+		sort.Slice(fresh, func(i, j int) bool { return less(f, fresh[i], fresh[j]) })
+		merged := make([]*entry, 0, len(kept)+len(fresh))
+		i, j := 0, 0
+		for i < len(kept) && j < len(fresh) {
+			if less(f, fresh[j], kept[i]) {
+				merged = append(merged, fresh[j])
+				j++
+			} else {
+				merged = append(merged, kept[i])
+				i++
+			}
+		}
+		merged = append(append(merged, kept[i:]...), fresh[j:]...)
+		ix.orders[f] = merged
+	}
+}

@@ -1,0 +1,401 @@
+// Package csvio reads and writes the users CSV that the export produces and the import takes:
+// one column set for both, so an exported file edited in a spreadsheet imports back changing
+// exactly the edited cells. It depends only on app (and gocsv).
+package csvio
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"userdesk/app"
+)
+
+// Column is one column of the users CSV. Key is the field's name in the user JSON.
+type Column struct {
+	Key    string
+	Header string
+	// aliases are other header spellings accepted on import, already normalised.
+	aliases []string
+}
+
+// Columns is the users CSV in export order. The import takes any subset of them, in any order;
+// a column left out leaves its field alone.
+var Columns = []Column{
+	{Key: KeyID, Header: "User ID", aliases: []string{"id", "userdeskid"}},
+	{Key: KeyLocalID, Header: "Local ID", aliases: []string{"externalsyncid", "externalid", "syncid"}},
+	{Key: "username", Header: "Username", aliases: []string{"login"}},
+	{Key: "email", Header: "Email", aliases: []string{"emailaddress", "mail"}},
+	{Key: "emailSameAsUsername", Header: "Email Same As Username"},
+	{Key: "title", Header: "Title", aliases: []string{"prefix"}},
+	{Key: "firstName", Header: "First Name", aliases: []string{"givenname"}},
+	{Key: "lastName", Header: "Last Name", aliases: []string{"surname", "familyname"}},
+	{Key: "displayName", Header: "Display Name"},
+	{Key: "phone", Header: "Phone"},
+	{Key: "mobile", Header: "Mobile"},
+	{Key: "jobTitle", Header: "Job Title"},
+	{Key: "department", Header: "Department"},
+	{Key: "language", Header: "Language"},
+	{Key: "dateFormat", Header: "Date Format"},
+	{Key: "timeFormat", Header: "Time Format"},
+	{Key: "accountType", Header: "Account Type", aliases: []string{"type"}},
+	{Key: "status", Header: "Status"},
+	{Key: "enabled", Header: "Enabled", aliases: []string{"active", "accountenabled"}},
+	{Key: "allowLogin", Header: "Allow Login"},
+	{Key: "isExternal", Header: "Is External", aliases: []string{"isexternaluser", "externaluser", "sso"}},
+	{Key: "identityProvider", Header: "Identity Provider"},
+	{Key: "authUrl", Header: "Authentication URL", aliases: []string{"authurl"}},
+	{Key: "connectorManaged", Header: "Connector Managed"},
+	{Key: KeyUnit, Header: "OU ID", aliases: []string{"ou", "unitid", "unit", "homeou", "homeouid", "organisationalunit", "organizationalunit"}},
+	{Key: "primaryOrgId", Header: "Primary Organisation ID", aliases: []string{"primaryorganisation", "primaryorganization", "primaryorganizationid", "primaryorgid"}},
+	{Key: "orgIds", Header: "Organisation IDs", aliases: []string{"organisations", "organizations", "organizationids", "orgids"}},
+	{Key: "adminRoles", Header: "Admin Roles"},
+	{Key: "roleIds", Header: "Roles", aliases: []string{"configroles", "roleids"}},
+	{Key: "mailboxSizeMb", Header: "Mailbox Size MB", aliases: []string{"mailboxsize", "mailboxsizemb"}},
+	{Key: "clinicalSpecialities", Header: "Clinical Specialities", aliases: []string{"clinicalspecialties"}},
+	{Key: "clinicalRoles", Header: "Clinical Roles"},
+	{Key: "workAreas", Header: "Work Areas"},
+}
+
+// Keys with a special meaning on import.
+const (
+	KeyID      = "id"      // the account's Userdesk id: matches the row to an account
+	KeyLocalID = "localId" // the external sync id: matches the row when there is no User ID
+	KeyUnit    = "unitId"  // the home OU: moved with bulk transfer, never by import
+	// KeyIgnored marks a column the import skips: Result and Message of a results file, so a
+	// results file can be corrected and uploaded again.
+	KeyIgnored = "-"
+	// KeyPassword marks a password column, which the import refuses (SPEC §3 rule 4).
+	KeyPassword = "password"
+)
+
+// ListSeparator separates the items of a list cell (organisations, roles, reference items).
+const ListSeparator = "|"
+
+var byNorm = func() map[string]string {
+	m := map[string]string{"result": KeyIgnored, "message": KeyIgnored}
+	for _, c := range Columns {
+		m[normalise(c.Header)] = c.Key
+		m[normalise(c.Key)] = c.Key
+		for _, a := range c.aliases {
+			m[a] = c.Key
+		}
+	}
+	return m
+}()
+
+var headerOf = func() map[string]string {
+	m := map[string]string{}
+	for _, c := range Columns {
+		m[c.Key] = c.Header
+	}
+	return m
+}()
+
+// Header returns the export header of a column key.
+func Header(key string) string {
+	if h, ok := headerOf[key]; ok {
+		return h
+	}
+	return key
+}
+
+// normalise folds a header for matching: case, spaces, underscores and dashes do not count.
+func normalise(h string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(strings.TrimPrefix(h, "\uFEFF")) {
+		switch r {
+		case ' ', '\t', '_', '-', '.', '\u00a0':
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// KeyOf returns the column key of a header cell: a field key, KeyIgnored, KeyPassword, or ""
+// when the header names no column Userdesk knows.
+func KeyOf(header string) string {
+	n := normalise(header)
+	if k, ok := byNorm[n]; ok {
+		return k
+	}
+	if strings.Contains(n, "password") || strings.Contains(n, "passwd") {
+		return KeyPassword
+	}
+	return ""
+}
+
+// PasswordReason explains why a password column is refused.
+const PasswordReason = "Passwords can't be set by import: a password is chosen by its user (activation email or " +
+	"\"Forgot password\") and is never written in a spreadsheet. Remove the column and upload again."
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func parseBool(s string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "yes", "y", "true", "1", "on", "x":
+		return true, nil
+	case "no", "n", "false", "0", "off":
+		return false, nil
+	}
+	return false, fmt.Errorf("enter yes or no")
+}
+
+func joinList(l []string) string { return strings.Join(l, ListSeparator) }
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ListSeparator) {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+var accountTypeLabels = map[string]app.AccountType{
+	"internal": app.Internal, "external": app.External, "configadmin": app.ConfigAdmin, "superadmin": app.SuperAdmin,
+	"onetime": app.OneTime, "1timecompletion": app.OneTime, "onetimecompletion": app.OneTime,
+}
+
+// Cell returns the CSV text of one field of u.
+func Cell(u *app.User, key string) string {
+	switch key {
+	case KeyID:
+		return u.ID
+	case KeyLocalID:
+		return u.LocalID
+	case "username":
+		return u.Username
+	case "email":
+		return u.Email
+	case "emailSameAsUsername":
+		return yesNo(u.EmailSameAsUsername)
+	case "title":
+		return u.Title
+	case "firstName":
+		return u.FirstName
+	case "lastName":
+		return u.LastName
+	case "displayName":
+		return u.DisplayName
+	case "phone":
+		return u.Phone
+	case "mobile":
+		return u.Mobile
+	case "jobTitle":
+		return u.JobTitle
+	case "department":
+		return u.Department
+	case "language":
+		return u.Language
+	case "dateFormat":
+		return u.DateFormat
+	case "timeFormat":
+		return u.TimeFormat
+	case "accountType":
+		return string(u.AccountType)
+	case "status":
+		return string(u.Status)
+	case "enabled":
+		return yesNo(u.Enabled)
+	case "allowLogin":
+		return yesNo(u.AllowLogin)
+	case "isExternal":
+		return yesNo(u.IsExternal)
+	case "identityProvider":
+		return u.IdentityProvider
+	case "authUrl":
+		return u.AuthURL
+	case "connectorManaged":
+		return yesNo(u.ConnectorManaged)
+	case KeyUnit:
+		return u.UnitID
+	case "primaryOrgId":
+		return u.PrimaryOrgID
+	case "orgIds":
+		return joinList(u.OrgIDs)
+	case "adminRoles":
+		parts := make([]string, len(u.AdminRoles))
+		for i, g := range u.AdminRoles {
+			parts[i] = g.RoleID + "@" + g.UnitID
+		}
+		return joinList(parts)
+	case "roleIds":
+		return joinList(u.RoleIDs)
+	case "mailboxSizeMb":
+		return strconv.Itoa(u.MailboxSizeMB)
+	case "clinicalSpecialities":
+		return joinList(u.ClinicalSpecialities)
+	case "clinicalRoles":
+		return joinList(u.ClinicalRoles)
+	case "workAreas":
+		return joinList(u.WorkAreas)
+	}
+	return ""
+}
+
+// Value returns the field as the user JSON (and so the audit log) holds it.
+func Value(u *app.User, key string) any {
+	switch key {
+	case "emailSameAsUsername":
+		return u.EmailSameAsUsername
+	case "enabled":
+		return u.Enabled
+	case "allowLogin":
+		return u.AllowLogin
+	case "isExternal":
+		return u.IsExternal
+	case "connectorManaged":
+		return u.ConnectorManaged
+	case "mailboxSizeMb":
+		return u.MailboxSizeMB
+	case "orgIds":
+		return u.OrgIDs
+	case "adminRoles":
+		return u.AdminRoles
+	case "roleIds":
+		return u.RoleIDs
+	case "clinicalSpecialities":
+		return u.ClinicalSpecialities
+	case "clinicalRoles":
+		return u.ClinicalRoles
+	case "workAreas":
+		return u.WorkAreas
+	}
+	return Cell(u, key)
+}
+
+// UserRecord returns u as one CSV record in Columns order.
+func UserRecord(u *app.User) []string {
+	out := make([]string, len(Columns))
+	for i, c := range Columns {
+		out[i] = Cell(u, c.Key)
+	}
+	return out
+}
+
+// HeaderRecord is the export's header row.
+func HeaderRecord() []string {
+	out := make([]string, len(Columns))
+	for i, c := range Columns {
+		out[i] = c.Header
+	}
+	return out
+}
+
+// SetCell sets one field of u from its CSV text. It checks the form of the value (yes/no, a
+// number, a known account type); the field rules are the directory service's. Setting the
+// display name to its current text leaves it derived from the names.
+func SetCell(u *app.User, key, v string) error {
+	t := strings.TrimSpace(v)
+	switch key {
+	case KeyID:
+		// Read only: it chooses the account.
+	case KeyLocalID:
+		u.LocalID = t
+	case "username":
+		u.Username = t
+	case "email":
+		u.Email = t
+	case "emailSameAsUsername":
+		return setBool(&u.EmailSameAsUsername, t)
+	case "title":
+		u.Title = v
+	case "firstName":
+		u.FirstName = t
+	case "lastName":
+		u.LastName = t
+	case "displayName":
+		if v != u.DisplayName {
+			u.DisplayName = v
+			u.DisplayNameSet = v != ""
+		}
+	case "phone":
+		u.Phone = t
+	case "mobile":
+		u.Mobile = t
+	case "jobTitle":
+		u.JobTitle = v
+	case "department":
+		u.Department = v
+	case "language":
+		u.Language = t
+	case "dateFormat":
+		u.DateFormat = t
+	case "timeFormat":
+		u.TimeFormat = t
+	case "accountType":
+		at, ok := accountTypeLabels[normalise(t)]
+		if !ok {
+			return fmt.Errorf("use one of internal, external, config_admin, super_admin or one_time")
+		}
+		u.AccountType = at
+	case "status":
+		st := app.Status(strings.ToLower(t))
+		if !st.Valid() {
+			return fmt.Errorf("use created, pending or active")
+		}
+		u.Status = st
+	case "enabled":
+		return setBool(&u.Enabled, t)
+	case "allowLogin":
+		return setBool(&u.AllowLogin, t)
+	case "isExternal":
+		return setBool(&u.IsExternal, t)
+	case "identityProvider":
+		u.IdentityProvider = t
+	case "authUrl":
+		u.AuthURL = t
+	case "connectorManaged":
+		return setBool(&u.ConnectorManaged, t)
+	case KeyUnit:
+		u.UnitID = t
+	case "primaryOrgId":
+		u.PrimaryOrgID = t
+	case "orgIds":
+		u.OrgIDs = splitList(t)
+	case "adminRoles":
+		var gs []app.Grant
+		for _, p := range splitList(t) {
+			role, unit, ok := strings.Cut(p, "@")
+			if !ok || strings.TrimSpace(role) == "" || strings.TrimSpace(unit) == "" {
+				return fmt.Errorf("write each admin role as roleId@unitId, separated by %s", ListSeparator)
+			}
+			gs = append(gs, app.Grant{RoleID: strings.TrimSpace(role), UnitID: strings.TrimSpace(unit)})
+		}
+		u.AdminRoles = gs
+	case "roleIds":
+		u.RoleIDs = splitList(t)
+	case "mailboxSizeMb":
+		n, err := strconv.Atoi(t)
+		if err != nil {
+			return fmt.Errorf("enter a whole number of megabytes")
+		}
+		u.MailboxSizeMB = n
+	case "clinicalSpecialities":
+		u.ClinicalSpecialities = splitList(t)
+	case "clinicalRoles":
+		u.ClinicalRoles = splitList(t)
+	case "workAreas":
+		u.WorkAreas = splitList(t)
+	default:
+		return fmt.Errorf("unknown column")
+	}
+	return nil
+}
+
+func setBool(dst *bool, s string) error {
+	b, err := parseBool(s)
+	if err != nil {
+		return err
+	}
+	*dst = b
+	return nil
+}

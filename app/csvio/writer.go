@@ -1,0 +1,65 @@
+package csvio
+
+import (
+	"encoding/csv"
+	"io"
+	"strings"
+)
+
+// Writer writes CSV for spreadsheets: UTF-8 with a byte-order mark (so Excel reads accents
+// right), LF line ends (CRLF would drop a CR inside a cell), and every cell escaped against
+// formula injection.
+type Writer struct {
+	w *csv.Writer
+}
+
+// NewWriter starts a CSV file on w, writing the byte-order mark.
+func NewWriter(w io.Writer) (*Writer, error) {
+	if _, err := io.WriteString(w, "\uFEFF"); err != nil {
+		return nil, err
+	}
+	return &Writer{w: csv.NewWriter(w)}, nil
+}
+
+// Write writes one record, escaping each cell.
+func (w *Writer) Write(cells []string) error {
+	out := make([]string, len(cells))
+	for i, c := range cells {
+		out[i] = Escape(c)
+	}
+	return w.w.Write(out)
+}
+
+// Flush writes buffered records and reports any write error.
+func (w *Writer) Flush() error {
+	w.w.Flush()
+	return w.w.Error()
+}
+
+// triggers are the first characters that make a spreadsheet treat a cell as a formula.
+const triggers = "=+-@\t\r"
+
+// needsEscape reports whether s would be read as a formula, or is already an escaped-looking
+// value (apostrophes then a trigger) that must keep its apostrophes through a round trip.
+func needsEscape(s string) bool {
+	t := strings.TrimLeft(s, "'")
+	return t != "" && strings.IndexByte(triggers, t[0]) >= 0
+}
+
+// Escape defuses a cell against formula injection (OWASP): a cell that starts with = + - @ tab
+// or CR gets a leading apostrophe, which spreadsheets show as text. Unescape undoes it, so
+// Unescape(Escape(s)) == s for every s.
+func Escape(s string) string {
+	if needsEscape(s) {
+		return "'" + s
+	}
+	return s
+}
+
+// Unescape removes the apostrophe Escape added.
+func Unescape(s string) string {
+	if strings.HasPrefix(s, "'") && needsEscape(s) {
+		return s[1:]
+	}
+	return s
+}

@@ -1,0 +1,222 @@
+package store
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"sort"
+	"strings"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"userdesk/app"
+)
+
+// Import keys (see keys.go for the whole layout):
+//
+//	imp/<id>/                               → app.Import JSON
+//	imp/<id>/row/<index, 4 bytes BE>        → app.ImportRow JSON
+//	imp/<id>/act/<action>/<index, 4 bytes BE> → empty (rows by validated action)
+//	ix/imptime/<unix nanos, 8 bytes BE><id> → empty (imports newest first)
+//	ix/impsha/<sha256 hex>/<id>             → empty (the same file uploaded before)
+func importKey(id string) []byte { return []byte(pImport + id + "/") }
+func importRowPrefix(id string) []byte {
+	return []byte(pImport + id + "/row/")
+}
+func importRowKey(id string, index int) []byte {
+	return binary.BigEndian.AppendUint32(importRowPrefix(id), uint32(index)) // #nosec G115 -- row indexes are bounded by csvio.MaxRows (150,000)
+}
+func importActionPrefix(id, action string) []byte {
+	return []byte(pImport + id + "/act/" + action + "/")
+}
+func importTimeKey(im *app.Import) []byte {
+	return append([]byte(pIxImportTime), auditSuffix(im.CreatedAt, im.ID)...)
+}
+func importSHAPrefix(sum string) []byte { return []byte(pIxImportSHA + sum + "/") }
+
+// PutImport stores an import record with its time and checksum indexes.
+func (t *Tx) PutImport(im *app.Import) error {
+	if im.ID == "" {
+		return errors.New("put import: empty id")
+	}
+	if err := t.putJSON(importKey(im.ID), im); err != nil {
+		return err
+	}
+	if err := t.txn.Set(importTimeKey(im), nil); err != nil {
+		return err
+	}
+	return t.txn.Set(append(importSHAPrefix(im.SHA256), im.ID...), nil)
+}
+
+// Import returns one import record.
+func (t *Tx) Import(id string) (*app.Import, error) {
+	var im app.Import
+	if err := t.getJSON(importKey(id), &im); err != nil {
+		return nil, notFound("Import", err)
+	}
+	return &im, nil
+}
+
+// Imports lists imports newest first.
+func (t *Tx) Imports(limit int) ([]app.Import, error) {
+	opts := badger.DefaultIteratorOptions
+	opts.Reverse, opts.PrefetchValues = true, false
+	opts.Prefix = []byte(pIxImportTime)
+	it := t.txn.NewIterator(opts)
+	defer it.Close()
+	var out []app.Import
+	for it.Seek(append([]byte(pIxImportTime), 0xff)); it.Valid(); it.Next() {
+		k := it.Item().Key()
+		id := string(k[len(pIxImportTime)+8:])
+		im, err := t.Import(id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *im)
+		if limit > 0 && len(out) == limit {
+			break
+		}
+	}
+	return out, nil
+}
+
+// ImportsBySHA256 lists the imports of files with this checksum.
+func (t *Tx) ImportsBySHA256(sum string) ([]string, error) {
+	prefix := importSHAPrefix(sum)
+	var ids []string
+	err := t.scanKeys(prefix, func(k []byte) error { ids = append(ids, string(k[len(prefix):])); return nil })
+	sort.Strings(ids)
+	return ids, err
+}
+
+// PutImportRow stores a row and keeps the per-action index in step.
+func (t *Tx) PutImportRow(importID string, r *app.ImportRow, oldAction string) error {
+	if err := t.putJSON(importRowKey(importID, r.Index), r); err != nil {
+		return err
+	}
+	if oldAction == r.Action {
+		return nil
+	}
+	if oldAction != "" {
+		if err := t.txn.Delete(binary.BigEndian.AppendUint32(importActionPrefix(importID, oldAction), uint32(r.Index))); err != nil { // #nosec G115 -- bounded by csvio.MaxRows
+			return err
+		}
+	}
+	return t.txn.Set(binary.BigEndian.AppendUint32(importActionPrefix(importID, r.Action), uint32(r.Index)), nil) // #nosec G115 -- bounded by csvio.MaxRows
+}
+
+// ImportRow returns one row of an import.
+func (t *Tx) ImportRow(importID string, index int) (*app.ImportRow, error) {
+	var r app.ImportRow
+	if index < 0 {
+		return nil, app.Errorf(app.ENOTFOUND, "Import row not found.")
+	}
+	if err := t.getJSON(importRowKey(importID, index), &r); err != nil {
+		return nil, notFound("Import row", err)
+	}
+	return &r, nil
+}
+
+// ForEachImportRow walks an import's rows in file order.
+func (t *Tx) ForEachImportRow(importID, action string, skip int, fn func(r *app.ImportRow) error) error {
+	if skip < 0 {
+		skip = 0
+	}
+	call := func(v []byte) error {
+		var r app.ImportRow
+		if err := json.Unmarshal(v, &r); err != nil {
+			return err
+		}
+		return fn(&r)
+	}
+	var err error
+	if action == "" {
+		opts := badger.DefaultIteratorOptions
+		opts.Prefix = importRowPrefix(importID)
+		it := t.txn.NewIterator(opts)
+		defer it.Close()
+		for it.Seek(importRowKey(importID, skip)); it.Valid() && err == nil; it.Next() {
+			err = it.Item().Value(call)
+		}
+	} else {
+		prefix := importActionPrefix(importID, action)
+		opts := badger.DefaultIteratorOptions
+		opts.Prefix, opts.PrefetchValues = prefix, false
+		it := t.txn.NewIterator(opts)
+		defer it.Close()
+		n := 0
+		for it.Rewind(); it.Valid() && err == nil; it.Next() {
+			if n++; n <= skip {
+				continue
+			}
+			k := it.Item().Key()
+			var item *badger.Item
+			item, err = t.txn.Get(append(importRowPrefix(importID), k[len(prefix):]...))
+			if err == nil {
+				err = item.Value(call)
+			}
+		}
+	}
+	if err == app.ErrStop {
+		return nil
+	}
+	return err
+}
+
+// DeleteImport removes an import a bounded number of keys at a time.
+func (t *Tx) DeleteImport(id string, max int) (bool, error) {
+	prefix := importKey(id)
+	var keys [][]byte
+	err := t.scanKeys(prefix, func(k []byte) error {
+		if len(keys) >= max {
+			return app.ErrStop
+		}
+		if len(k) > len(prefix) { // the record itself goes last, with its indexes
+			keys = append(keys, k)
+		}
+		return nil
+	})
+	if err != nil && err != app.ErrStop {
+		return false, err
+	}
+	if len(keys) >= max {
+		for _, k := range keys {
+			if err := t.txn.Delete(k); err != nil {
+				return false, err
+			}
+		}
+		return false, nil
+	}
+	im, err := t.Import(id)
+	if err == nil {
+		if err := t.txn.Delete(prefix); err != nil {
+			return false, err
+		}
+		if err := t.txn.Delete(importTimeKey(im)); err != nil {
+			return false, err
+		}
+		if err := t.txn.Delete(append(importSHAPrefix(im.SHA256), id...)); err != nil {
+			return false, err
+		}
+	} else if app.ErrorCodeOf(err) != app.ENOTFOUND {
+		return false, err
+	}
+	for _, k := range keys {
+		if err := t.txn.Delete(k); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// ForEachLocalID walks the Local ID index.
+func (t *Tx) ForEachLocalID(fn func(orgID, localID, userID string) error) error {
+	return t.scan([]byte(pIxLocalID), func(k, v []byte) error {
+		rest := string(k[len(pIxLocalID):])
+		i := strings.IndexByte(rest, '/')
+		if i < 0 {
+			return nil
+		}
+		return fn(rest[:i], strings.TrimSuffix(rest[i+1:], "\x00"), string(v))
+	})
+}
