@@ -138,6 +138,24 @@ func joinNonEmpty(a, b string) string {
 	return a + " " + b
 }
 
+// PrimaryFirst is the order the store keeps a user's organisations in: the primary one first,
+// then the others in order of first appearance, each once.
+func PrimaryFirst(ids []string, primary string) []string {
+	out := make([]string, 0, len(ids)+1)
+	seen := map[string]bool{}
+	if primary != "" {
+		out = append(out, primary)
+		seen[primary] = true
+	}
+	for _, id := range ids {
+		if id != "" && !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
 // UnitKind tells organisations (top-level units) from organisational units.
 type UnitKind string
 

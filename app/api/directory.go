@@ -103,8 +103,10 @@ const (
 	maxLimit     = 500
 )
 
-func (s *Server) listUsers(c *fiber.Ctx) error {
-	q := core.Query{Q: c.Query("q"), Limit: defaultLimit}
+// userQuery reads the users list's filters (q, status, type, enabled, sort), shared by the
+// list and the export; it returns the query and a message per parameter at fault.
+func userQuery(c *fiber.Ctx) (core.Query, map[string]string) {
+	q := core.Query{Q: c.Query("q")}
 	fields := map[string]string{}
 	if len(q.Q) > 200 {
 		fields["q"] = "Search for at most 200 characters."
@@ -128,6 +130,22 @@ func (s *Server) listUsers(c *fiber.Ctx) error {
 		}
 		q.Enabled = &b
 	}
+	if v := c.Query("sort"); v != "" {
+		q.Sort, q.Desc = strings.TrimPrefix(v, "-"), strings.HasPrefix(v, "-")
+		known := false
+		for _, f := range core.SortFields {
+			known = known || f == q.Sort
+		}
+		if !known {
+			fields["sort"] = "Sort by one of " + strings.Join(core.SortFields, ", ") + " (prefix - for descending)."
+		}
+	}
+	return q, fields
+}
+
+func (s *Server) listUsers(c *fiber.Ctx) error {
+	q, fields := userQuery(c)
+	q.Limit = defaultLimit
 	if v := c.Query("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > maxLimit {
@@ -141,16 +159,6 @@ func (s *Server) listUsers(c *fiber.Ctx) error {
 			fields["cursor"] = "The cursor is not valid; start again from the first page."
 		}
 		q.Offset = n
-	}
-	if v := c.Query("sort"); v != "" {
-		q.Sort, q.Desc = strings.TrimPrefix(v, "-"), strings.HasPrefix(v, "-")
-		known := false
-		for _, f := range core.SortFields {
-			known = known || f == q.Sort
-		}
-		if !known {
-			fields["sort"] = "Sort by one of " + strings.Join(core.SortFields, ", ") + " (prefix - for descending)."
-		}
 	}
 	if len(fields) > 0 {
 		return app.FieldErrors("Some query parameters are not valid.", fields)

@@ -11,7 +11,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"userdesk/app"
-	"userdesk/app/core"
 	"userdesk/app/csvio"
 )
 
@@ -24,9 +23,9 @@ const (
 )
 
 func (s *Server) exportUsers(c *fiber.Ctx) error {
-	q, err := userQuery(c)
-	if err != nil {
-		return err
+	q, fields := userQuery(c)
+	if len(fields) > 0 {
+		return app.FieldErrors("Some query parameters are not valid.", fields)
 	}
 	var buf bytes.Buffer
 	if _, err := s.dir.ExportUsers(actorOf(c), q, c.Query("unit"), &buf); err != nil {
@@ -36,48 +35,6 @@ func (s *Server) exportUsers(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="users.csv"`)
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Send(buf.Bytes())
-}
-
-// userQuery reads the users list's filters (q, status, type, enabled) for the export.
-func userQuery(c *fiber.Ctx) (core.Query, error) {
-	q := core.Query{Q: c.Query("q")}
-	fields := map[string]string{}
-	if len(q.Q) > 200 {
-		fields["q"] = "Search for at most 200 characters."
-	}
-	if v := c.Query("status"); v != "" {
-		q.Status = app.Status(v)
-		if !q.Status.Valid() {
-			fields["status"] = "Status must be created, pending or active."
-		}
-	}
-	if v := c.Query("type"); v != "" {
-		q.AccountType = app.AccountType(v)
-		if !q.AccountType.Valid() {
-			fields["type"] = "Type must be internal, external, config_admin, super_admin or one_time."
-		}
-	}
-	if v := c.Query("enabled"); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			fields["enabled"] = "Enabled must be true or false."
-		}
-		q.Enabled = &b
-	}
-	if v := c.Query("sort"); v != "" {
-		q.Sort, q.Desc = strings.TrimPrefix(v, "-"), strings.HasPrefix(v, "-")
-		known := false
-		for _, f := range core.SortFields {
-			known = known || f == q.Sort
-		}
-		if !known {
-			fields["sort"] = "Sort by one of " + strings.Join(core.SortFields, ", ") + " (prefix - for descending)."
-		}
-	}
-	if len(fields) > 0 {
-		return q, app.FieldErrors("Some query parameters are not valid.", fields)
-	}
-	return q, nil
 }
 
 func (s *Server) uploadImport(c *fiber.Ctx) error {

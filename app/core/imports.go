@@ -607,7 +607,7 @@ func (s *Service) buildRow(tx app.Tx, ic *importCtx, before *app.User, cells []s
 	if after.PrimaryOrgID == "" && before == nil {
 		after.PrimaryOrgID = ic.refs.orgOf(after.UnitID)
 	}
-	after.OrgIDs = primaryFirst(after.OrgIDs, after.PrimaryOrgID)
+	after.OrgIDs = app.PrimaryFirst(after.OrgIDs, after.PrimaryOrgID)
 	after.DeriveDisplayName()
 	if before != nil && after.IsExternal && after.PrimaryOrgID != before.PrimaryOrgID {
 		if o := ic.refs.units[after.PrimaryOrgID]; o != nil && (o.Settings == nil || !o.Settings.SSOEnabled) {
@@ -673,23 +673,6 @@ func columnChanges(before, after *app.User) []app.ImportChange {
 		o, n := csvio.Cell(before, c.Key), csvio.Cell(after, c.Key)
 		if o != n {
 			out = append(out, app.ImportChange{Column: c.Header, Field: c.Key, Old: o, New: n})
-		}
-	}
-	return out
-}
-
-// primaryFirst is the order the store keeps: the primary organisation first, each once.
-func primaryFirst(ids []string, primary string) []string {
-	out := make([]string, 0, len(ids)+1)
-	seen := map[string]bool{}
-	if primary != "" {
-		out = append(out, primary)
-		seen[primary] = true
-	}
-	for _, id := range ids {
-		if id != "" && !seen[id] {
-			seen[id] = true
-			out = append(out, id)
 		}
 	}
 	return out

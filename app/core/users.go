@@ -109,7 +109,7 @@ func (s *Service) CreateUser(actor *app.User, p *UserPatch, src app.Source) (*Us
 		if u.PrimaryOrgID == "" {
 			u.PrimaryOrgID = r.orgOf(u.UnitID)
 		}
-		u.OrgIDs = withPrimary(u.OrgIDs, u.PrimaryOrgID)
+		u.OrgIDs = app.PrimaryFirst(u.OrgIDs, u.PrimaryOrgID)
 		if err := s.authz.CheckChange(actor, nil, u); err != nil {
 			return err
 		}
@@ -128,13 +128,6 @@ func (s *Service) CreateUser(actor *app.User, p *UserPatch, src app.Source) (*Us
 	}
 	s.committed(u, nil)
 	return s.view(actor, u), nil
-}
-
-func withPrimary(ids []string, primary string) []string {
-	if primary == "" || contains(ids, primary) {
-		return ids
-	}
-	return append([]string{primary}, ids...)
 }
 
 // committed brings the authorizer, the index and open consoles up to date after a user write.
@@ -179,7 +172,7 @@ func (s *Service) PatchUser(actor *app.User, id string, ifMatch uint64, p *UserP
 			after.RoleIDs = nil // roles belong to Config admin accounts only
 		}
 		if p.PrimaryOrgID != nil {
-			after.OrgIDs = withPrimary(after.OrgIDs, after.PrimaryOrgID)
+			after.OrgIDs = app.PrimaryFirst(after.OrgIDs, after.PrimaryOrgID)
 		}
 		r, err := loadRefs(tx)
 		if err != nil {

@@ -91,7 +91,7 @@ func (t *Tx) PutUser(u *app.User) error {
 		u.Email = u.Username
 	}
 	u.DeriveDisplayName()
-	u.OrgIDs = withPrimary(u.OrgIDs, u.PrimaryOrgID)
+	u.OrgIDs = app.PrimaryFirst(u.OrgIDs, u.PrimaryOrgID)
 
 	fields := map[string]string{}
 	if old == nil || !strings.EqualFold(old.Username, u.Username) {
@@ -137,23 +137,6 @@ func (t *Tx) PutUser(u *app.User) error {
 		}
 	}
 	return t.putJSON(userKey(u.ID), u)
-}
-
-// withPrimary returns ids with primary included once, keeping the order of first appearance.
-func withPrimary(ids []string, primary string) []string {
-	out := make([]string, 0, len(ids)+1)
-	seen := map[string]bool{}
-	if primary != "" {
-		out = append(out, primary)
-		seen[primary] = true
-	}
-	for _, id := range ids {
-		if id != "" && !seen[id] {
-			seen[id] = true
-			out = append(out, id)
-		}
-	}
-	return out
 }
 
 // SetLastLogin records a sign-in time in place.

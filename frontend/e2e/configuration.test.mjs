@@ -1,21 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { screenshot, signIn, startBrowser, startServer } from './harness.mjs';
+import { test } from 'node:test';
+import { screenshot, signIn, useApp } from './harness.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await startBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const app = useApp();
 
 test('Configuration is gated by permission', async () => {
-  const page = await browser.newPage();
-  await signIn(page, server.url, 'cardiology.admin@northgate.example');
+  const page = await app.browser.newPage();
+  await signIn(page, app.server.url, 'cardiology.admin@northgate.example');
   const nav = page.getByRole('navigation', { name: 'Main' });
   await nav.getByRole('link', { name: 'Users' }).waitFor();
   assert.equal(await nav.getByRole('link', { name: 'Configuration' }).count(), 0);
@@ -24,8 +15,8 @@ test('Configuration is gated by permission', async () => {
 });
 
 test('a config admin edits the unit tree, organisation settings, roles and reference lists', async () => {
-  const page = await browser.newPage();
-  await signIn(page, server.url, 'config.admin@northgate.example');
+  const page = await app.browser.newPage();
+  await signIn(page, app.server.url, 'config.admin@northgate.example');
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Configuration' }).click();
 
   // Units: create an OU under Radiology, rename it, then delete it.
@@ -83,8 +74,8 @@ test('a config admin edits the unit tree, organisation settings, roles and refer
   assert.deepEqual(page.errors, []);
 
   // Why? for another actor and target, as a Super admin.
-  await signIn(page, server.url);
-  await page.goto(server.url + '/configuration');
+  await signIn(page, app.server.url);
+  await page.goto(app.server.url + '/configuration');
   await page.getByRole('tab', { name: 'Why? Effective rights' }).click();
   await page.getByRole('searchbox', { name: 'Actor (who acts)' }).fill('servicedesk');
   await page.getByRole('region', { name: 'Actor (who acts)' }).getByRole('button', { name: /Callum Reid/ }).click();

@@ -6,6 +6,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -134,4 +135,18 @@ export async function apiAs(url, username, password = PASSWORD) {
     }
     return { status: res.status, etag: res.headers.get('etag'), json };
   };
+}
+
+/** useApp starts one server (with the demo organisation) and one browser for a test file. */
+export function useApp() {
+  const app = { server: null, browser: null };
+  before(async () => {
+    app.server = await startServer();
+    app.browser = await startBrowser();
+  });
+  after(async () => {
+    await app.browser?.close();
+    await app.server?.stop();
+  });
+  return app;
 }

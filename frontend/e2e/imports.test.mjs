@@ -1,24 +1,15 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { after, before, test } from 'node:test';
-import { apiAs, screenshot, signIn, startBrowser, startServer } from './harness.mjs';
+import { test } from 'node:test';
+import { apiAs, screenshot, signIn, useApp } from './harness.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await startBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const app = useApp();
 
 /** cells splits one CSV line without quotes (the demo data has none in these columns). */
 const cells = (line) => line.split(',');
 
 test('export, edit in a spreadsheet, upload, preview every change, apply, download results', async () => {
-  const api = await apiAs(server.url, 'trust.admin@northgate.example');
+  const api = await apiAs(app.server.url, 'trust.admin@northgate.example');
   const exported = String((await api('GET', '/exports/users.csv?q=NG1000')).json).trim().split(/\r?\n/);
   const header = cells(exported[0]);
   const col = (name) => header.indexOf(name);
@@ -35,8 +26,8 @@ test('export, edit in a spreadsheet, upload, preview every change, apply, downlo
   created[col('Status')] = 'created';
   const csv = [header, ...rows, created].map((r) => r.join(',')).join('\r\n') + '\r\n';
 
-  const page = await browser.newPage();
-  await signIn(page, server.url, 'trust.admin@northgate.example');
+  const page = await app.browser.newPage();
+  await signIn(page, app.server.url, 'trust.admin@northgate.example');
   // The Export button downloads the users report.
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Export' }).click()]);
   assert.match(download.suggestedFilename(), /\.csv$/);

@@ -1,21 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { ADMIN, PASSWORD, apiAs, screenshot, signIn, startBrowser, startServer } from './harness.mjs';
+import { test } from 'node:test';
+import { ADMIN, PASSWORD, apiAs, screenshot, signIn, useApp } from './harness.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await startBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const app = useApp();
 
 test('create an account, send the activation email, activate from the mail link, sign in as it', async () => {
-  const page = await browser.newPage();
-  await signIn(page, server.url);
+  const page = await app.browser.newPage();
+  await signIn(page, app.server.url);
   await page.getByRole('button', { name: 'New user' }).click();
   const dialog = page.getByRole('dialog', { name: 'New user' });
   await dialog.getByLabel('First name').fill('Nia');
@@ -59,7 +50,7 @@ test('create an account, send the activation email, activate from the mail link,
   await page.goto(href);
   await page.getByRole('alert').waitFor();
 
-  await signIn(page, server.url, 'nia.starling@riverside.example', 'nia-starling-long-password');
+  await signIn(page, app.server.url, 'nia.starling@riverside.example', 'nia-starling-long-password');
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'My Account' }).click();
   await page.getByLabel('Job title').fill('Team Administrator');
   await page.getByRole('button', { name: 'Update' }).click();
@@ -70,9 +61,9 @@ test('create an account, send the activation email, activate from the mail link,
 });
 
 test('forgot password: same answer for any username, reset from the mail link', async () => {
-  const page = await browser.newPage();
+  const page = await app.browser.newPage();
   await page.context().clearCookies();
-  await page.goto(server.url + '/');
+  await page.goto(app.server.url + '/');
   await page.getByRole('button', { name: 'Forgot password?' }).click();
   await page.getByLabel('Username').fill('nobody@nowhere.example');
   await page.getByRole('button', { name: 'Send reset link' }).click();
@@ -83,7 +74,7 @@ test('forgot password: same answer for any username, reset from the mail link', 
   assert.equal(await page.getByRole('status').textContent(), unknown);
 
   // The reset mail arrives in the auditor's mailbox (read here through the Super admin's outbox).
-  const api = await apiAs(server.url, ADMIN);
+  const api = await apiAs(app.server.url, ADMIN);
   let link = '';
   for (let i = 0; i < 50 && !link; i++) {
     const list = await api('GET', '/mail?to=auditor@northgate.example');
@@ -98,13 +89,13 @@ test('forgot password: same answer for any username, reset from the mail link', 
   await page.getByLabel('Repeat the new password').fill('auditor-new-long-password');
   await page.getByRole('button', { name: 'Set password' }).click();
   await page.getByRole('status').filter({ hasText: 'Your password has been changed' }).waitFor();
-  await signIn(page, server.url, 'auditor@northgate.example', 'auditor-new-long-password');
+  await signIn(page, app.server.url, 'auditor@northgate.example', 'auditor-new-long-password');
   await page.close();
 });
 
 test('losing the right to save mid-edit disables Update within a second, with the reason', async () => {
-  const page = await browser.newPage();
-  await signIn(page, server.url, 'cardiology.admin@northgate.example');
+  const page = await app.browser.newPage();
+  await signIn(page, app.server.url, 'cardiology.admin@northgate.example');
   await page.getByRole('table', { name: 'Users' }).locator('tbody tr').first().getByRole('link').click();
   await page.getByRole('heading', { level: 1 }).waitFor();
   await page.getByLabel('Job title').fill('Edited while rights go');
@@ -112,7 +103,7 @@ test('losing the right to save mid-edit disables Update within a second, with th
   assert.equal(await update.isEnabled(), true);
 
   // Elsewhere, the Super admin removes this admin's role.
-  const api = await apiAs(server.url, ADMIN);
+  const api = await apiAs(app.server.url, ADMIN);
   const me = (await api('GET', '/users?q=cardiology.admin')).json.items[0];
   const cur = await api('GET', '/users/' + me.id);
   const r = await api('PATCH', '/users/' + me.id, { adminRoles: [] }, { 'If-Match': cur.etag });

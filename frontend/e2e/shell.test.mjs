@@ -1,21 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { ADMIN, PASSWORD, screenshot, signIn, startBrowser, startServer } from './harness.mjs';
+import { test } from 'node:test';
+import { ADMIN, PASSWORD, screenshot, signIn, useApp } from './harness.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await startBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const app = useApp();
 
 test('a wrong password gets the generic message and no console', async () => {
-  const page = await browser.newPage();
-  await page.goto(server.url + '/');
+  const page = await app.browser.newPage();
+  await page.goto(app.server.url + '/');
   await page.getByLabel('Username').fill(ADMIN);
   await page.getByLabel('Password').fill('not-the-password');
   await page.getByRole('button', { name: 'Sign in' }).click();
@@ -26,10 +17,10 @@ test('a wrong password gets the generic message and no console', async () => {
 });
 
 test('sign in through the page, see the console, deep link, sign out', async () => {
-  const page = await browser.newPage();
-  await page.goto(server.url + '/');
+  const page = await app.browser.newPage();
+  await page.goto(app.server.url + '/');
   await screenshot(page, 'sign-in');
-  await signIn(page, server.url);
+  await signIn(page, app.server.url);
   // Product name and version are visible.
   await page.getByText('Userdesk', { exact: true }).first().waitFor();
   await page.getByTitle('Version').filter({ hasText: /^v\d+\.\d+\.\d+/ }).waitFor();
@@ -46,7 +37,7 @@ test('sign in through the page, see the console, deep link, sign out', async () 
   await page.getByRole('heading', { name: 'Imports' }).waitFor();
 
   // A deep link survives a reload (history fallback) and the session persists.
-  await page.goto(server.url + '/audit');
+  await page.goto(app.server.url + '/audit');
   await page.getByRole('heading', { name: 'Audit' }).waitFor();
   assert.equal(new URL(page.url()).pathname, '/audit');
 
@@ -59,9 +50,9 @@ test('sign in through the page, see the console, deep link, sign out', async () 
 });
 
 test('the console works in a narrow window', async () => {
-  const page = await browser.newPage();
+  const page = await app.browser.newPage();
   await page.setViewportSize({ width: 420, height: 860 });
-  await signIn(page, server.url, ADMIN, PASSWORD);
+  await signIn(page, app.server.url, ADMIN, PASSWORD);
   await page.getByRole('button', { name: 'Menu' }).click();
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit' }).click();
   await page.getByRole('heading', { name: 'Audit' }).waitFor();

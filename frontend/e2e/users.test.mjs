@@ -1,31 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { apiAs as apiAsAt, screenshot, signIn, startBrowser, startServer } from './harness.mjs';
+import { test } from 'node:test';
+import { apiAs as apiAsAt, screenshot, signIn, useApp } from './harness.mjs';
 
-let server;
-let browser;
-const apiAs = (username) => apiAsAt(server.url, username);
-before(async () => {
-  server = await startServer();
-  browser = await startBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-async function openUser(page, search, name) {
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' }).click();
-  await page.getByLabel('Search').fill(search);
-  const link = page.getByRole('table', { name: 'Users' }).getByRole('link', { name });
-  await link.first().waitFor();
-  await link.first().click();
-  await page.getByRole('heading', { level: 1, name }).waitFor();
-}
+const app = useApp();
+const apiAs = (username) => apiAsAt(app.server.url, username);
 
 test('search, open, edit fields, admin roles and home OU, with notifications and history', async () => {
-  const page = await browser.newPage();
-  await signIn(page, server.url);
+  const page = await app.browser.newPage();
+  await signIn(page, app.server.url);
   // Search answers as you type, and filters combine with it.
   await page.getByLabel('Search').fill('NG1002');
   const rows = page.getByRole('table', { name: 'Users' }).locator('tbody tr');
@@ -73,8 +55,8 @@ test('search, open, edit fields, admin roles and home OU, with notifications and
 });
 
 test('a disabled field says why, and a scoped admin sees only their scope', async () => {
-  const page = await browser.newPage();
-  await signIn(page, server.url, 'cardiology.admin@northgate.example');
+  const page = await app.browser.newPage();
+  await signIn(page, app.server.url, 'cardiology.admin@northgate.example');
   // Only Cardiology users are listed.
   const total = await page.locator('.count').textContent();
   assert.match(total, /users/);
@@ -93,12 +75,12 @@ test('a disabled field says why, and a scoped admin sees only their scope', asyn
 });
 
 test('losing a race with another editor shows their change and offers reload', async () => {
-  const page = await browser.newPage();
-  await signIn(page, server.url);
+  const page = await app.browser.newPage();
+  await signIn(page, app.server.url);
   const api = await apiAs('trust.admin@northgate.example');
   const list = await api('GET', '/users?q=NG1003&limit=1');
   const target = list.json.items[0];
-  await page.goto(server.url + '/users/' + target.id);
+  await page.goto(app.server.url + '/users/' + target.id);
   await page.getByRole('heading', { level: 1, name: target.displayName }).waitFor();
 
   // Someone else saves first.
@@ -119,8 +101,8 @@ test('losing a race with another editor shows their change and offers reload', a
 });
 
 test('bulk transfer of selected users to another OU', async () => {
-  const page = await browser.newPage();
-  await signIn(page, server.url);
+  const page = await app.browser.newPage();
+  await signIn(page, app.server.url);
   await page.getByLabel('Organisational unit').selectOption({ label: '\u00a0\u00a0\u00a0Mental Health' });
   const rows = page.getByRole('table', { name: 'Users' }).locator('tbody tr');
   await page.waitForFunction(() => [...document.querySelectorAll('tbody tr td:nth-child(7)')].every((c) => c.textContent.trim() === 'Mental Health'));
@@ -138,8 +120,8 @@ test('bulk transfer of selected users to another OU', async () => {
 });
 
 test('changing a 1-time completion account asks about the activation email; connector warning stands', async () => {
-  const page = await browser.newPage();
-  await signIn(page, server.url);
+  const page = await app.browser.newPage();
+  await signIn(page, app.server.url);
   await page.getByLabel('Account type').selectOption({ label: '1-time completion' });
   await page.getByLabel('Status').selectOption({ label: 'Created' });
   const rows = page.getByRole('table', { name: 'Users' }).locator('tbody tr');
