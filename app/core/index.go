@@ -220,3 +220,50 @@ func (ix *Index) Search(q Query) (items []UserSummary, total int) {
 	}
 	return items, total
 }
+
+// putMany adds or replaces many users at once: each sort order is rebuilt by one merge instead
+// of an insertion per user. Entries newer than the given copy (a console edit that committed
+// after the import's batch) are kept.
+func (ix *Index) putMany(users map[string]*app.User) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	fresh := make([]*entry, 0, len(users))
+	replaced := make(map[string]bool, len(users))
+	for id, u := range users {
+		if old := ix.byID[id]; old != nil && old.s.UpdatedAt.After(u.UpdatedAt) {
+			continue
+		}
+		e := newEntry(u)
+		if ix.byID[id] != nil {
+			replaced[id] = true
+		}
+		ix.byID[id] = e
+		fresh = append(fresh, e)
+	}
+	if len(fresh) == 0 {
+		return
+	}
+	for _, f := range SortFields {
+		list := ix.orders[f]
+		kept := make([]*entry, 0, len(list)+len(fresh))
+		for _, e := range list {
+			if !replaced[e.s.ID] {
+				kept = append(kept, e)
+			}
+		}
+		sort.Slice(fresh, func(i, j int) bool { return less(f, fresh[i], fresh[j]) })
+		merged := make([]*entry, 0, len(kept)+len(fresh))
+		i, j := 0, 0
+		for i < len(kept) && j < len(fresh) {
+			if less(f, fresh[j], kept[i]) {
+				merged = append(merged, fresh[j])
+				j++
+			} else {
+				merged = append(merged, kept[i])
+				i++
+			}
+		}
+		merged = append(append(merged, kept[i:]...), fresh[j:]...)
+		ix.orders[f] = merged
+	}
+}
