@@ -29,6 +29,9 @@ type Authorizer interface {
 	Can(actor *User, perm Permission, unitID string) bool
 	// CanGlobal reports whether actor holds perm everywhere (Super admin or a config role).
 	CanGlobal(actor *User, perm Permission) bool
+	// UnitsWith returns the set of units over which actor holds perm, for filtering lists; nil
+	// means every unit (perm is held globally). The set is shared: do not change it.
+	UnitsWith(actor *User, perm Permission) map[string]bool
 	// Capabilities decides, per field and action, what actor may do to target.
 	Capabilities(actor, target *User) Capabilities
 	// CheckChange enforces the field rules and escalation rules for a change of target from

@@ -242,10 +242,16 @@ func (w *world) check(t *testing.T, a *Authorizer, step string) bool {
 	units := append([]string{"gone"}, w.order...)
 	for _, id := range w.uorder {
 		u := w.actor(id)
-		for _, unit := range units {
-			for _, p := range checkedPerms {
-				if got, want := a.Can(u, p, unit), w.can(u, p, unit); got != want {
+		for _, p := range checkedPerms {
+			set := a.UnitsWith(u, p)
+			for _, unit := range units {
+				want := w.can(u, p, unit)
+				if got := a.Can(u, p, unit); got != want {
 					t.Errorf("after %s: Can(%s %v, %s, %s) = %v, want %v", step, id, u.AdminRoles, p, unit, got, want)
+					return false
+				}
+				if got := set == nil || set[unit]; got != want {
+					t.Errorf("after %s: UnitsWith(%s %v, %s) has %s: %v, want %v", step, id, u.AdminRoles, p, unit, got, want)
 					return false
 				}
 			}

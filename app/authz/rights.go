@@ -3,6 +3,7 @@ package authz
 import (
 	"fmt"
 	"sort"
+	"sync"
 
 	"userdesk/app"
 )
@@ -19,6 +20,8 @@ type rights struct {
 	// orgs are the organisations the actor has access to through a users.view grant on a
 	// unit within them (SPEC §3 rule 7); global users.view gives access to every one.
 	orgs map[string]bool
+	// unitsWith caches UnitsWith: permSet bit → set of unit ids.
+	unitsWith sync.Map
 }
 
 // grantOf is one admin role held over a unit, with the role's permissions.
@@ -177,6 +180,35 @@ func (a *Authorizer) CanGlobal(actor *app.User, perm app.Permission) bool {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
 	return a.rightsOf(actor).global&bit != 0
+}
+
+// UnitsWith returns the set of known units over which actor holds perm, or nil when it holds
+// perm globally. The set is computed once per actor, permission and policy generation, so
+// that a list filter asks a map instead of walking ancestors per unit.
+func (a *Authorizer) UnitsWith(actor *app.User, perm app.Permission) map[string]bool {
+	bit := permBits[perm]
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	r := a.rightsOf(actor)
+	if bit != 0 && r.global&bit != 0 {
+		return nil
+	}
+	if r == noRights {
+		return map[string]bool{}
+	}
+	if set, ok := r.unitsWith.Load(bit); ok {
+		return set.(map[string]bool)
+	}
+	set := map[string]bool{}
+	if bit != 0 {
+		for id := range a.units.nodes {
+			if a.over(r, id)&bit != 0 {
+				set[id] = true
+			}
+		}
+	}
+	r.unitsWith.Store(bit, set)
+	return set
 }
 
 // Permissions returns every permission actor holds anywhere, in catalogue order, for gating

@@ -27,10 +27,9 @@ func (s *Service) ExportUsers(actor *app.User, q Query, unitFilter string, w io.
 			return 0, app.FieldErrors("Unknown unit.", map[string]string{"unit": "No unit you can see has this id."})
 		}
 	}
-	if !s.authz.CanGlobal(actor, app.PermUsersView) || !s.authz.CanGlobal(actor, app.PermReportsExport) {
-		q.Visible = func(unitID string) bool {
-			return s.authz.Can(actor, app.PermUsersView, unitID) && s.authz.Can(actor, app.PermReportsExport, unitID)
-		}
+	view, export := s.authz.UnitsWith(actor, app.PermUsersView), s.authz.UnitsWith(actor, app.PermReportsExport)
+	if view != nil || export != nil {
+		q.Visible = func(unitID string) bool { return (view == nil || view[unitID]) && (export == nil || export[unitID]) }
 	}
 	q.Offset, q.Limit = 0, 1<<31-1
 	items, _ := s.index.Search(q)

@@ -3,6 +3,7 @@ package core
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -18,13 +19,21 @@ func testUser(i int, r *rand.Rand) *app.User {
 		UnitID: fmt.Sprintf("unit%d", i%7), LocalID: fmt.Sprintf("L%d", i), UpdatedAt: time.Unix(int64(r.IntN(1e6)), 0)}
 }
 
-// TestIndexOrdersStaySorted puts, replaces and deletes users at random and checks every sort
-// order against a fresh sort, and that search finds exactly what a naive scan finds.
+// TestIndexOrdersStaySorted puts, replaces and deletes users at random, with every sort order
+// built early and the search text compacted often, and checks every order against a fresh sort
+// and every search against a naive scan.
 func TestIndexOrdersStaySorted(t *testing.T) {
+	defer func(old int) { compactMinDead = old }(compactMinDead)
+	compactMinDead = 256
 	r := rand.New(rand.NewPCG(1, 2))
 	ix := NewIndex()
 	users := map[string]*app.User{}
 	for step := 0; step < 3000; step++ {
+		if step == 50 {
+			for _, f := range SortFields {
+				ix.Search(Query{Sort: f, Limit: 1})
+			}
+		}
 		i := r.IntN(400)
 		if r.IntN(5) == 0 {
 			ix.Delete(fmt.Sprintf("id%05d", i))
@@ -39,36 +48,70 @@ func TestIndexOrdersStaySorted(t *testing.T) {
 	if ix.Len() != len(users) {
 		t.Fatalf("len %d, want %d", ix.Len(), len(users))
 	}
-	for _, f := range SortFields {
+	for f, name := range SortFields {
 		list := ix.orders[f]
-		if !sort.SliceIsSorted(list, func(i, j int) bool { return less(f, list[i], list[j]) }) {
-			t.Fatalf("order %s not sorted", f)
+		if !ix.built[f] || !sort.SliceIsSorted(list, func(i, j int) bool { return compare(f, ix.slots[list[i]], ix.slots[list[j]]) < 0 }) {
+			t.Fatalf("order %s not built or not sorted", name)
 		}
 		if len(list) != len(users) {
-			t.Fatalf("order %s has %d entries, want %d", f, len(list), len(users))
+			t.Fatalf("order %s has %d entries, want %d", name, len(list), len(users))
 		}
 	}
-	yes := true
-	q := Query{Q: "ann LAST1", Enabled: &yes, Limit: 1000, Sort: "updatedAt", Desc: true,
-		Visible: func(unit string) bool { return unit != "unit3" }}
-	items, total := ix.Search(q)
-	want := 0
-	for _, u := range users {
-		name := strings.ToLower(u.DisplayName)
-		if u.Enabled && u.UnitID != "unit3" && strings.Contains(name, "ann last1") {
-			want++
-		}
-	}
-	if total != want || len(items) != want {
-		t.Fatalf("search found %d (%d items), naive scan %d", total, len(items), want)
-	}
-	for i := 1; i < len(items); i++ {
-		if items[i].UpdatedAt.After(items[i-1].UpdatedAt) {
-			t.Fatal("descending order broken")
-		}
-	}
+	checkSearches(t, ix, users)
 	page, total2 := ix.Search(Query{Limit: 10, Offset: 5})
 	if total2 != len(users) || len(page) != 10 {
 		t.Fatalf("page: %d of %d", len(page), total2)
+	}
+}
+
+// checkSearches compares searches in every order with a naive scan of users.
+func checkSearches(t *testing.T, ix *Index, users map[string]*app.User) {
+	t.Helper()
+	yes, no := true, false
+	queries := []Query{
+		{Q: "ann LAST1", Enabled: &yes, Visible: func(unit string) bool { return unit != "unit3" }},
+		{Q: "  Last4 "},
+		{Q: "t1 c"}, // across first and last name
+		{Q: "l1", InUnits: map[string]bool{"unit1": true, "unit2": true}},
+		{Q: "@example", Status: app.StatusActive, AccountType: app.Internal, Enabled: &no},
+		{Status: app.StatusPending},
+		{Q: "\x00"},
+		{Q: "no such text"},
+		{},
+	}
+	for _, q := range queries {
+		needle := strings.ToLower(strings.TrimSpace(q.Q))
+		var want []string
+		for _, u := range users {
+			hay := strings.ToLower(strings.Join([]string{u.DisplayName, u.FirstName + " " + u.LastName,
+				u.LastName + " " + u.FirstName, u.Username, u.Email, u.LocalID}, "\n"))
+			if strings.Contains(hay, needle) && (q.Enabled == nil || u.Enabled == *q.Enabled) &&
+				(q.Visible == nil || q.Visible(u.UnitID)) && (q.InUnits == nil || q.InUnits[u.UnitID]) &&
+				(q.Status == "" || u.Status == q.Status) && (q.AccountType == "" || u.AccountType == q.AccountType) {
+				want = append(want, u.ID)
+			}
+		}
+		for f, name := range SortFields {
+			for _, desc := range []bool{false, true} {
+				q := q
+				q.Sort, q.Desc, q.Limit = name, desc, 1000
+				items, total := ix.Search(q)
+				got := make([]string, len(items))
+				for i, it := range items {
+					got[i] = it.ID
+					if i > 0 {
+						c := compare(f, ix.byID[items[i-1].ID], ix.byID[it.ID])
+						if (c > 0 && !desc) || (c < 0 && desc) {
+							t.Fatalf("%+v: %s not in order at %d", q, name, i)
+						}
+					}
+				}
+				sort.Strings(got)
+				sort.Strings(want)
+				if total != len(want) || !slices.Equal(got, want) {
+					t.Fatalf("%q by %s: found %d (%d items), naive scan %d", q.Q, name, total, len(items), len(want))
+				}
+			}
+		}
 	}
 }

@@ -49,6 +49,7 @@ func (s *Service) SetClock(now func() time.Time) { s.now = now }
 func (s *Service) Load() error {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
+	var users []*app.User
 	err := s.store.View(func(tx app.Tx) error {
 		units, err := tx.Units()
 		if err != nil {
@@ -62,13 +63,18 @@ func (s *Service) Load() error {
 		s.authz.SetRoles(roles)
 		return tx.ForEachUser(func(u *app.User) error {
 			s.authz.PutUser(u)
+			users = append(users, u)
 			return nil
 		})
 	})
 	if err != nil {
 		return err
 	}
-	return s.index.Load(s.store)
+	s.index.Replace(users)
+	// The default sort order is built in the background, so that start-up does not wait for it;
+	// a search that comes first builds it itself.
+	go s.index.Warm()
+	return nil
 }
 
 // Index exposes the users index (benchmarks).

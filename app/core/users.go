@@ -55,8 +55,8 @@ func (s *Service) ListUsers(actor *app.User, q Query, unitFilter string) ([]User
 			return nil, 0, app.FieldErrors("Unknown unit.", map[string]string{"unit": "No unit you can see has this id."})
 		}
 	}
-	if !s.authz.CanGlobal(actor, app.PermUsersView) {
-		q.Visible = func(unitID string) bool { return s.authz.Can(actor, app.PermUsersView, unitID) }
+	if units := s.authz.UnitsWith(actor, app.PermUsersView); units != nil {
+		q.Visible = func(unitID string) bool { return units[unitID] }
 	}
 	items, total := s.index.Search(q)
 	return items, total, nil
