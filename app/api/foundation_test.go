@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -124,5 +125,19 @@ func TestSignInThrottlePerAccount(t *testing.T) {
 	other := map[string]string{"username": "someone.else@example.org", "password": "whatever-password"}
 	if r := c.Do("POST", "/api/v1/session", other, nil); r.Status != http.StatusUnauthorized {
 		t.Fatalf("other account: %d %s", r.Status, r.Body)
+	}
+}
+
+func TestServerTimingOnAPIResponses(t *testing.T) {
+	s := apptest.NewTestServer(t, apptest.Options{})
+	shape := regexp.MustCompile(`^app;dur=\d+\.\d{3}$`)
+	for _, path := range []string{"/api/v1/users?q=admin", "/api/v1/users/nobody", "/api/v1/health"} {
+		r := s.Admin().Do("GET", path, nil, nil)
+		if got := r.Header.Get("Server-Timing"); !shape.MatchString(got) {
+			t.Errorf("GET %s (%d): Server-Timing %q", path, r.Status, got)
+		}
+	}
+	if got := s.NewClient().Do("GET", "/", nil, nil).Header.Get("Server-Timing"); got != "" {
+		t.Errorf("the console's files carry Server-Timing %q; only the API should", got)
 	}
 }

@@ -85,7 +85,7 @@ func New(cfg Config) *Server {
 	a.Use(recover.New())
 	a.Use(s.securityHeaders, s.checkHost)
 
-	api := a.Group("/api/v1", s.checkOrigin, s.limitJSONBody, s.loadSession, s.checkCSRF)
+	api := a.Group("/api/v1", serverTiming, s.checkOrigin, s.limitJSONBody, s.loadSession, s.checkCSRF)
 	api.Get("/health", s.health)
 	api.Get("/info", s.info)
 	api.Get("/openapi.json", s.openAPI)

@@ -58,24 +58,26 @@ func main() {
 	scoped := signIn(base, scopedUser, scopedPassword)
 
 	queries := []string{"smi", "ava j", "user12", "L00042", "patel", "o", "wright", "user99999", "zz-no-match", "grace"}
-	lat := run(*requests, 8, func(i int, r *rand.Rand) {
+	// Warm-up: the first search of each sort order builds it.
+	admin.get(base + "/api/v1/users?limit=50")
+	lat, srv := run(*requests, 8, func(i int, r *rand.Rand) *result {
 		q := queries[r.IntN(len(queries))]
-		scoped.get(base + "/api/v1/users?limit=50&q=" + urlQuery(q))
+		return scoped.get(base + "/api/v1/users?limit=50&q=" + urlQuery(q))
 	})
-	report("scoped search with total, 50 per page, 8 clients", lat)
+	report("scoped search with total, 50 per page, 8 clients", lat, srv)
 
-	latAll := run(*requests, 8, func(i int, r *rand.Rand) {
+	latAll, srvAll := run(*requests, 8, func(i int, r *rand.Rand) *result {
 		q := queries[r.IntN(len(queries))]
-		admin.get(base + "/api/v1/users?limit=50&q=" + urlQuery(q))
+		return admin.get(base + "/api/v1/users?limit=50&q=" + urlQuery(q))
 	})
-	report("Super admin search with total, 50 per page, 8 clients", latAll)
+	report("Super admin search with total, 50 per page, 8 clients", latAll, srvAll)
 
-	latGet := run(*requests, 1, func(i int, r *rand.Rand) {
-		admin.get(fmt.Sprintf("%s/api/v1/users/user%07d", base, r.IntN(*users)))
+	latGet, srvGet := run(*requests, 1, func(i int, r *rand.Rand) *result {
+		return admin.get(fmt.Sprintf("%s/api/v1/users/user%07d", base, r.IntN(*users)))
 	})
-	report("GET user with capabilities, 1 client", latGet)
+	report("GET user with capabilities, 1 client", latGet, srvGet)
 
-	var patchLat []time.Duration
+	var patchLat, patchSrv []time.Duration
 	r := rand.New(rand.NewPCG(3, 3)) // #nosec G404 -- reproducible load, not security
 	for i := 0; i < min(*requests, 1000); i++ {
 		id := fmt.Sprintf("user%07d", r.IntN(*users))
@@ -83,10 +85,11 @@ func main() {
 		tag := resp.Header.Get("ETag")
 		b, _ := json.Marshal(map[string]any{"jobTitle": fmt.Sprintf("Title %d", i)})
 		t := time.Now()
-		admin.do("PATCH", base+"/api/v1/users/"+id, b, map[string]string{"If-Match": tag}, 200)
+		res := admin.do("PATCH", base+"/api/v1/users/"+id, b, map[string]string{"If-Match": tag}, 200)
 		patchLat = append(patchLat, time.Since(t))
+		patchSrv = append(patchSrv, res.serverTime())
 	}
-	report("PATCH user (fsync on commit), 1 client", patchLat)
+	report("PATCH user (fsync on commit), 1 client", patchLat, patchSrv)
 
 	n := int64(0)
 	deadline := time.Now().Add(5 * time.Second)
@@ -123,9 +126,10 @@ func main() {
 	fmt.Printf("idle RSS with %d users: %.1f MiB\n", *users, float64(rssKiB(cmd.Process.Pid))/1024)
 }
 
-// run makes total requests from the given number of concurrent clients and returns latencies.
-func run(total, clients int, f func(i int, r *rand.Rand)) []time.Duration {
-	lat := make([]time.Duration, total)
+// run makes total requests from the given number of concurrent clients and returns the
+// latencies seen by the clients and those the server reports in Server-Timing.
+func run(total, clients int, f func(i int, r *rand.Rand) *result) (lat, srv []time.Duration) {
+	lat, srv = make([]time.Duration, total), make([]time.Duration, total)
 	var next int64 = -1
 	var wg sync.WaitGroup
 	for c := 0; c < clients; c++ {
@@ -139,19 +143,26 @@ func run(total, clients int, f func(i int, r *rand.Rand)) []time.Duration {
 					return
 				}
 				t := time.Now()
-				f(i, r)
+				res := f(i, r)
 				lat[i] = time.Since(t)
+				srv[i] = res.serverTime()
 			}
 		}(c)
 	}
 	wg.Wait()
-	return lat
+	return lat, srv
 }
 
-func report(name string, lat []time.Duration) {
+// report prints percentiles of the server-side latencies, then of the client-side ones (which
+// add loopback HTTP and the load generator itself, sharing the same cores).
+func report(name string, lat, srv []time.Duration) {
+	fmt.Printf("%s: server %s; client %s\n", name, percentiles(srv), percentiles(lat))
+}
+
+func percentiles(lat []time.Duration) string {
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	p := func(q float64) time.Duration { return lat[int(q*float64(len(lat)-1))].Round(time.Microsecond) }
-	fmt.Printf("%s: n=%d p50 %v p99 %v max %v\n", name, len(lat), p(0.5), p(0.99), lat[len(lat)-1].Round(time.Microsecond))
+	return fmt.Sprintf("n=%d p50 %v p99 %v max %v", len(lat), p(0.5), p(0.99), lat[len(lat)-1].Round(time.Microsecond))
 }
 
 type client struct {
@@ -175,6 +186,15 @@ func signIn(base, user, pw string) *client {
 type result struct {
 	Header http.Header
 	body   []byte
+}
+
+// serverTime is the duration the server reported in its Server-Timing header.
+func (r *result) serverTime() time.Duration {
+	var ms float64
+	if _, err := fmt.Sscanf(r.Header.Get("Server-Timing"), "app;dur=%g", &ms); err != nil {
+		check(fmt.Errorf("no Server-Timing in the answer: %w", err))
+	}
+	return time.Duration(ms * float64(time.Millisecond))
 }
 
 func (cl *client) get(url string) *result { return cl.do("GET", url, nil, nil, 200) }
