@@ -98,7 +98,7 @@ func (s *Service) Me(actor *app.User) (*MeView, error) {
 		if err != nil {
 			return err
 		}
-		r, err := loadRefs(tx)
+		r, err := s.currentRefs(tx)
 		if err != nil {
 			return err
 		}
@@ -125,7 +125,7 @@ func (s *Service) PatchMe(actor *app.User, ifMatch *uint64, p *MePatch, keepSess
 			return &app.Error{Code: app.ESTALE, Message: "Your account changed (by " + before.UpdatedBy +
 				") since you opened this page. Reload to see the changes, then make yours again."}
 		}
-		r, err := loadRefs(tx)
+		r, err := s.lockedRefs(tx)
 		if err != nil {
 			return err
 		}

@@ -502,7 +502,7 @@ func (s *Service) Claim(actor *app.User, id, unitID string, src app.Source) (*Us
 			}
 			return app.Errorf(app.ECONFLICT, "Only leavers can be claimed: mark this account as a leaver first, or move it within its organisation.")
 		}
-		r, err := loadRefs(tx)
+		r, err := s.lockedRefs(tx)
 		if err != nil {
 			return err
 		}

@@ -55,6 +55,7 @@ func (s *Service) AddReferenceItem(actor *app.User, kind, name string, src app.S
 	item := &app.RefItem{Name: name}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
+	defer s.dropRefs()
 	err = s.store.Update(func(tx app.Tx) error {
 		items, err := tx.RefItems(k)
 		if err != nil {
@@ -98,6 +99,7 @@ func (s *Service) DeleteReferenceItem(actor *app.User, kind, id string, src app.
 	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
+	defer s.dropRefs()
 	return s.store.Update(func(tx app.Tx) error {
 		items, err := tx.RefItems(k)
 		if err != nil {

@@ -134,6 +134,7 @@ func (s *Service) CreateRole(actor *app.User, in RoleInput, src app.Source) (*ap
 	r := &app.Role{ID: app.NewID(), Name: name, Kind: in.Kind, Description: strings.TrimSpace(in.Description), Permissions: perms}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
+	defer s.dropRefs()
 	err = s.store.Update(func(tx app.Tx) error {
 		roles, err := tx.Roles()
 		if err != nil {
@@ -166,6 +167,7 @@ func (s *Service) PatchRole(actor *app.User, id string, p RolePatch, src app.Sou
 	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
+	defer s.dropRefs()
 	var after app.Role
 	var holders []string
 	err := s.store.Update(func(tx app.Tx) error {
@@ -259,6 +261,7 @@ func (s *Service) DeleteRole(actor *app.User, id string, src app.Source) error {
 	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
+	defer s.dropRefs()
 	err := s.store.Update(func(tx app.Tx) error {
 		r, err := tx.Role(id)
 		if err != nil {

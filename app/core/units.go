@@ -172,6 +172,7 @@ func (s *Service) CreateUnit(actor *app.User, in UnitInput, src app.Source) (*ap
 	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
+	defer s.dropRefs()
 	err = s.store.Update(func(tx app.Tx) error {
 		units, err := tx.Units()
 		if err != nil {
@@ -219,6 +220,7 @@ func (s *Service) PatchUnit(actor *app.User, id string, p UnitPatch, src app.Sou
 	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
+	defer s.dropRefs()
 	var after app.Unit
 	moved := false
 	err := s.store.Update(func(tx app.Tx) error {
@@ -340,6 +342,7 @@ func (s *Service) DeleteUnit(actor *app.User, id string, src app.Source) error {
 	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
+	defer s.dropRefs()
 	err := s.store.Update(func(tx app.Tx) error {
 		u, err := tx.Unit(id)
 		if err != nil {

@@ -102,7 +102,7 @@ func (s *Service) CreateUser(actor *app.User, p *UserPatch, src app.Source) (*Us
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 	err := s.store.Update(func(tx app.Tx) error {
-		r, err := loadRefs(tx)
+		r, err := s.lockedRefs(tx)
 		if err != nil {
 			return err
 		}
@@ -174,7 +174,7 @@ func (s *Service) PatchUser(actor *app.User, id string, ifMatch uint64, p *UserP
 		if p.PrimaryOrgID != nil {
 			after.OrgIDs = app.PrimaryFirst(after.OrgIDs, after.PrimaryOrgID)
 		}
-		r, err := loadRefs(tx)
+		r, err := s.lockedRefs(tx)
 		if err != nil {
 			return err
 		}
