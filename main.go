@@ -179,7 +179,7 @@ func serve(c *config, stdout, stderr io.Writer) (int, error) {
 	a, err := boot.Open(boot.Options{
 		DataDir: c.data, Addr: addr, AllowedHosts: hosts, AdminEmail: c.adminEmail, SMTP: c.smtp,
 		AdminPassword: os.Getenv("USERDESK_ADMIN_PASSWORD"), Demo: c.demo,
-		ModelConf: modelConf, SPA: consoleFS(), Logger: log,
+		ModelConf: modelConf, SPA: consoleFS(), Logger: log, ServerTiming: envBool("USERDESK_SERVER_TIMING"),
 	})
 	if err != nil {
 		_ = ln.Close()

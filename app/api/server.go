@@ -30,6 +30,10 @@ type Config struct {
 	Logger       *slog.Logger
 	// Now returns the current time; tests may replace it.
 	Now func() time.Time
+	// ServerTiming adds a Server-Timing header to API answers (USERDESK_SERVER_TIMING=1, for
+	// scripts/load). It is off by default: exact server times would sharpen timing attacks
+	// such as telling known usernames from unknown ones at sign-in.
+	ServerTiming bool
 }
 
 // Server is the HTTP face of Userdesk.
@@ -84,8 +88,11 @@ func New(cfg Config) *Server {
 	a := s.app
 	a.Use(recover.New())
 	a.Use(s.securityHeaders, s.checkHost)
+	if cfg.ServerTiming {
+		a.Use("/api/", serverTiming)
+	}
 
-	api := a.Group("/api/v1", serverTiming, s.checkOrigin, s.limitJSONBody, s.loadSession, s.checkCSRF)
+	api := a.Group("/api/v1", s.checkOrigin, s.limitJSONBody, s.loadSession, s.checkCSRF)
 	api.Get("/health", s.health)
 	api.Get("/info", s.info)
 	api.Get("/openapi.json", s.openAPI)

@@ -31,6 +31,8 @@ type Options struct {
 	// DataDir reuses a data directory (to test restarts); empty means a fresh temp dir.
 	DataDir string
 	SPA     fs.FS
+	// ServerTiming turns on the Server-Timing header.
+	ServerTiming bool
 }
 
 // Server is a running test server.
@@ -95,7 +97,7 @@ func NewTestServer(tb testing.TB, o Options) *Server {
 	}
 	a, err := boot.Open(boot.Options{
 		DataDir: dir, Addr: ln.Addr().String(), AdminPassword: AdminPassword, Demo: o.Demo,
-		ModelConf: ModelConf(tb), SPA: spa, Logger: quietLogger(),
+		ModelConf: ModelConf(tb), SPA: spa, Logger: quietLogger(), ServerTiming: o.ServerTiming,
 	})
 	if err != nil {
 		_ = ln.Close()

@@ -37,6 +37,9 @@ type Options struct {
 	Logger        *slog.Logger
 	// SMTP is an optional mail relay (smtp://host:port); empty keeps mail in the local store only.
 	SMTP string
+	// ServerTiming adds a Server-Timing header to API answers, for measuring latency
+	// server-side (scripts/load); off by default, since it is a precise timing oracle.
+	ServerTiming bool
 }
 
 // App is a started Userdesk.
@@ -102,6 +105,7 @@ func Open(o Options) (*App, error) {
 	a.Dir.SetMailer(a.Mail)
 	a.Server = api.New(api.Config{
 		Store: st, Authz: a.Authz, Dir: a.Dir, Events: a.Events, SPA: o.SPA, Addr: o.Addr, AllowedHosts: o.AllowedHosts, Logger: log,
+		ServerTiming: o.ServerTiming,
 	})
 	// An import that was applying when the process stopped carries on from its first
 	// unapplied row (core/imports.go).

@@ -42,7 +42,7 @@ func main() {
 	addr := freeAddr()
 	base := "http://" + addr
 	cmd := exec.Command(*bin, "--addr", addr, "--data", dir, "--no-browser") // #nosec G204 -- the operator names the binary
-	cmd.Env = append(os.Environ(), "USERDESK_ADMIN_PASSWORD=load-admin-password")
+	cmd.Env = append(os.Environ(), "USERDESK_ADMIN_PASSWORD=load-admin-password", "USERDESK_SERVER_TIMING=1")
 	start := time.Now()
 	check(cmd.Start())
 	defer func() { _ = cmd.Process.Signal(syscall.SIGTERM); _ = cmd.Wait() }()
