@@ -50,8 +50,11 @@ const (
 	// importBatch rows share one transaction when applied: few enough that a batch stays far
 	// below Badger's transaction limits, enough that commits (each an fsync) do not dominate.
 	importBatch = 500
-	// reportBatch report rows are stored per transaction while validating.
-	reportBatch = 1000
+	// reportBatch report rows, or reportBytes of them, are stored per transaction while
+	// validating: one fsync per megabyte of report, and far below Badger's limit on the size of
+	// a transaction (15% of a 16 MB memtable).
+	reportBatch = 5000
+	reportBytes = 1 << 20
 	// indexFlush changed users are gathered before the users list is brought up to date.
 	indexFlush = 8192
 )
@@ -340,60 +343,55 @@ func (s *Service) dropImport(id string) {
 }
 
 // collectRows stores checked rows in batches, counts them and finds accounts that appear on
-// more than one row (both rows become errors: which one is meant is anyone's guess).
+// more than one row (both rows become errors: which one is meant is anyone's guess). A batch is
+// committed by a second goroutine while the next one fills, so checking never waits for a
+// commit's fsync, and a batch is cut by size as well as by count so that wide rows stay far
+// below Badger's transaction limit.
 func (s *Service) collectRows(im *app.Import, results <-chan *app.ImportRow) error {
-	type first struct{ index, line int }
-	seen := map[string]first{}
+	seen := map[string]struct{ index, line int }{}
 	fixups := map[int][]app.ImportProblem{}
-	var pending []*app.ImportRow
-	var failed error
-	flush := func() {
-		if failed != nil || len(pending) == 0 {
-			pending = pending[:0]
-			return
-		}
-		failed = s.store.Update(func(tx app.Tx) error {
-			for _, r := range pending {
-				if err := tx.PutImportRow(im.ID, r, ""); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		pending = pending[:0]
-	}
-	for r := range results {
-		var keys []string
-		if r.LocalID != "" {
-			keys = append(keys, "lid:"+strings.ToLower(r.LocalID))
-		}
-		if r.UserID != "" {
-			keys = append(keys, "uid:"+r.UserID)
-		}
-		for _, k := range keys {
-			f, dup := seen[k]
-			if !dup {
-				seen[k] = first{r.Index, r.Line}
+	batches := make(chan []*app.ImportRow, 1)
+	committed := make(chan error, 1)
+	go func() {
+		var failed error
+		for rows := range batches {
+			if failed != nil {
 				continue
 			}
-			what := "This account"
-			col := csvio.Header(csvio.KeyID)
-			if strings.HasPrefix(k, "lid:") {
-				what, col = "Local ID "+r.LocalID, csvio.Header(csvio.KeyLocalID)
-			}
-			addProblem(r, app.ImportProblem{Column: col, Reason: fmt.Sprintf("%s is also on row %d: each account may appear on one row only.", what, f.line)})
-			fixups[f.index] = append(fixups[f.index], app.ImportProblem{Column: col,
-				Reason: fmt.Sprintf("%s is also on row %d: each account may appear on one row only.", what, r.Line)})
+			failed = s.store.Update(func(tx app.Tx) error {
+				for _, r := range rows {
+					if err := tx.PutImportRow(im.ID, r, ""); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		}
+		committed <- failed
+	}()
+	pending := make([]*app.ImportRow, 0, reportBatch)
+	size := 0
+	for r := range results {
+		if r.LocalID != "" {
+			s.noteRow(seen, fixups, r, "lid:"+strings.ToLower(r.LocalID))
+		}
+		if r.UserID != "" {
+			s.noteRow(seen, fixups, r, "uid:"+r.UserID)
 		}
 		im.Totals.Add(r.Action, 1)
 		pending = append(pending, r)
-		if len(pending) >= reportBatch {
-			flush()
+		size += reportRowSize(r)
+		if len(pending) >= reportBatch || size >= reportBytes {
+			batches <- pending
+			pending, size = make([]*app.ImportRow, 0, reportBatch), 0
 		}
 	}
-	flush()
-	if failed != nil {
-		return failed
+	if len(pending) > 0 {
+		batches <- pending
+	}
+	close(batches)
+	if err := <-committed; err != nil {
+		return err
 	}
 	// Rows found to be duplicates after they were stored are rewritten.
 	idx := make([]int, 0, len(fixups))
@@ -438,6 +436,40 @@ func (s *Service) collectRows(im *app.Import, results <-chan *app.ImportRow) err
 		}
 	}
 	return nil
+}
+
+// noteRow records that row r is about the account key names (a Local ID or a User ID) and, when
+// an earlier row was about it too, makes both rows errors: r now, the earlier one through fixups
+// once it is stored.
+func (s *Service) noteRow(seen map[string]struct{ index, line int }, fixups map[int][]app.ImportProblem, r *app.ImportRow, key string) {
+	f, dup := seen[key]
+	if !dup {
+		seen[key] = struct{ index, line int }{r.Index, r.Line}
+		return
+	}
+	what := "This account"
+	col := csvio.Header(csvio.KeyID)
+	if strings.HasPrefix(key, "lid:") {
+		what, col = "Local ID "+r.LocalID, csvio.Header(csvio.KeyLocalID)
+	}
+	addProblem(r, app.ImportProblem{Column: col, Reason: fmt.Sprintf("%s is also on row %d: each account may appear on one row only.", what, f.line)})
+	fixups[f.index] = append(fixups[f.index], app.ImportProblem{Column: col,
+		Reason: fmt.Sprintf("%s is also on row %d: each account may appear on one row only.", what, r.Line)})
+}
+
+// reportRowSize is about how many bytes a report row takes in the store.
+func reportRowSize(r *app.ImportRow) int {
+	n := 160 + len(r.UserID) + len(r.LocalID) + len(r.Name) + len(r.Warning)
+	for _, c := range r.Cells {
+		n += len(c) + 3
+	}
+	for _, c := range r.Changes {
+		n += len(c.Column) + len(c.Field) + len(c.Old) + len(c.New) + 40
+	}
+	for _, p := range r.Errors {
+		n += len(p.Column) + len(p.Reason) + 24
+	}
+	return n
 }
 
 // addProblem makes a row an error row with one more reason.
@@ -624,13 +656,20 @@ func (s *Service) buildRow(tx app.Tx, ic *importCtx, before *app.User, cells []s
 	if len(problems) > 0 {
 		return nil, nil, problems, ""
 	}
-	if before != nil && len(columnChanges(before, after)) == 0 {
-		// Nothing changes: the row is fine even if the account breaks a rule made after it was
-		// created (the bootstrap Super admin has no OU, for one).
-		return after, nil, nil, ""
+	var changes []app.ImportChange
+	if before != nil {
+		if changes = columnChanges(before, after); len(changes) == 0 {
+			// Nothing changes: the row is fine even if the account breaks a rule made after it
+			// was created (the bootstrap Super admin has no OU, for one).
+			return after, nil, nil, ""
+		}
 	}
+	trimmed := [...]string{after.Username, after.FirstName, after.LastName, after.Email, after.LocalID}
 	if err := validateUser(after, ic.refs); err != nil {
 		problems = append(problems, s.fieldProblems(ic, err)...)
+	}
+	if trimmed != [...]string{after.Username, after.FirstName, after.LastName, after.Email, after.LocalID} {
+		changes = nil // validateUser trimmed a value: the changes are counted again below
 	}
 	if err := s.authz.CheckChange(ic.actor, before, after); err != nil {
 		problems = append(problems, s.fieldProblems(ic, err)...)
@@ -655,12 +694,13 @@ func (s *Service) buildRow(tx app.Tx, ic *importCtx, before *app.User, cells []s
 	if len(problems) > 0 {
 		return nil, nil, problems, ""
 	}
-	var empty app.User
-	from := before
-	if from == nil {
-		from = &empty
+	switch {
+	case before == nil:
+		changes = columnChanges(&app.User{}, after)
+	case changes == nil:
+		changes = columnChanges(before, after)
 	}
-	return after, columnChanges(from, after), nil, warning
+	return after, changes, nil, warning
 }
 
 // columnChanges lists the columns whose text differs between two versions of an account.
@@ -1357,7 +1397,7 @@ func (s *Service) applyRow(tx app.Tx, ic *importCtx, r *app.ImportRow, now time.
 		action = "user.create"
 	}
 	after.UpdatedAt, after.UpdatedBy = now, actorEmail(ic.actor)
-	if err := tx.PutUser(after); err != nil {
+	if err := replaceUser(tx, before, after); err != nil {
 		var ae *app.Error
 		if errors.As(err, &ae) && ae.Code == app.EINVALID {
 			return fail(errText(err))
@@ -1390,6 +1430,20 @@ func (s *Service) applyRow(tx app.Tx, ic *importCtx, r *app.ImportRow, now time.
 		r.Result, r.Message = ResultUpdated, "Changed "+changedColumns(changes)+"."
 	}
 	return before, after
+}
+
+// userReplacer is a transaction that can store a user over the copy the caller read from it,
+// without reading and decoding it again (store.Tx).
+type userReplacer interface {
+	ReplaceUser(old, u *app.User) error
+}
+
+// replaceUser stores after over before, read in the same transaction (nil for a new account).
+func replaceUser(tx app.Tx, before, after *app.User) error {
+	if r, ok := tx.(userReplacer); ok && before != nil {
+		return r.ReplaceUser(before, after)
+	}
+	return tx.PutUser(after)
 }
 
 // auditValue is a field's value as Diff would record it: lists empty as null.
