@@ -2,6 +2,8 @@ package core_test
 
 import (
 	"bytes"
+	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dgraph-io/badger/v4"
 
 	"userdesk/app"
 	"userdesk/app/apptest"
@@ -353,3 +357,76 @@ func TestIndexPutMany(t *testing.T) {
 }
 
 var _ = csvio.Columns
+
+// TestImportRowStorage stores rows of every shape and reads them back one by one, in file order
+// and by action; a row stored as JSON (by an older version) still reads.
+func TestImportRowStorage(t *testing.T) {
+	st, err := store.Open("", store.Options{InMemory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = st.Close() }()
+	rows := []app.ImportRow{
+		{Index: 0, Line: 2, Cells: []string{"L1", "Ünïcode title", ""}, Action: app.ActionUpdate, UserID: "u1", LocalID: "L1",
+			Name: "ann@example.org", Version: 7, Changes: []app.ImportChange{{Column: "Job Title", Field: "jobTitle", Old: "", New: "Ünïcode title"}}},
+		{Index: 1, Line: 3, Cells: []string{"", "x", "y"}, Action: app.ActionError,
+			Errors: []app.ImportProblem{{Column: "Local ID", Reason: "Local ID is empty."}, {Reason: "Another."}}, Result: "error", Message: "Not applied."},
+		{Index: 2, Line: 5, Cells: []string{"L9", "", ""}, Action: app.ActionCreate, LocalID: "L9", Warning: "No account has this Local ID."},
+		{Index: 3, Line: 6, Cells: []string{}, Action: app.ActionUnchanged, Result: "unchanged", Message: "Nothing to change."},
+	}
+	legacy := app.ImportRow{Index: 4, Line: 7, Cells: []string{"L4", "t"}, Action: app.ActionUpdate, UserID: "u4", Version: 2,
+		Changes: []app.ImportChange{{Column: "Job Title", Field: "jobTitle", Old: "a", New: "t"}}}
+	err = st.Update(func(tx app.Tx) error {
+		for i := range rows {
+			if err := tx.PutImportRow("imp1", &rows[i], ""); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The legacy row goes in as an older version wrote it: JSON under the row key, with its
+	// action index entry.
+	err = st.DB().Update(func(txn *badger.Txn) error {
+		b, _ := json.Marshal(legacy)
+		if err := txn.Set(binary.BigEndian.AppendUint32([]byte("imp/imp1/row/"), 4), b); err != nil {
+			return err
+		}
+		return txn.Set(binary.BigEndian.AppendUint32([]byte("imp/imp1/act/update/"), 4), nil)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := append(append([]app.ImportRow{}, rows...), legacy)
+	err = st.View(func(tx app.Tx) error {
+		for _, w := range want {
+			got, err := tx.ImportRow("imp1", w.Index)
+			if err != nil {
+				return err
+			}
+			if !reflect.DeepEqual(*got, w) {
+				t.Errorf("row %d:\n got %+v\nwant %+v", w.Index, *got, w)
+			}
+		}
+		var all []app.ImportRow
+		if err := tx.ForEachImportRow("imp1", "", 1, func(r *app.ImportRow) error { all = append(all, *r); return nil }); err != nil {
+			return err
+		}
+		if !reflect.DeepEqual(all, want[1:]) {
+			t.Errorf("rows from 1: %+v", all)
+		}
+		var updates []int
+		if err := tx.ForEachImportRow("imp1", app.ActionUpdate, 0, func(r *app.ImportRow) error { updates = append(updates, r.Index); return nil }); err != nil {
+			return err
+		}
+		if !reflect.DeepEqual(updates, []int{0, 4}) {
+			t.Errorf("update rows: %v", updates)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
