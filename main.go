@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -211,6 +212,11 @@ func serve(c *config, stdout, stderr io.Writer) (int, error) {
 		}
 		fmt.Fprintf(stdout, "Userdesk %s is running at %s (data: %s). Press Ctrl-C to stop.\n", app.Version, url, c.data)
 		openBrowser(c, url, stdout)
+		// Start-up decodes every user once (core.Service.Load); hand that garbage back to the
+		// system now rather than keeping it until the scavenger gets round to it, since a desktop
+		// app sits idle most of the time. A second on, the default sort order is built too.
+		time.Sleep(time.Second)
+		debug.FreeOSMemory()
 	}()
 
 	sig := make(chan os.Signal, 1)

@@ -158,16 +158,16 @@ func NewIndex() *Index {
 	return &Index{byID: map[string]*entry{}, units: map[string]int32{}, codes: map[string]uint8{}}
 }
 
-// Replace makes the index hold exactly users. Sort orders are built when a search first needs
-// them (Warm builds the default one), so that start-up does not wait for eight sorts.
-func (ix *Index) Replace(users []*app.User) {
+// replace makes the index hold exactly these entries (Service.Load makes them while the store
+// is still decoding users). Sort orders are built when a search first needs them (Warm builds
+// the default one), so that start-up does not wait for eight sorts.
+func (ix *Index) replace(entries []*entry) {
 	fresh := NewIndex()
-	fresh.slots = make([]*entry, 0, len(users))
-	fresh.attrs = make([]attr, 0, len(users))
-	fresh.byID = make(map[string]*entry, len(users))
-	for _, u := range users {
-		e := newEntry(u)
-		if old := fresh.byID[u.ID]; old != nil {
+	fresh.slots = make([]*entry, 0, len(entries))
+	fresh.attrs = make([]attr, 0, len(entries))
+	fresh.byID = make(map[string]*entry, len(entries))
+	for _, e := range entries {
+		if old := fresh.byID[e.s.ID]; old != nil {
 			e.slot = old.slot
 			fresh.slots[e.slot] = e
 		} else {
@@ -175,7 +175,7 @@ func (ix *Index) Replace(users []*app.User) {
 			fresh.slots = append(fresh.slots, e)
 			fresh.attrs = append(fresh.attrs, attr{})
 		}
-		fresh.byID[u.ID] = e
+		fresh.byID[e.s.ID] = e
 		fresh.attrs[e.slot] = fresh.attrOf(e)
 	}
 	for _, e := range fresh.slots {

@@ -82,7 +82,7 @@ func (s *Service) Load() error {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 	defer s.dropRefs()
-	var users []*app.User
+	var entries []*entry
 	err := s.store.View(func(tx app.Tx) error {
 		units, err := tx.Units()
 		if err != nil {
@@ -96,14 +96,14 @@ func (s *Service) Load() error {
 		s.authz.SetRoles(roles)
 		return tx.ForEachUser(func(u *app.User) error {
 			s.authz.PutUser(u)
-			users = append(users, u)
+			entries = append(entries, newEntry(u))
 			return nil
 		})
 	})
 	if err != nil {
 		return err
 	}
-	s.index.Replace(users)
+	s.index.replace(entries)
 	// The default sort order is built in the background, so that start-up does not wait for it;
 	// a search that comes first builds it itself.
 	go s.index.Warm()

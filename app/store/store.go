@@ -114,7 +114,7 @@ func (s *Store) Close() error {
 
 // View runs fn in a read-only transaction.
 func (s *Store) View(fn func(tx app.Tx) error) error {
-	return s.db.View(func(txn *badger.Txn) error { return fn(&Tx{txn: txn}) })
+	return s.db.View(func(txn *badger.Txn) error { return fn(&Tx{txn: txn, readOnly: true}) })
 }
 
 // maxRetries bounds retries of a transaction that lost a write conflict.
