@@ -241,6 +241,36 @@ func TestActivationEmailRules(t *testing.T) {
 	mustStatus(t, o.s.NewClient().Do("POST", "/api/v1/activation/"+token, map[string]string{"password": userPassword}, nil), 200, "activate once")
 	o.s.SignIn("once@acme.example", userPassword)
 
+	// Sending through the type change follows the same rules as the button: an SSO account
+	// needs confirmSso (and nothing changes without it) ...
+	otSSO := apptest.Str(apptest.MustCreateUser(t, a, "once.sso@acme.example", o.ouA, map[string]any{"accountType": "one_time",
+		"isExternal": true, "identityProvider": "Acme IdP", "authUrl": "https://idp.acme.example/login"}), "id")
+	r = apptest.PatchUser(t, a, otSSO, map[string]any{"accountType": "external", "activationEmail": "send"})
+	if r.Status != http.StatusConflict || !strings.Contains(string(r.Body), "confirmSso") {
+		t.Fatalf("1-time SSO send without confirmation: %d %s", r.Status, r.Body)
+	}
+	if v := mustStatus(t, a.Do("GET", "/api/v1/users/"+otSSO, nil, nil), 200, "get"); apptest.Str(v, "accountType") != "one_time" {
+		t.Fatalf("refused change went through: %v", v)
+	}
+	mustStatus(t, apptest.PatchUser(t, a, otSSO, map[string]any{"accountType": "internal", "confirmSso": true}), 422, "confirmSso without send")
+	res = apptest.MustPatchUser(t, a, otSSO, map[string]any{"accountType": "external", "activationEmail": "send", "confirmSso": true}, 200)
+	if apptest.Str(res.JSON(), "status") != "pending" {
+		t.Fatalf("after confirmed send: %s", res.Body)
+	}
+	// ... and an editor without users.activate may choose "later" but not "send".
+	role := mustStatus(t, a.Do("POST", "/api/v1/roles", map[string]any{"name": "Editors", "kind": "admin",
+		"permissions": []string{"users.view", "users.edit"}}, nil), 201, "role")
+	editor := o.scopedAdmin(t, "editor@acme.example", o.ouA, apptest.Str(role, "id"), o.orgA)
+	ot2 := apptest.Str(apptest.MustCreateUser(t, a, "twice@acme.example", o.ouA, map[string]any{"accountType": "one_time"}), "id")
+	r = apptest.PatchUser(t, editor, ot2, map[string]any{"accountType": "internal", "activationEmail": "send"})
+	if r.Status != http.StatusForbidden || !strings.Contains(string(r.Body), "activationEmail") {
+		t.Fatalf("send without users.activate: %d %s", r.Status, r.Body)
+	}
+	if list := mustStatus(t, a.Do("GET", "/api/v1/mail?to=twice@acme.example", nil, nil), 200, "mail"); len(list["items"].([]any)) != 0 {
+		t.Fatalf("a refused send left mail: %v", list["items"])
+	}
+	apptest.MustPatchUser(t, editor, ot2, map[string]any{"accountType": "internal", "activationEmail": "later"}, 200)
+
 	// The audit log records the sends.
 	audit := mustStatus(t, a.Do("GET", "/api/v1/audit?target="+sso, nil, nil), 200, "audit")
 	if !strings.Contains(toString(audit["items"]), "user.activation-email") {

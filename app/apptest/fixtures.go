@@ -60,14 +60,20 @@ func (s *Server) MustActivate(tb testing.TB, userID, pw string) {
 	}
 }
 
-// MustPatchUser patches a user as c, reading its current ETag first, and expects want.
-func MustPatchUser(tb testing.TB, c *Client, id string, body map[string]any, want int) *Response {
+// PatchUser patches a user as c with its current ETag (read first) and returns the answer.
+func PatchUser(tb testing.TB, c *Client, id string, body map[string]any) *Response {
 	tb.Helper()
 	g := c.Do("GET", "/api/v1/users/"+id, nil, nil)
 	if g.Status != 200 {
 		tb.Fatalf("get user %s: %d %s", id, g.Status, g.Body)
 	}
-	r := c.Do("PATCH", "/api/v1/users/"+id, body, map[string]string{"If-Match": g.Header.Get("ETag")})
+	return c.Do("PATCH", "/api/v1/users/"+id, body, map[string]string{"If-Match": g.Header.Get("ETag")})
+}
+
+// MustPatchUser is PatchUser expecting the status want.
+func MustPatchUser(tb testing.TB, c *Client, id string, body map[string]any, want int) *Response {
+	tb.Helper()
+	r := PatchUser(tb, c, id, body)
 	if r.Status != want {
 		b, _ := json.Marshal(body)
 		tb.Fatalf("patch user %s with %s: %d, want %d: %s", id, b, r.Status, want, r.Body)

@@ -47,6 +47,8 @@ type UserPatch struct {
 	// ActivationEmail answers the question a 1-time completion account's type change asks:
 	// "send" (status → Pending, activation email sent) or "later" (status → Created).
 	ActivationEmail *string `json:"activationEmail"`
+	// ConfirmSSO goes with "send" for an SSO user, as on POST /users/{id}/activation-email.
+	ConfirmSSO *bool `json:"confirmSso"`
 
 	// Read-only fields are accepted only so that a client echoing a whole user gets a clear
 	// answer about them instead of "unknown field".

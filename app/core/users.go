@@ -165,7 +165,7 @@ func (s *Service) PatchUser(actor *app.User, id string, ifMatch uint64, p *UserP
 		a := *before
 		after = &a
 		p.apply(after)
-		if err := s.lifecycleOnTypeChange(tx, before, after, p); err != nil {
+		if err := s.lifecycleOnTypeChange(tx, actor, before, after, p); err != nil {
 			return err
 		}
 		if after.AccountType != app.ConfigAdmin && p.RoleIDs == nil {
@@ -224,7 +224,11 @@ func (s *Service) PatchUser(actor *app.User, id string, ifMatch uint64, p *UserP
 
 // lifecycleOnTypeChange: a 1-time completion account that becomes another type must be told
 // what happens to its activation: "send" (→ Pending) or "later" (→ Created).
-func (s *Service) lifecycleOnTypeChange(tx app.Tx, before, after *app.User, p *UserPatch) error {
+func (s *Service) lifecycleOnTypeChange(tx app.Tx, actor, before, after *app.User, p *UserPatch) error {
+	if p.ConfirmSSO != nil && (p.ActivationEmail == nil || *p.ActivationEmail != "send") {
+		return app.FieldErrors("confirmSso goes with sending the activation email.",
+			map[string]string{"confirmSso": `Send confirmSso only with "activationEmail":"send".`})
+	}
 	if before.AccountType != app.OneTime || after.AccountType == app.OneTime {
 		if p.ActivationEmail != nil {
 			return app.FieldErrors("Only a 1-time completion account's type change asks about activation.",
@@ -238,6 +242,19 @@ func (s *Service) lifecycleOnTypeChange(tx app.Tx, before, after *app.User, p *U
 	}
 	switch choice {
 	case "send":
+		// The same rules as POST /users/{id}/activation-email, for the account as it will be.
+		probe := *after
+		probe.Status = app.StatusCreated
+		if c := s.authz.Capabilities(actor, &probe).Actions["activate"]; !c.Allowed {
+			return &app.Error{Code: app.EFORBIDDEN, Message: orDefault(c.Reason, "You may not send this account's activation email."),
+				Fields: map[string]string{"activationEmail": orDefault(c.Reason, "You may not send this account's activation email.")}}
+		}
+		if after.Leaver {
+			return app.Errorf(app.ECONFLICT, "This account is marked as a leaver: it gets no activation email until an organisation claims it.")
+		}
+		if after.IsExternal && (p.ConfirmSSO == nil || !*p.ConfirmSSO) {
+			return &app.Error{Code: app.ECONFLICT, Message: ssoConfirmMessage, Extra: map[string]any{"confirm": "confirmSso"}}
+		}
 		now := s.now()
 		after.Status, after.ActivationSentAt = app.StatusPending, &now
 		return s.issueActivation(tx, after) // lifecycle.go: token and mail, in this transaction

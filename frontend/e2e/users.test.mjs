@@ -148,5 +148,20 @@ test('changing a 1-time completion account asks about the activation email; conn
   await api('PATCH', '/users/' + id, { connectorManaged: true }, { 'If-Match': cur.etag });
   await page.reload();
   await page.getByRole('note').filter({ hasText: 'the next sync overwrites manual changes' }).waitFor();
+
+  // "Send email" for a single sign-on account asks for confirmation first, then sends.
+  const sso = await api('POST', '/users', { username: 'once.sso@e2e.example', firstName: 'Once', lastName: 'Sso',
+    accountType: 'one_time', unitId: cur.json.unitId, isExternal: true, identityProvider: 'Trust IdP', authUrl: 'https://idp.example/login' });
+  assert.equal(sso.status, 201, JSON.stringify(sso.json));
+  await page.goto(app.server.url + '/users/' + sso.json.id);
+  await page.getByRole('heading', { level: 1, name: 'Once Sso' }).waitFor();
+  await page.getByLabel('Account type').selectOption('internal');
+  await page.getByRole('button', { name: 'Update' }).click();
+  let asked = '';
+  page.once('dialog', (d) => { asked = d.message(); void d.accept(); });
+  await page.getByRole('dialog', { name: 'Activation email' }).getByRole('button', { name: 'Send email' }).click();
+  await page.getByRole('status').filter({ hasText: 'Changes saved' }).waitFor();
+  assert.match(asked, /single sign-on/);
+  await status.locator('.badge', { hasText: 'Pending' }).waitFor();
   await page.close();
 });
