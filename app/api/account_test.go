@@ -538,3 +538,40 @@ func TestMailboxStatisticsAndAttachments(t *testing.T) {
 	mustStatus(t, a.Do("GET", "/api/v1/mail/"+apptest.Str(msg, "id")+"/attachments/x", nil, nil), 404, "bad index")
 	mustStatus(t, s.NewClient().Do("GET", "/api/v1/mail", nil, nil), 401, "mail needs sign-in")
 }
+
+// TestDeletePendingAccountLeavesNothingBehind deletes an account whose activation link is out:
+// the link stops working, no key of the store names the account any more except the audit
+// trail (and the outbox, the record of what was sent), and the deletion is audited.
+func TestDeletePendingAccountLeavesNothingBehind(t *testing.T) {
+	o := buildOrgs(t)
+	a := o.admin
+	id := apptest.Str(apptest.MustCreateUser(t, a, "short.stay@acme.example", o.ouA, nil), "id")
+	mustStatus(t, a.Do("POST", "/api/v1/users/"+id+"/activation-email", nil, nil), 200, "send activation")
+	token := linkToken(t, o.s, mailTo(t, a, "short.stay@acme.example"), "activate")
+
+	if r := a.Do("DELETE", "/api/v1/users/"+id, nil, nil); r.Status != http.StatusNoContent {
+		t.Fatalf("delete: %d %s", r.Status, r.Body)
+	}
+	mustStatus(t, a.Do("GET", "/api/v1/users/"+id, nil, nil), 404, "deleted user")
+	mustStatus(t, o.s.NewClient().Do("GET", "/api/v1/activation/"+token, nil, nil), 404, "link of a deleted user")
+	mustStatus(t, o.s.NewClient().Do("POST", "/api/v1/activation/"+token, map[string]string{"password": userPassword}, nil), 404, "activate deleted")
+
+	err := o.s.Store.DB().View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			k := string(it.Item().Key())
+			if strings.Contains(k, id) && !strings.HasPrefix(k, "ix/audit") {
+				t.Errorf("key %q still names the deleted account", k)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	audit := mustStatus(t, a.Do("GET", "/api/v1/audit?target="+id, nil, nil), 200, "audit")
+	if !strings.Contains(toString(audit["items"]), "user.delete") {
+		t.Errorf("audit lacks the deletion: %v", audit)
+	}
+}

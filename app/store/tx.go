@@ -170,7 +170,8 @@ func (t *Tx) SetLastLogin(userID string, at time.Time) error {
 	return t.putJSON(userKey(userID), u)
 }
 
-// DeleteUser removes a user with its indexes, credentials and sessions.
+// DeleteUser removes a user with its indexes, credentials, sessions, emailed links and
+// mailbox. The messages themselves stay in the outbox, the record of what was sent.
 func (t *Tx) DeleteUser(id string) error {
 	u, err := t.User(id)
 	if err != nil {
@@ -186,8 +187,22 @@ func (t *Tx) DeleteUser(id string) error {
 			return err
 		}
 	}
-	_, err = t.DeleteUserSessions(id)
-	return err
+	if _, err := t.DeleteUserSessions(id); err != nil {
+		return err
+	}
+	if _, err := t.DeleteUserTokens(id, ""); err != nil {
+		return err
+	}
+	var mailbox [][]byte // collected first: the iterator must not see its own deletes
+	if err := t.scanKeys(mailboxPrefix(id), func(k []byte) error { mailbox = append(mailbox, k); return nil }); err != nil {
+		return err
+	}
+	for _, k := range mailbox {
+		if err := t.txn.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ForEachUser calls fn for every user in id order.
