@@ -22,6 +22,15 @@ export function setLanguage(lang: string): void {
   if (typeof document !== 'undefined') document.documentElement.lang = l;
 }
 
+/**
+ * tn picks the English singular or plural message for the count n, then translates it like t,
+ * with {n} filled in. Both forms are in the catalogue (Welsh puts the singular noun after a
+ * number, so its two entries often read the same).
+ */
+export function tn(one: string, other: string, n: number, params?: Record<string, string | number>): string {
+  return t(n === 1 ? one : other, { ...params, n: n.toLocaleString('en-GB') });
+}
+
 /** t translates text and fills {name} placeholders from params. */
 export function t(text: string, params?: Record<string, string | number>): string {
   let s = catalogues[locale.lang][text] ?? text;

@@ -120,11 +120,14 @@ export const cy: Record<string, string> = {
 
   // Users list
   'Moved {n} users to {unit}': 'Symudwyd {n} defnyddiwr i {unit}',
+  'Moved {n} user to {unit}': 'Symudwyd {n} defnyddiwr i {unit}',
   '{n} of {total} users could not be moved': 'Nid oedd modd symud {n} o {total} defnyddiwr',
+  '{n} of {total} user could not be moved': 'Nid oedd modd symud {n} o {total} defnyddiwr',
   'See the result for each user below the list.': 'Gweler y canlyniad ar gyfer pob defnyddiwr o dan y rhestr.',
   'Nothing was moved': 'Ni symudwyd dim',
   'Searching…': 'Yn chwilio…',
   '{n} users': '{n} defnyddiwr',
+  '{n} user': '{n} defnyddiwr',
   Export: 'Allforio',
   'Name, username, email or local ID': 'Enw, enw defnyddiwr, e-bost neu ID lleol',
   'Organisational unit': 'Uned sefydliadol',
@@ -200,6 +203,7 @@ export const cy: Record<string, string> = {
   'A Config admin gets every permission switched on in any of their roles (at most 25).':
     'Mae Gweinyddwr ffurfweddu yn cael pob caniatâd sydd wedi’i droi ymlaen yn unrhyw un o’u rolau (25 ar y mwyaf).',
   '{n} unsaved changes: {fields}': '{n} newid heb eu cadw: {fields}',
+  '{n} unsaved change: {fields}': '{n} newid heb ei gadw: {fields}',
   'No unsaved changes': 'Dim newidiadau heb eu cadw',
   Discard: 'Gwaredu',
   '{name} was updated.': 'Diweddarwyd {name}.',
@@ -229,6 +233,7 @@ export const cy: Record<string, string> = {
   'Sign out everywhere': 'Allgofnodi ym mhob man',
   'Signed out everywhere': 'Wedi allgofnodi ym mhob man',
   '{n} sessions ended.': 'Daeth {n} sesiwn i ben.',
+  '{n} session ended.': 'Daeth {n} sesiwn i ben.',
   'Sessions not ended': 'Sesiynau heb ddod i ben',
   'Mark as leaver': 'Nodi’n ymadawr',
   'Mark {name} as a leaver? The account is disabled and leaves its unit until an admin of another organisation claims it.':
@@ -288,6 +293,7 @@ export const cy: Record<string, string> = {
   'All imports': 'Pob mewnforiad',
   'Import applied': 'Mewnforiad wedi’i roi ar waith',
   '{n} rows done. The results are in your mailbox too.': '{n} rhes wedi’u cwblhau. Mae’r canlyniadau yn eich blwch post hefyd.',
+  '{n} row done. The results are in your mailbox too.': '{n} rhes wedi’i chwblhau. Mae’r canlyniadau yn eich blwch post hefyd.',
   'File checked': 'Ffeil wedi’i gwirio',
   'Nothing has been changed yet. Review the report, then apply it.':
     'Does dim wedi newid eto. Adolygwch yr adroddiad, ac yna rhowch ef ar waith.',
@@ -319,10 +325,15 @@ export const cy: Record<string, string> = {
   create: 'creu',
   error: 'gwall',
   'Apply {n} changes': 'Rhoi {n} newid ar waith',
+  'Apply {n} change': 'Rhoi {n} newid ar waith',
   'Rows with errors are skipped and reported in the results.': 'Caiff rhesi â gwallau eu hepgor a’u nodi yn y canlyniadau.',
   'Import progress': 'Cynnydd y mewnforiad',
   'Applied: {n} rows': 'Wedi’u rhoi ar waith: {n} rhes',
+  'Applied: {n} row': 'Wedi’i roi ar waith: {n} rhes',
   'Applying… {a} of {n} rows': 'Yn rhoi ar waith… {a} o {n} rhes',
+  'Applying… {a} of {n} row': 'Yn rhoi ar waith… {a} o {n} rhes',
+  '{n} row': '{n} rhes',
+  '{n} rows': '{n} rhes',
   'Results: {u} updated, {c} created, {s} unchanged, {e} errors.':
     'Canlyniadau: {u} wedi’u diweddaru, {c} wedi’u creu, {s} heb newid, {e} gwall.',
   'Download results CSV': 'Lawrlwytho CSV y canlyniadau',

@@ -1,6 +1,7 @@
 // Message extractor: finds every English string the console passes to t(), so that the
 // catalogues (cy.ts) can be checked for gaps. It reads the sources as text and recognises:
 //   - t('…'), t("…") and t(`…`) (a template literal without ${…}), with or without params;
+//   - tn('…', '…', n, …): the singular and the plural form;
 //   - `label: '…'` literals in a file that calls t(x.label) (e.g. columns in Users.svelte,
 //     actions in Imports.svelte);
 //   - the string values of a `const NAME = { … }` map in a file that calls t(NAME[…])
@@ -71,6 +72,13 @@ export function extractMessages(src: string): string[] {
   const maps = new Set<string>();
   for (const m of src.matchAll(/(?<![\w$.])t\(\s*([A-Za-z_$][\w$]*)\s*\[/g)) maps.add(m[1]);
 
+  // tn('one', 'other', n, …): both forms.
+  for (const m of src.matchAll(/(?<![\w$.])tn\(/g)) {
+    const one = readString(src, skipSpace(src, m.index + m[0].length));
+    if (!one || src[skipSpace(src, one.end)] !== ',') continue;
+    const other = readString(src, skipSpace(src, skipSpace(src, one.end) + 1));
+    if (other && src[skipSpace(src, other.end)] === ',') found.push(one.text, other.text);
+  }
   for (const m of src.matchAll(call)) {
     const i = skipSpace(src, m.index + m[0].length);
     const s = readString(src, i);
