@@ -7,8 +7,20 @@ const app = useApp();
 test('create an account, send the activation email, activate from the mail link, sign in as it', async () => {
   const page = await app.browser.newPage();
   await signIn(page, app.server.url);
-  await page.getByRole('button', { name: 'New user' }).click();
+  // The dialog works from the keyboard: focus starts in it, Tab stays in it, Escape closes it
+  // and gives focus back to the button that opened it.
+  const newUser = page.getByRole('button', { name: 'New user' });
+  await newUser.click();
   const dialog = page.getByRole('dialog', { name: 'New user' });
+  await page.waitForFunction(() => document.activeElement?.id === 'nu-firstName');
+  for (let i = 0; i < 12; i++) {
+    await page.keyboard.press(i % 3 === 2 ? 'Shift+Tab' : 'Tab');
+    assert.equal(await dialog.evaluate((d) => d.contains(document.activeElement)), true, 'focus left the dialog');
+  }
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'detached' });
+  assert.equal(await newUser.evaluate((b) => b === document.activeElement), true, 'focus went back to New user');
+  await newUser.click();
   await dialog.getByLabel('First name').fill('Nia');
   await dialog.getByLabel('Last name').fill('Starling');
   await dialog.getByLabel('Username').fill('nia.starling@riverside.example');
