@@ -37,6 +37,7 @@ func benchIndex(b *testing.B, n int) (*Index, map[string]bool, map[string]*app.U
 		users[u.ID] = u
 	}
 	ix.putMany(users)
+	ix.Warm() // as Service.Load does
 	return ix, visible, users
 }
 

@@ -33,6 +33,7 @@ func TestIndexOrdersStaySorted(t *testing.T) {
 			for _, f := range SortFields {
 				ix.Search(Query{Sort: f, Limit: 1})
 			}
+			ix.Warm() // the trigram lists, kept up to date from here on
 		}
 		i := r.IntN(400)
 		if r.IntN(5) == 0 {
@@ -57,6 +58,11 @@ func TestIndexOrdersStaySorted(t *testing.T) {
 			t.Fatalf("order %s has %d entries, want %d", name, len(list), len(users))
 		}
 	}
+	if ix.text.tri == nil {
+		t.Fatal("no trigram lists")
+	}
+	checkSearches(t, ix, users)
+	ix.text.tri = nil // and the same answers from a scan of the whole buffer
 	checkSearches(t, ix, users)
 	page, total2 := ix.Search(Query{Limit: 10, Offset: 5})
 	if total2 != len(users) || len(page) != 10 {
@@ -77,6 +83,8 @@ func checkSearches(t *testing.T, ix *Index, users map[string]*app.User) {
 		{Status: app.StatusPending},
 		{Q: "\x00"},
 		{Q: "no such text"},
+		{Q: "ast"}, // a trigram most users have
+		{Q: "xample.org"},
 		{},
 	}
 	for _, q := range queries {
