@@ -179,7 +179,12 @@ func etag(v uint64) string { return `"` + strconv.FormatUint(v, 10) + `"` }
 func (s *Server) sendUser(c *fiber.Ctx, v *core.UserView) error {
 	c.Set(fiber.HeaderETag, etag(v.Version))
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.JSON(v)
+	b, err := v.AppendJSON(make([]byte, 0, 16<<10))
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	return c.Send(b)
 }
 
 func (s *Server) getUser(c *fiber.Ctx) error {
