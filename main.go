@@ -198,6 +198,11 @@ func serve(c *config, stdout, stderr io.Writer) (int, error) {
 			a.DemoLoaded.Users, a.DemoLoaded.Units, c.adminEmail, strings.Join(a.DemoLoaded.Admins, ", "))
 	}
 
+	// Catch SIGINT and SIGTERM before serving: once /health answers, a supervisor may stop us
+	// at any moment, and the store must still close cleanly.
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sig)
 	served := make(chan error, 1)
 	go func() { served <- a.Server.Serve(ln) }()
 	instPath := filepath.Join(c.data, instanceFile)
@@ -219,9 +224,6 @@ func serve(c *config, stdout, stderr io.Writer) (int, error) {
 		debug.FreeOSMemory()
 	}()
 
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sig)
 	code := 0
 	select {
 	case s := <-sig:
