@@ -157,7 +157,7 @@ func (t *Tx) putUser(old, u *app.User) error {
 			return err
 		}
 	}
-	return t.putJSON(userKey(u.ID), u)
+	return t.txn.Set(userKey(u.ID), encodeUser(u))
 }
 
 // SetLastLogin records a sign-in time in place.
@@ -167,7 +167,7 @@ func (t *Tx) SetLastLogin(userID string, at time.Time) error {
 		return err
 	}
 	u.LastLoginAt = &at
-	return t.putJSON(userKey(userID), u)
+	return t.txn.Set(userKey(userID), encodeUser(u))
 }
 
 // DeleteUser removes a user with its indexes, credentials, sessions, emailed links and

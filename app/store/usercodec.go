@@ -1,0 +1,296 @@
+package store
+
+import (
+	"encoding/binary"
+	"errors"
+	"math"
+	"time"
+
+	"userdesk/app"
+)
+
+// Users are stored in a compact binary form: start-up decodes every user (the authorizer and
+// the users list are rebuilt from Badger), and each request decodes two (the signed-in user
+// and the target), so decoding speed is start-up time and latency. The form is version 1:
+//
+//	0x01, then every field of app.User in the order of encodeUser: strings and lists as a
+//	uvarint length and their bytes, integers as uvarints, booleans as one byte, times as
+//	a presence byte then zigzag-varint Unix seconds and uvarint nanoseconds (UTC).
+//
+// New fields must be appended at the end: a record that ends early (written before the field
+// existed) leaves the remaining fields zero. Records written as JSON by earlier versions of
+// Userdesk start with '{' and are still read (decodeUser in decode.go); each is rewritten in
+// this form the next time the user changes. TestUserCodecCoversEveryField fails when a field
+// of app.User is not encoded.
+
+const userCodecV1 = 0x01
+
+// encodeUser returns the stored form of u.
+func encodeUser(u *app.User) []byte {
+	b := make([]byte, 0, 256)
+	b = append(b, userCodecV1)
+	b = appendStr(b, u.ID)
+	b = binary.AppendUvarint(b, u.Version)
+	b = appendStr(b, u.Username)
+	b = appendStr(b, u.Email)
+	b = appendBool(b, u.EmailSameAsUsername)
+	b = appendStr(b, string(u.AccountType))
+	b = appendStr(b, string(u.Status))
+	b = appendBool(b, u.Enabled)
+	b = appendBool(b, u.AllowLogin)
+	b = appendBool(b, u.IsExternal)
+	b = appendStr(b, u.IdentityProvider)
+	b = appendStr(b, u.AuthURL)
+	b = appendStr(b, u.LocalID)
+	b = appendBool(b, u.ConnectorManaged)
+	b = appendBool(b, u.Leaver)
+	b = appendStr(b, u.Title)
+	b = appendStr(b, u.FirstName)
+	b = appendStr(b, u.LastName)
+	b = appendStr(b, u.DisplayName)
+	b = appendBool(b, u.DisplayNameSet)
+	b = appendStr(b, u.Phone)
+	b = appendStr(b, u.Mobile)
+	b = appendStr(b, u.JobTitle)
+	b = appendStr(b, u.Department)
+	b = appendStr(b, u.Language)
+	b = appendStr(b, u.DateFormat)
+	b = appendStr(b, u.TimeFormat)
+	b = appendList(b, u.ClinicalSpecialities)
+	b = appendList(b, u.ClinicalRoles)
+	b = appendList(b, u.WorkAreas)
+	b = appendStr(b, u.UnitID)
+	b = appendStr(b, u.PrimaryOrgID)
+	b = appendList(b, u.OrgIDs)
+	if u.AdminRoles == nil {
+		b = append(b, 0)
+	} else {
+		b = binary.AppendUvarint(b, uint64(len(u.AdminRoles))+1)
+		for _, g := range u.AdminRoles {
+			b = appendStr(appendStr(b, g.RoleID), g.UnitID)
+		}
+	}
+	b = binary.AppendVarint(b, int64(u.MailboxSizeMB))
+	b = appendList(b, u.RoleIDs)
+	b = appendTime(b, &u.CreatedAt)
+	b = appendTime(b, &u.UpdatedAt)
+	b = appendStr(b, u.UpdatedBy)
+	b = appendTime(b, u.LastLoginAt)
+	b = appendTime(b, u.ActivationSentAt)
+	b = appendTime(b, u.ActivatedAt)
+	return b
+}
+
+func appendStr(b []byte, s string) []byte {
+	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
+}
+
+func appendBool(b []byte, v bool) []byte {
+	if v {
+		return append(b, 1)
+	}
+	return append(b, 0)
+}
+
+// appendList writes nil as 0 and a list of n items as n+1, so that nil and empty lists (which
+// JSON tells apart as null and []) come back as they were.
+func appendList(b []byte, xs []string) []byte {
+	if xs == nil {
+		return append(b, 0)
+	}
+	b = binary.AppendUvarint(b, uint64(len(xs))+1)
+	for _, x := range xs {
+		b = appendStr(b, x)
+	}
+	return b
+}
+
+// appendTime writes nil as 0, the zero time as 1, and any other time as 2 with its instant.
+func appendTime(b []byte, t *time.Time) []byte {
+	switch {
+	case t == nil:
+		return append(b, 0)
+	case t.IsZero():
+		return append(b, 1)
+	}
+	b = append(b, 2)
+	b = binary.AppendVarint(b, t.Unix())
+	return binary.AppendUvarint(b, uint64(t.Nanosecond()))
+}
+
+var errUserRecord = errors.New("store: damaged user record")
+
+// userReader reads the fields of a binary user record in order. A record that ends early
+// leaves the remaining fields zero; a damaged one sets err.
+type userReader struct {
+	b   []byte
+	err error
+}
+
+func (r *userReader) uvarint() uint64 {
+	if r.err != nil || len(r.b) == 0 {
+		return 0
+	}
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		r.err = errUserRecord
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *userReader) varint() int64 {
+	if r.err != nil || len(r.b) == 0 {
+		return 0
+	}
+	v, n := binary.Varint(r.b)
+	if n <= 0 {
+		r.err = errUserRecord
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *userReader) str() string {
+	n := r.uvarint()
+	if r.err != nil || n == 0 {
+		return ""
+	}
+	if n > uint64(len(r.b)) {
+		r.err = errUserRecord
+		return ""
+	}
+	s := string(r.b[:n])
+	r.b = r.b[n:]
+	return s
+}
+
+func (r *userReader) bool() bool {
+	if r.err != nil || len(r.b) == 0 {
+		return false
+	}
+	v := r.b[0]
+	r.b = r.b[1:]
+	if v > 1 {
+		r.err = errUserRecord
+	}
+	return v == 1
+}
+
+// count reads a list length written as n+1 (0 for nil); ok is false for nil.
+func (r *userReader) count() (n int, ok bool) {
+	v := r.uvarint()
+	if r.err != nil || v == 0 {
+		return 0, false
+	}
+	if v-1 > uint64(len(r.b)) { // every item takes at least one byte
+		r.err = errUserRecord
+		return 0, false
+	}
+	return int(v - 1), true // #nosec G115 -- bounded by the record's length just above
+}
+
+func (r *userReader) list() []string {
+	n, ok := r.count()
+	if !ok {
+		return nil
+	}
+	xs := make([]string, n)
+	for i := range xs {
+		xs[i] = r.str()
+	}
+	return xs
+}
+
+func (r *userReader) time() *time.Time {
+	if r.err != nil || len(r.b) == 0 {
+		return nil
+	}
+	kind := r.b[0]
+	r.b = r.b[1:]
+	switch kind {
+	case 0:
+		return nil
+	case 1:
+		return &time.Time{}
+	case 2:
+		sec, nsec := r.varint(), r.uvarint()
+		if nsec >= 1e9 {
+			r.err = errUserRecord
+			return nil
+		}
+		t := time.Unix(sec, int64(nsec)).UTC() // #nosec G115 -- below 1e9, checked above
+		return &t
+	}
+	r.err = errUserRecord
+	return nil
+}
+
+func (r *userReader) timeValue() time.Time {
+	if t := r.time(); t != nil {
+		return *t
+	}
+	return time.Time{}
+}
+
+// decodeUserBinary reads a record written by encodeUser into u.
+func decodeUserBinary(b []byte, u *app.User) error {
+	if len(b) == 0 || b[0] != userCodecV1 {
+		return errUserRecord
+	}
+	r := &userReader{b: b[1:]}
+	u.ID = r.str()
+	u.Version = r.uvarint()
+	u.Username = r.str()
+	u.Email = r.str()
+	u.EmailSameAsUsername = r.bool()
+	u.AccountType = app.AccountType(r.str())
+	u.Status = app.Status(r.str())
+	u.Enabled = r.bool()
+	u.AllowLogin = r.bool()
+	u.IsExternal = r.bool()
+	u.IdentityProvider = r.str()
+	u.AuthURL = r.str()
+	u.LocalID = r.str()
+	u.ConnectorManaged = r.bool()
+	u.Leaver = r.bool()
+	u.Title = r.str()
+	u.FirstName = r.str()
+	u.LastName = r.str()
+	u.DisplayName = r.str()
+	u.DisplayNameSet = r.bool()
+	u.Phone = r.str()
+	u.Mobile = r.str()
+	u.JobTitle = r.str()
+	u.Department = r.str()
+	u.Language = r.str()
+	u.DateFormat = r.str()
+	u.TimeFormat = r.str()
+	u.ClinicalSpecialities = r.list()
+	u.ClinicalRoles = r.list()
+	u.WorkAreas = r.list()
+	u.UnitID = r.str()
+	u.PrimaryOrgID = r.str()
+	u.OrgIDs = r.list()
+	if n, ok := r.count(); ok {
+		u.AdminRoles = make([]app.Grant, n)
+		for i := range u.AdminRoles {
+			u.AdminRoles[i] = app.Grant{RoleID: r.str(), UnitID: r.str()}
+		}
+	}
+	mb := r.varint()
+	if mb > math.MaxInt32 || mb < math.MinInt32 {
+		r.err = errUserRecord
+	}
+	u.MailboxSizeMB = int(mb)
+	u.RoleIDs = r.list()
+	u.CreatedAt = r.timeValue()
+	u.UpdatedAt = r.timeValue()
+	u.UpdatedBy = r.str()
+	u.LastLoginAt = r.time()
+	u.ActivationSentAt = r.time()
+	u.ActivatedAt = r.time()
+	return r.err
+}
