@@ -6,10 +6,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -61,8 +64,63 @@ func peakRSS(b *testing.B, fn func()) (before, peak float64) {
 		b.Logf("peak RSS covers the whole run: %v", err)
 	}
 	before = procStatusMiB("VmRSS:")
-	fn()
+	stop := heapSnapshots(b)
+	cpu := cpuSeconds()
+	// The label marks the samples of fn and of the goroutines it starts, so that a CPU profile
+	// of the run can leave out the seeding: go tool pprof -tagfocus run=import.
+	pprof.Do(context.Background(), pprof.Labels("run", "import"), func(context.Context) { fn() })
+	b.ReportMetric(cpuSeconds()-cpu, "cpu-s")
+	stop()
 	return before, procStatusMiB("VmHWM:")
+}
+
+// cpuSeconds is the CPU time the process used so far (user and system), in seconds: with the
+// wall time it shows how much of the 2 cores a run kept busy, Badger's compactions included.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+}
+
+// heapSnapshots, when USERDESK_BENCH_HEAP names a directory, writes a heap profile there each
+// time the live heap reaches a new high while fn runs (the file for the benchmark keeps the
+// last, the highest), so `go tool pprof -sample_index=inuse_space` shows what the import holds
+// at its peak. It returns the function that stops sampling.
+func heapSnapshots(b *testing.B) func() {
+	dir := os.Getenv("USERDESK_BENCH_HEAP")
+	if dir == "" {
+		return func() {}
+	}
+	done, stopped := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(stopped)
+		var high uint64
+		t := time.NewTicker(20 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			if ms.HeapInuse <= high+high/20 {
+				continue
+			}
+			high = ms.HeapInuse
+			f, err := os.Create(filepath.Join(dir, b.Name()+".heap"))
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			_ = pprof.Lookup("heap").WriteTo(f, 0)
+			_ = f.Close()
+		}
+	}()
+	return func() { close(done); <-stopped }
 }
 
 func procStatusMiB(field string) float64 {
