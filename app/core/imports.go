@@ -218,7 +218,7 @@ func (s *Service) ValidateImport(actor *app.User, fileName string, r io.Reader, 
 	}
 	err = s.store.View(func(tx app.Tx) error {
 		var err error
-		if ic.refs, err = loadRefs(tx); err != nil {
+		if ic.refs, err = s.currentRefs(tx); err != nil {
 			return err
 		}
 		ic.localIDs = map[string][]localIDEntry{}
@@ -1291,7 +1291,7 @@ func (s *Service) applyBatch(ic *importCtx, im *app.Import, batch int, crash fun
 		if err != nil {
 			return err
 		}
-		if ic.refs, err = loadRefs(tx); err != nil {
+		if ic.refs, err = s.lockedRefs(tx); err != nil { // this holds writeMu
 			return err
 		}
 		now := s.now()

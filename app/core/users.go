@@ -2,6 +2,7 @@ package core
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"userdesk/app"
@@ -140,9 +141,11 @@ func (s *Service) committed(after, before *app.User) {
 	s.notify.UserChanged(after.ID, after.Version)
 }
 
+// rightsChanged reports whether a change of a user can change what it may do: its type, its
+// grants or roles (in order, as stored; nil and empty are the same), or whether it may sign in.
 func rightsChanged(a, b *app.User) bool {
-	return a.AccountType != b.AccountType || fmt.Sprint(a.AdminRoles) != fmt.Sprint(b.AdminRoles) ||
-		fmt.Sprint(a.RoleIDs) != fmt.Sprint(b.RoleIDs) || a.Enabled != b.Enabled || a.AllowLogin != b.AllowLogin
+	return a.AccountType != b.AccountType || !slices.Equal(a.AdminRoles, b.AdminRoles) ||
+		!slices.Equal(a.RoleIDs, b.RoleIDs) || a.Enabled != b.Enabled || a.AllowLogin != b.AllowLogin
 }
 
 // PatchUser applies a partial update. ifMatch is the version the editor started from.

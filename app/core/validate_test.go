@@ -1,0 +1,65 @@
+package core
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"regexp"
+	"testing"
+
+	"userdesk/app"
+)
+
+// TestPhoneCharsMatchesPattern checks the byte loop against the pattern it replaced, on every
+// single byte and on random strings of the characters that matter.
+func TestPhoneCharsMatchesPattern(t *testing.T) {
+	re := regexp.MustCompile(`^[0-9+()\-. ]*$`)
+	check := func(s string) {
+		t.Helper()
+		if got, want := phoneChars(s), re.MatchString(s); got != want {
+			t.Fatalf("phoneChars(%q) = %v, the pattern says %v", s, got, want)
+		}
+	}
+	for b := 0; b < 256; b++ {
+		check(string([]byte{byte(b)}))
+		check("+44 " + string([]byte{byte(b)}) + "1")
+	}
+	alphabet := []string{"0", "9", "+", "(", ")", "-", ".", " ", "a", "x", "/", "\t", "é", "\xff", "٣"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < 20000; i++ {
+		s := ""
+		for n := rng.IntN(12); n > 0; n-- {
+			s += alphabet[rng.IntN(len(alphabet))]
+		}
+		check(s)
+	}
+}
+
+// TestRightsChanged compares rightsChanged with the text comparison it replaced on the cases
+// where both must agree, and checks that nil and empty lists count as the same.
+func TestRightsChanged(t *testing.T) {
+	old := func(a, b *app.User) bool {
+		return a.AccountType != b.AccountType || fmt.Sprint(a.AdminRoles) != fmt.Sprint(b.AdminRoles) ||
+			fmt.Sprint(a.RoleIDs) != fmt.Sprint(b.RoleIDs) || a.Enabled != b.Enabled || a.AllowLogin != b.AllowLogin
+	}
+	grants := [][]app.Grant{nil, {}, {{RoleID: "r1", UnitID: "u1"}}, {{RoleID: "r1", UnitID: "u2"}},
+		{{RoleID: "r1", UnitID: "u1"}, {RoleID: "r2", UnitID: "u1"}}, {{RoleID: "r2", UnitID: "u1"}, {RoleID: "r1", UnitID: "u1"}}}
+	roles := [][]string{nil, {}, {"c1"}, {"c2"}, {"c1", "c2"}, {"c2", "c1"}}
+	types := []app.AccountType{app.Internal, app.ConfigAdmin}
+	var users []*app.User
+	for _, g := range grants {
+		for _, r := range roles {
+			for _, ty := range types {
+				for _, flags := range [][2]bool{{true, true}, {false, true}, {true, false}} {
+					users = append(users, &app.User{AdminRoles: g, RoleIDs: r, AccountType: ty, Enabled: flags[0], AllowLogin: flags[1]})
+				}
+			}
+		}
+	}
+	for _, a := range users {
+		for _, b := range users {
+			if got, want := rightsChanged(a, b), old(a, b); got != want {
+				t.Fatalf("rightsChanged(%+v, %+v) = %v, want %v", a, b, got, want)
+			}
+		}
+	}
+}
