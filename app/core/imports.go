@@ -1175,33 +1175,46 @@ func (s *Service) runJob(id string) (err error) {
 	ic := newImportCtx(actor, im.Header, im.Keys)
 	pend := &pendingIndex{users: map[string]*app.User{}}
 	defer s.flushIndex(pend)
-	for batch := 0; im.Status == app.ImportApplying; batch++ {
+	bs, pipelined := s.store.(batchStore)
+	conflicts := 0
+	for batch := 0; im.Status == app.ImportApplying; {
 		if ctx.Err() != nil {
 			return nil
 		}
-		next, changed, err := s.applyBatch(ic, im, batch, crash)
+		var changed []*app.User
+		if pipelined {
+			im, batch, changed, err = s.applyRun(ctx, bs, ic, im, batch, crash)
+		} else {
+			im, changed, err = s.applyBatch(ic, im, batch, crash)
+			batch++
+		}
+		pend.add(changed)
+		if app.ErrorCodeOf(err) == app.ECONFLICT && conflicts < maxConflicts {
+			// A batch collided with another writer and was not committed, nor anything
+			// prepared after it: carry on from what the store holds.
+			conflicts++
+			if err = s.store.View(func(tx app.Tx) (err error) { im, err = tx.Import(id); return }); err == nil {
+				continue
+			}
+		}
 		if err != nil {
 			if !errors.Is(err, errCrash) {
 				s.importLog().Error("import job stopped", "import", id, "err", err)
 			}
 			return err
 		}
-		im = next
-		pend.add(changed)
 		if len(pend.users) >= indexFlush {
 			s.flushIndex(pend)
-		}
-		s.publishProgress(im)
-		if crash != nil {
-			if err := crash(batch, true); err != nil {
-				return errCrash
-			}
 		}
 	}
 	s.flushIndex(pend)
 	s.mailResults(im, actor)
 	return nil
 }
+
+// maxConflicts bounds how often an import's batches may collide with other writers before the
+// job gives up (it resumes at next start).
+const maxConflicts = 100
 
 // pendingIndex gathers users changed by an import until the users list is updated in one go.
 type pendingIndex struct{ users map[string]*app.User }
@@ -1263,67 +1276,191 @@ func (s *Service) mailResults(im *app.Import, actor *app.User) {
 	})
 }
 
-// applyBatch applies the next rows of an import in one transaction, with the import's progress.
-func (s *Service) applyBatch(ic *importCtx, im *app.Import, batch int, crash func(int, bool) error) (*app.Import, []*app.User, error) {
-	type done struct{ before, after *app.User }
-	var out *app.Import
-	var changed []done
+// batchStore is a store whose transactions the caller commits (store.Store.BeginUpdate): the
+// import job prepares its next batch while the previous one is written and synced.
+type batchStore interface {
+	BeginUpdate() (tx app.Tx, commit func() (wait func() error), discard func())
+}
+
+// runBatches is how many batches a pipelined run applies under writeMu before letting console
+// edits in (a batch takes a few tens of milliseconds).
+const runBatches = 8
+
+// preparedBatch is a batch applied inside its transaction, not yet known to be committed.
+type preparedBatch struct {
+	number int
+	// im is the import record as the batch's transaction stores it.
+	im      *app.Import
+	changed []changedUser
+	// actor says that the batch changes the account of the import's actor: the next batch is
+	// checked with the actor's rights as this one leaves them, so it waits for this commit.
+	actor  bool
+	commit func() (wait func() error)
+	wait   func() error
+}
+
+type changedUser struct{ before, after *app.User }
+
+// applyRun applies up to runBatches batches under writeMu, each in its own transaction with its
+// rows' results and the import's progress, as applyBatch does, but begins each batch's
+// transaction before committing the previous one and prepares it while that one syncs. Crash
+// resume stays exact: a batch commits whole or not at all, in batch order (a batch's commit is
+// started only after the previous one's place in the commit order is fixed), and the import
+// record a batch stores says where the next one starts. A batch does not read the import record
+// or anything its predecessor writes (its rows are others, and a row whose account another row
+// names is an error row, never applied), so the two do not collide; should a batch read a key
+// that the one before wrote after all (two new accounts taking one username), its commit fails
+// with a conflict, it and every later batch are discarded, and runJob carries on from the store.
+// The authorizer, notifications and progress follow each batch once it is durable, in order.
+// It returns the import as of the last committed batch and the next batch's number.
+func (s *Service) applyRun(ctx context.Context, bs batchStore, ic *importCtx, im *app.Import, batch int,
+	crash func(int, bool) error) (*app.Import, int, []*app.User, error) {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
-	err := s.store.Update(func(tx app.Tx) error {
-		changed = changed[:0]
-		cur, err := tx.Import(im.ID)
-		if err != nil {
+	var users []*app.User
+	var prev *preparedBatch
+	next := batch
+	// settle waits until prev is durable and makes it visible.
+	settle := func() error {
+		p := prev
+		prev = nil
+		if p.wait == nil {
+			p.wait = p.commit()
+		}
+		if err := p.wait(); err != nil {
 			return err
 		}
-		if cur.Status != app.ImportApplying {
-			out = cur
-			return nil
-		}
-		var rows []*app.ImportRow
-		err = tx.ForEachImportRow(im.ID, "", cur.Applied, func(r *app.ImportRow) error {
-			if len(rows) == importBatch {
-				return app.ErrStop
-			}
-			rows = append(rows, r)
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		if ic.refs, err = s.lockedRefs(tx); err != nil { // this holds writeMu
-			return err
-		}
-		now := s.now()
-		for _, r := range rows {
-			if r.Result == "" { // a row with a result was applied already: never twice
-				before, after := s.applyRow(tx, ic, r, now)
-				if after != nil {
-					changed = append(changed, done{before, after})
-				}
-				if err := tx.PutImportRow(cur.ID, r, r.Action); err != nil {
-					return err
-				}
-				cur.Results.Add(resultAction(r.Result), 1)
-			}
-			cur.Applied = r.Index + 1
-		}
-		if len(rows) < importBatch {
-			cur.Status, cur.FinishedAt = app.ImportApplied, &now
-		}
-		out = cur
+		im, next = p.im, p.number+1
+		users = append(users, s.batchCommitted(p)...)
+		s.publishProgress(p.im)
 		if crash != nil {
-			if err := crash(batch, false); err != nil {
+			if err := crash(p.number, true); err != nil {
 				return errCrash
 			}
 		}
-		return tx.PutImport(cur)
+		return nil
+	}
+	state := im // the import as the next batch starts from
+	end := batch + runBatches
+	for batch < end && state.Status == app.ImportApplying && ctx.Err() == nil {
+		tx, commit, discard := bs.BeginUpdate()
+		if prev != nil {
+			prev.wait = prev.commit() // tx began first: it reads the store as it was before prev
+		}
+		p, err := s.prepareBatch(tx, ic, state, prev == nil, batch, crash)
+		if prev != nil {
+			if serr := settle(); serr != nil {
+				discard()
+				return im, next, users, serr
+			}
+		}
+		if err != nil {
+			discard()
+			return im, next, users, err
+		}
+		p.commit = commit
+		prev, state = p, p.im
+		batch++
+		if p.actor {
+			if err := settle(); err != nil {
+				return im, next, users, err
+			}
+		}
+	}
+	if prev != nil {
+		if err := settle(); err != nil {
+			return im, next, users, err
+		}
+	}
+	return im, next, users, nil
+}
+
+// applyBatch applies the next rows of an import in one transaction, with the import's progress
+// (stores that leave commits to Update alone).
+func (s *Service) applyBatch(ic *importCtx, im *app.Import, batch int, crash func(int, bool) error) (*app.Import, []*app.User, error) {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	var p *preparedBatch
+	err := s.store.Update(func(tx app.Tx) (err error) {
+		p, err = s.prepareBatch(tx, ic, im, true, batch, crash)
+		return err
 	})
 	if err != nil {
 		return nil, nil, err
 	}
-	users := make([]*app.User, 0, len(changed))
-	for _, c := range changed {
+	users := s.batchCommitted(p)
+	s.publishProgress(p.im)
+	if crash != nil {
+		if err := crash(batch, true); err != nil {
+			return p.im, users, errCrash
+		}
+	}
+	return p.im, users, nil
+}
+
+// prepareBatch applies the import's next rows inside tx: each row's change, audit record and
+// result, and the import's progress. The batch starts where im says; readRecord reads the
+// import record from tx instead (when no batch before it is still committing, which writes it).
+func (s *Service) prepareBatch(tx app.Tx, ic *importCtx, im *app.Import, readRecord bool, batch int,
+	crash func(int, bool) error) (*preparedBatch, error) {
+	cur := new(app.Import)
+	if readRecord {
+		var err error
+		if cur, err = tx.Import(im.ID); err != nil {
+			return nil, err
+		}
+	} else {
+		*cur = *im
+	}
+	p := &preparedBatch{number: batch, im: cur}
+	if cur.Status != app.ImportApplying {
+		return p, nil
+	}
+	rows := make([]*app.ImportRow, 0, importBatch)
+	err := tx.ForEachImportRow(cur.ID, "", cur.Applied, func(r *app.ImportRow) error {
+		if len(rows) == importBatch {
+			return app.ErrStop
+		}
+		rows = append(rows, r)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if ic.refs, err = s.lockedRefs(tx); err != nil { // the caller holds writeMu
+		return nil, err
+	}
+	now := s.now()
+	for _, r := range rows {
+		if r.Result == "" { // a row with a result was applied already: never twice
+			before, after := s.applyRow(tx, ic, r, now)
+			if after != nil {
+				p.changed = append(p.changed, changedUser{before, after})
+				p.actor = p.actor || (ic.actor != nil && after.ID == ic.actor.ID)
+			}
+			if err := tx.PutImportRow(cur.ID, r, r.Action); err != nil {
+				return nil, err
+			}
+			cur.Results.Add(resultAction(r.Result), 1)
+		}
+		cur.Applied = r.Index + 1
+	}
+	if len(rows) < importBatch {
+		cur.Status, cur.FinishedAt = app.ImportApplied, &now
+	}
+	if crash != nil {
+		if err := crash(batch, false); err != nil {
+			return nil, errCrash
+		}
+	}
+	return p, tx.PutImport(cur)
+}
+
+// batchCommitted tells the authorizer and the consoles about a committed batch's changes and
+// returns the changed users. The caller holds writeMu, so they follow the store in commit order.
+func (s *Service) batchCommitted(p *preparedBatch) []*app.User {
+	users := make([]*app.User, 0, len(p.changed))
+	for _, c := range p.changed {
 		s.authz.PutUser(c.after)
 		if c.before == nil || rightsChanged(c.before, c.after) {
 			s.notify.RightsChanged([]string{c.after.ID})
@@ -1331,7 +1468,7 @@ func (s *Service) applyBatch(ic *importCtx, im *app.Import, batch int, crash fun
 		s.notify.UserChanged(c.after.ID, c.after.Version)
 		users = append(users, c.after)
 	}
-	return out, users, nil
+	return users
 }
 
 // Row results.

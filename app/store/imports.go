@@ -354,3 +354,28 @@ func (t *Tx) ForEachLocalID(fn func(orgID, localID, userID string) error) error 
 		return fn(rest[:i], strings.TrimSuffix(rest[i+1:], "\x00"), string(v))
 	})
 }
+
+// BeginUpdate opens a read-write transaction whose commit the caller drives, so that it can
+// prepare the next transaction while this one is written and synced (the import job does; each
+// commit is an fsync). Reads through tx see what was committed before BeginUpdate; if a
+// transaction that commits after BeginUpdate wrote a key tx read, tx's commit fails with an
+// app.ECONFLICT error, where Update would have retried. commit fixes the transaction's place in
+// the commit order and returns at once: a transaction begun after it sees its writes; the wait
+// function it returns blocks until the write is durable and reports its outcome. discard
+// abandons the transaction; after commit it does nothing.
+func (s *Store) BeginUpdate() (tx app.Tx, commit func() (wait func() error), discard func()) {
+	txn := s.db.NewTransaction(true)
+	commit = func() func() error {
+		done := make(chan error, 1)
+		txn.CommitWith(func(err error) { done <- err })
+		return func() error {
+			err := <-done
+			done <- err // a second wait gets the same answer
+			if errors.Is(err, badger.ErrConflict) {
+				return app.Errorf(app.ECONFLICT, "The change collided with another change; try again.")
+			}
+			return err
+		}
+	}
+	return &Tx{txn: txn}, commit, txn.Discard
+}
