@@ -289,7 +289,11 @@ func (s *Service) ValidateImport(actor *app.User, fileName string, r io.Reader, 
 	im.Rows = n
 	im.SHA256 = hex.EncodeToString(h.Sum(nil))
 	im.Size = cr.n
-	if im.Totals.Create > 0 {
+	switch {
+	case im.Totals.Create == 1:
+		im.Warnings = append(im.Warnings, "1 row will create a new account: no account has its Local ID. "+
+			"Check that Local ID if you meant to update an existing account.")
+	case im.Totals.Create > 1:
 		im.Warnings = append(im.Warnings, fmt.Sprintf("%d rows will create new accounts: no account has their Local ID. "+
 			"Check those Local IDs if you meant to update existing accounts.", im.Totals.Create))
 	}

@@ -41,7 +41,7 @@ test('export, edit in a spreadsheet, upload, preview every change, apply, downlo
   await table.getByText('Chief Pharmacist').waitFor();
   await table.getByText('Imaging').waitFor();
   await screenshot(page, 'import-report');
-  await report.getByRole('note').filter({ hasText: /will create new accounts/i }).waitFor();
+  await report.getByRole('note').filter({ hasText: '1 row will create a new account' }).waitFor();
 
   // Nothing was written by validation.
   const before = (await api('GET', '/users?q=' + rows[0][col('Local ID')])).json.items[0];
