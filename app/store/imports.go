@@ -136,81 +136,28 @@ func appendString(b []byte, s string) []byte {
 
 var errBadRow = errors.New("import row: malformed value")
 
-// rowReader decodes rowCodec values; the first malformed read sets err and every later read
-// returns zero values.
-type rowReader struct {
-	b   []byte
-	err error
-}
-
-func (d *rowReader) uint() uint64 {
-	if d.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
-		d.err = errBadRow
-		return 0
-	}
-	d.b = d.b[n:]
-	return v
-}
-
-func (d *rowReader) int() int {
-	v := d.uint()
-	if v > 1<<31 {
-		d.err = errBadRow
-		return 0
-	}
-	return int(v)
-}
-
-// count reads a list length, each item of which takes at least min bytes.
-func (d *rowReader) count(min int) int {
-	n := d.int()
-	if n*min > len(d.b) {
-		d.err = errBadRow
-		return 0
-	}
-	return n
-}
-
-func (d *rowReader) string() string {
-	n := d.int()
-	if d.err != nil {
-		return ""
-	}
-	if n > len(d.b) {
-		d.err = errBadRow
-		return ""
-	}
-	s := string(d.b[:n])
-	d.b = d.b[n:]
-	return s
-}
-
 func decodeImportRow(v []byte, r *app.ImportRow) error {
 	if len(v) == 0 || v[0] != rowCodec {
 		return json.Unmarshal(v, r)
 	}
-	d := &rowReader{b: v[1:]}
-	*r = app.ImportRow{Index: d.int(), Line: d.int(), Version: d.uint()}
-	r.Action, r.UserID, r.LocalID, r.Name = d.string(), d.string(), d.string(), d.string()
-	r.Warning, r.Result, r.Message = d.string(), d.string(), d.string()
+	d := &binReader{b: v[1:], bad: errBadRow}
+	*r = app.ImportRow{Index: d.int(), Line: d.int(), Version: d.uvarint()}
+	r.Action, r.UserID, r.LocalID, r.Name = d.str(), d.str(), d.str(), d.str()
+	r.Warning, r.Result, r.Message = d.str(), d.str(), d.str()
 	r.Cells = make([]string, d.count(1))
 	for i := range r.Cells {
-		r.Cells[i] = d.string()
+		r.Cells[i] = d.str()
 	}
 	if n := d.count(4); n > 0 {
 		r.Changes = make([]app.ImportChange, n)
 		for i := range r.Changes {
-			r.Changes[i] = app.ImportChange{Column: d.string(), Field: d.string(), Old: d.string(), New: d.string()}
+			r.Changes[i] = app.ImportChange{Column: d.str(), Field: d.str(), Old: d.str(), New: d.str()}
 		}
 	}
 	if n := d.count(2); n > 0 {
 		r.Errors = make([]app.ImportProblem, n)
 		for i := range r.Errors {
-			r.Errors[i] = app.ImportProblem{Column: d.string(), Reason: d.string()}
+			r.Errors[i] = app.ImportProblem{Column: d.str(), Reason: d.str()}
 		}
 	}
 	if d.err == nil && len(d.b) != 0 {

@@ -120,80 +120,21 @@ func appendTime(b []byte, t *time.Time) []byte {
 
 var errUserRecord = errors.New("store: damaged user record")
 
-// userReader reads the fields of a binary user record in order. A record that ends early
-// leaves the remaining fields zero; a damaged one sets err.
-type userReader struct {
-	b   []byte
-	err error
-}
-
-func (r *userReader) uvarint() uint64 {
-	if r.err != nil || len(r.b) == 0 {
-		return 0
-	}
-	v, n := binary.Uvarint(r.b)
-	if n <= 0 {
-		r.err = errUserRecord
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
-
-func (r *userReader) varint() int64 {
-	if r.err != nil || len(r.b) == 0 {
-		return 0
-	}
-	v, n := binary.Varint(r.b)
-	if n <= 0 {
-		r.err = errUserRecord
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
-
-func (r *userReader) str() string {
-	n := r.uvarint()
-	if r.err != nil || n == 0 {
-		return ""
-	}
-	if n > uint64(len(r.b)) {
-		r.err = errUserRecord
-		return ""
-	}
-	s := string(r.b[:n])
-	r.b = r.b[n:]
-	return s
-}
-
-func (r *userReader) bool() bool {
-	if r.err != nil || len(r.b) == 0 {
-		return false
-	}
-	v := r.b[0]
-	r.b = r.b[1:]
-	if v > 1 {
-		r.err = errUserRecord
-	}
-	return v == 1
-}
-
-// count reads a list length written as n+1 (0 for nil); ok is false for nil.
-func (r *userReader) count() (n int, ok bool) {
+// optCount reads a list length written as n+1 (0 for nil); ok is false for nil.
+func (r *binReader) optCount() (n int, ok bool) {
 	v := r.uvarint()
 	if r.err != nil || v == 0 {
 		return 0, false
 	}
 	if v-1 > uint64(len(r.b)) { // every item takes at least one byte
-		r.err = errUserRecord
+		r.fail()
 		return 0, false
 	}
 	return int(v - 1), true // #nosec G115 -- bounded by the record's length just above
 }
 
-func (r *userReader) list() []string {
-	n, ok := r.count()
+func (r *binReader) list() []string {
+	n, ok := r.optCount()
 	if !ok {
 		return nil
 	}
@@ -204,8 +145,8 @@ func (r *userReader) list() []string {
 	return xs
 }
 
-func (r *userReader) time() *time.Time {
-	if r.err != nil || len(r.b) == 0 {
+func (r *binReader) time() *time.Time {
+	if r.atEnd() {
 		return nil
 	}
 	kind := r.b[0]
@@ -218,17 +159,17 @@ func (r *userReader) time() *time.Time {
 	case 2:
 		sec, nsec := r.varint(), r.uvarint()
 		if nsec >= 1e9 {
-			r.err = errUserRecord
+			r.fail()
 			return nil
 		}
 		t := time.Unix(sec, int64(nsec)).UTC() // #nosec G115 -- below 1e9, checked above
 		return &t
 	}
-	r.err = errUserRecord
+	r.fail()
 	return nil
 }
 
-func (r *userReader) timeValue() time.Time {
+func (r *binReader) timeValue() time.Time {
 	if t := r.time(); t != nil {
 		return *t
 	}
@@ -240,7 +181,7 @@ func decodeUserBinary(b []byte, u *app.User) error {
 	if len(b) == 0 || b[0] != userCodecV1 {
 		return errUserRecord
 	}
-	r := &userReader{b: b[1:]}
+	r := &binReader{b: b[1:], bad: errUserRecord, endOK: true}
 	u.ID = r.str()
 	u.Version = r.uvarint()
 	u.Username = r.str()
@@ -274,7 +215,7 @@ func decodeUserBinary(b []byte, u *app.User) error {
 	u.UnitID = r.str()
 	u.PrimaryOrgID = r.str()
 	u.OrgIDs = r.list()
-	if n, ok := r.count(); ok {
+	if n, ok := r.optCount(); ok {
 		u.AdminRoles = make([]app.Grant, n)
 		for i := range u.AdminRoles {
 			u.AdminRoles[i] = app.Grant{RoleID: r.str(), UnitID: r.str()}
@@ -282,7 +223,7 @@ func decodeUserBinary(b []byte, u *app.User) error {
 	}
 	mb := r.varint()
 	if mb > math.MaxInt32 || mb < math.MinInt32 {
-		r.err = errUserRecord
+		r.fail()
 	}
 	u.MailboxSizeMB = int(mb)
 	u.RoleIDs = r.list()

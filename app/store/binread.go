@@ -1,0 +1,91 @@
+package store
+
+import "encoding/binary"
+
+// binReader reads the varint-framed binary forms of this package (users in usercodec.go,
+// import rows in imports.go). The first malformed read sets err to bad, and every later read
+// returns zero values. With endOK, reading past the end is not an error but gives zero values:
+// a user record written before a field existed simply ends early.
+type binReader struct {
+	b     []byte
+	err   error
+	bad   error
+	endOK bool
+}
+
+func (r *binReader) fail() { r.err = r.bad }
+
+// atEnd reports whether a read should return zero: after an error, or past the end when endOK.
+func (r *binReader) atEnd() bool { return r.err != nil || (r.endOK && len(r.b) == 0) }
+
+func (r *binReader) uvarint() uint64 {
+	if r.atEnd() {
+		return 0
+	}
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		r.fail()
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *binReader) varint() int64 {
+	if r.atEnd() {
+		return 0
+	}
+	v, n := binary.Varint(r.b)
+	if n <= 0 {
+		r.fail()
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+// int reads a uvarint that must fit comfortably in an int.
+func (r *binReader) int() int {
+	v := r.uvarint()
+	if v > 1<<31 {
+		r.fail()
+		return 0
+	}
+	return int(v) // #nosec G115 -- at most 2^31, checked above
+}
+
+// count reads a list length, each item of which takes at least min bytes.
+func (r *binReader) count(min int) int {
+	n := r.int()
+	if n*min > len(r.b) {
+		r.fail()
+		return 0
+	}
+	return n
+}
+
+func (r *binReader) str() string {
+	n := r.int()
+	if r.err != nil || n == 0 {
+		return ""
+	}
+	if n > len(r.b) {
+		r.fail()
+		return ""
+	}
+	s := string(r.b[:n])
+	r.b = r.b[n:]
+	return s
+}
+
+func (r *binReader) bool() bool {
+	if r.atEnd() {
+		return false
+	}
+	v := r.b[0]
+	r.b = r.b[1:]
+	if v > 1 {
+		r.fail()
+	}
+	return v == 1
+}
