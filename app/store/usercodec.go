@@ -115,7 +115,7 @@ func appendTime(b []byte, t *time.Time) []byte {
 	}
 	b = append(b, 2)
 	b = binary.AppendVarint(b, t.Unix())
-	return binary.AppendUvarint(b, uint64(t.Nanosecond()))
+	return binary.AppendUvarint(b, uint64(t.Nanosecond())) // #nosec G115 -- 0 to 999,999,999
 }
 
 var errUserRecord = errors.New("store: damaged user record")
