@@ -57,6 +57,8 @@ type Tx interface {
 type AuditFilter struct {
 	TargetID string
 	ActorID  string
+	Source   Source // "" for any
+	Action   string // "" for any
 	Since    time.Time
 	Limit    int
 	Cursor   string

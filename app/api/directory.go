@@ -273,13 +273,26 @@ func (s *Server) transferUsers(c *fiber.Ctx) error {
 }
 
 func (s *Server) listAudit(c *fiber.Ctx) error {
-	f := app.AuditFilter{TargetID: c.Query("target"), ActorID: c.Query("actor"), Cursor: c.Query("cursor"), Limit: 100}
+	f := app.AuditFilter{TargetID: c.Query("target"), ActorID: c.Query("actor"), Source: app.Source(c.Query("source")),
+		Action: c.Query("action"), Cursor: c.Query("cursor"), Limit: 100}
+	fields := map[string]string{}
 	if v := c.Query("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 500 {
-			return app.FieldErrors("Some query parameters are not valid.", map[string]string{"limit": "Limit must be a number from 1 to 500."})
+			fields["limit"] = "Limit must be a number from 1 to 500."
 		}
 		f.Limit = n
+	}
+	switch f.Source {
+	case "", app.SourceConsole, app.SourceImport, app.SourceCLI, app.SourceSystem:
+	default:
+		fields["source"] = "Source is one of console, import, cli and system."
+	}
+	if len(f.Action) > 64 {
+		fields["action"] = "Action is at most 64 characters, such as user.update."
+	}
+	if len(fields) > 0 {
+		return app.FieldErrors("Some query parameters are not valid.", fields)
 	}
 	items, next, err := s.dir.Audit(actorOf(c), f)
 	if err != nil {

@@ -335,3 +335,48 @@ func TestBulkTransfer(t *testing.T) {
 		t.Fatalf("empty transfer: %d", r.Status)
 	}
 }
+
+// TestAuditFiltersBySourceAndAction filters the audit log on the server: by action, by source,
+// together with a target, and refuses unknown sources and overlong actions.
+func TestAuditFiltersBySourceAndAction(t *testing.T) {
+	s := apptest.NewTestServer(t, apptest.Options{})
+	a := s.Admin()
+	org := apptest.MustCreateUnit(t, a, "Filter Trust", "")
+	id := apptest.Str(apptest.MustCreateUser(t, a, "filtered@filter.example", org, nil), "id")
+	apptest.MustPatchUser(t, a, id, map[string]any{"jobTitle": "Porter"}, 200)
+	apptest.MustCreateUser(t, a, "other@filter.example", org, nil)
+
+	items := func(q string) []any {
+		t.Helper()
+		r := a.Do("GET", "/api/v1/audit?"+q, nil, nil)
+		if r.Status != 200 {
+			t.Fatalf("audit?%s: %d %s", q, r.Status, r.Body)
+		}
+		list, _ := r.JSON()["items"].([]any)
+		return list
+	}
+	updates := items("action=user.update")
+	if len(updates) != 1 || apptest.Str(updates[0].(map[string]any), "targetId") != id {
+		t.Fatalf("action filter: %v", updates)
+	}
+	for _, it := range items("action=user.create&limit=500") {
+		if apptest.Str(it.(map[string]any), "action") != "user.create" {
+			t.Fatalf("action filter let through %v", it)
+		}
+	}
+	if n := len(items("source=console&action=user.create")); n != 2 {
+		t.Fatalf("console creates: %d, want 2", n)
+	}
+	if n := len(items("source=import")); n != 0 {
+		t.Fatalf("import records: %d, want none", n)
+	}
+	if n := len(items("target=" + id + "&action=user.create")); n != 1 {
+		t.Fatalf("target and action: %d, want 1", n)
+	}
+	for q, field := range map[string]string{"source=web": "source", "action=" + strings.Repeat("x", 65): "action", "limit=0": "limit"} {
+		r := a.Do("GET", "/api/v1/audit?"+q, nil, nil)
+		if r.Status != 422 || !strings.Contains(string(r.Body), `"`+field+`"`) {
+			t.Errorf("audit?%s: %d %s", q, r.Status, r.Body)
+		}
+	}
+}

@@ -9,7 +9,12 @@ import (
 	"userdesk/app"
 )
 
-// Audit returns audit records newest first, filtered by target or actor, a page at a time.
+// auditScanLimit bounds the records one page reads when a source or action filter skips most of
+// them: the page then ends early with a cursor, and the next one carries on further back.
+const auditScanLimit = 50_000
+
+// Audit returns audit records newest first, filtered by target, actor, source and action, a
+// page at a time.
 func (s *Store) Audit(f app.AuditFilter) ([]app.AuditRecord, string, error) {
 	limit := f.Limit
 	if limit <= 0 || limit > 500 {
@@ -42,10 +47,11 @@ func (s *Store) Audit(f app.AuditFilter) ([]app.AuditRecord, string, error) {
 			seek = append(append([]byte{}, prefix...), c...)
 		}
 		tx := &Tx{txn: txn}
+		scanned := 0
 		for it.Seek(seek); it.Valid(); it.Next() {
 			item := it.Item()
 			suffix := item.KeyCopy(nil)[len(prefix):]
-			if len(out) == limit {
+			if scanned++; len(out) == limit || scanned > auditScanLimit {
 				next = base64.RawURLEncoding.EncodeToString(suffix)
 				break
 			}
@@ -63,6 +69,9 @@ func (s *Store) Audit(f app.AuditFilter) ([]app.AuditRecord, string, error) {
 				break
 			}
 			if indexed && f.TargetID != "" && f.ActorID != "" && rec.ActorID != f.ActorID {
+				continue
+			}
+			if (f.Source != "" && rec.Source != f.Source) || (f.Action != "" && rec.Action != f.Action) {
 				continue
 			}
 			out = append(out, rec)

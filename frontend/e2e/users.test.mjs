@@ -165,3 +165,36 @@ test('changing a 1-time completion account asks about the activation email; conn
   await status.locator('.badge', { hasText: 'Pending' }).waitFor();
   await page.close();
 });
+
+test('the audit log filters by username, action and source on the server', async () => {
+  const page = await app.browser.newPage();
+  await signIn(page, app.server.url);
+  // Make a change to find: a job title, through the API as the Super admin.
+  const api = await apiAs('admin@userdesk.local');
+  const list = await api('GET', '/users?q=northgate.example&limit=1');
+  const who = list.json.items[0];
+  const cur = await api('GET', '/users/' + who.id);
+  assert.equal((await api('PATCH', '/users/' + who.id, { jobTitle: 'Audit Probe' }, { 'If-Match': cur.etag })).status, 200);
+
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit' }).click();
+  await page.getByRole('heading', { name: 'Audit' }).waitFor();
+  await page.getByLabel('Account', { exact: true }).fill(who.username.toUpperCase());
+  await page.getByRole('button', { name: 'Apply filters' }).click();
+  const rows = page.getByRole('table', { name: 'Audit log' }).locator('tbody tr');
+  await rows.filter({ hasText: 'Audit Probe' }).waitFor();
+  await page.getByLabel('Action').selectOption('user.update');
+  await page.waitForFunction(() => {
+    const cells = [...document.querySelectorAll('tbody tr td:nth-child(3)')];
+    return cells.length > 0 && cells.every((c) => c.textContent.trim() === 'user.update');
+  });
+  await rows.filter({ hasText: 'Audit Probe' }).waitFor();
+  await screenshot(page, 'audit-filtered');
+  // Nothing of this account came from an import.
+  await page.getByLabel('Source').selectOption('import');
+  await page.getByText('No audit records match.').waitFor();
+  // An unknown username says what to do.
+  await page.getByLabel('Account', { exact: true }).fill('nobody@nowhere.example');
+  await page.getByRole('button', { name: 'Apply filters' }).click();
+  await page.getByRole('alert').filter({ hasText: 'No account you can see has the username nobody@nowhere.example' }).waitFor();
+  await page.close();
+});

@@ -364,8 +364,10 @@ export const cy: Record<string, string> = {
 
   // Audit
   'Audit log': 'Log archwilio',
-  'Target user id': 'ID y defnyddiwr targed',
-  'Actor user id': 'ID defnyddiwr y gweithredwr',
+  'Changed by': 'Newidiwyd gan',
+  'Username or id': 'Enw defnyddiwr neu ID',
+  'No account you can see has the username {name}. Enter its id instead.': 'Nid oes gan unrhyw gyfrif y gallwch ei weld yr enw defnyddiwr {name}. Rhowch ei ID yn lle hynny.',
+  'No matching records among the most recent ones. Load more to look further back.': 'Dim cofnodion cyfatebol ymhlith y rhai diweddaraf. Llwythwch fwy i edrych ymhellach yn ôl.',
   Source: 'Ffynhonnell',
   'Any source': 'Unrhyw ffynhonnell',
   Console: 'Consol',
