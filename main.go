@@ -76,7 +76,9 @@ func parseFlags(name string, args []string, stderr io.Writer) (*config, *flag.Fl
 	fs.StringVar(&c.smtp, "smtp", envOr("USERDESK_SMTP", ""), "also relay mail to this SMTP server, smtp://host:port (USERDESK_SMTP; default: local mail store only)")
 	fs.StringVar(&c.allowedHosts, "allowed-hosts", envOr("USERDESK_ALLOWED_HOSTS", ""), "extra host names the server answers to, comma-separated (USERDESK_ALLOWED_HOSTS)")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: userdesk [flags]\n       userdesk backup FILE | restore FILE [--replace] | reset-password EMAIL\n\nFlags:\n")
+		fmt.Fprintf(stderr, "Usage: userdesk [flags]\n"+
+			"       userdesk backup FILE | restore FILE [--replace] | reset-password EMAIL\n"+
+			"       userdesk export FILE.csv [--as USERNAME] | import FILE.csv [--yes] [--as USERNAME]\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	err := fs.Parse(args)
