@@ -575,3 +575,30 @@ func TestDeletePendingAccountLeavesNothingBehind(t *testing.T) {
 		t.Errorf("audit lacks the deletion: %v", audit)
 	}
 }
+
+// TestFirstSuperAdminEditsOwnDetails: the first Super admin is created before any organisation
+// exists, so it has no home OU; that must not stop anyone editing its personal information
+// (it did: every save asked for an OU the page does not even offer).
+func TestFirstSuperAdminEditsOwnDetails(t *testing.T) {
+	s := apptest.NewTestServer(t, apptest.Options{})
+	a := s.Admin()
+	me := mustStatus(t, a.Do("GET", "/api/v1/me", nil, nil), 200, "me")
+	if apptest.Str(me, "unitId") != "" {
+		t.Skipf("the first Super admin has a home OU here (%s)", apptest.Str(me, "unitId"))
+	}
+	if r := a.Do("PATCH", "/api/v1/me", map[string]any{"jobTitle": "Head of IT"}, nil); r.Status != 200 {
+		t.Fatalf("My Account: %d %s", r.Status, r.Body)
+	}
+	id := apptest.Str(me, "id")
+	v := apptest.MustPatchUser(t, a, id, map[string]any{"department": "Digital"}, 200).JSON()
+	if apptest.Str(v, "jobTitle") != "Head of IT" || apptest.Str(v, "department") != "Digital" {
+		t.Fatalf("after saves: %v", v)
+	}
+	// Everyone else still needs a home OU and a primary organisation.
+	org := apptest.MustCreateUnit(t, a, "Needs Units", "")
+	u := apptest.Str(apptest.MustCreateUser(t, a, "placed@needs.example", org, nil), "id")
+	r := apptest.PatchUser(t, a, u, map[string]any{"unitId": ""})
+	if r.Status != 422 || !strings.Contains(string(r.Body), `"unitId"`) {
+		t.Fatalf("clearing an account's OU: %d %s", r.Status, r.Body)
+	}
+}

@@ -197,9 +197,13 @@ func validateUser(u *app.User, r *refs) error {
 		f["mailboxSizeMb"] = fmt.Sprintf("Mailbox size must be between 0 and %d MB.", maxMailboxMB)
 	}
 
-	// Service properties.
+	// Service properties. A Super admin may live outside the tree (the first one is created
+	// before any organisation exists); every other account needs a home OU and a primary
+	// organisation.
+	aboveTree := u.AccountType == app.SuperAdmin
 	unit := r.units[u.UnitID]
 	switch {
+	case u.UnitID == "" && aboveTree:
 	case u.UnitID == "":
 		f["unitId"] = "Choose the organisational unit the account lives in."
 	case unit == nil:
@@ -207,6 +211,7 @@ func validateUser(u *app.User, r *refs) error {
 	}
 	primary := r.units[u.PrimaryOrgID]
 	switch {
+	case u.PrimaryOrgID == "" && aboveTree && u.UnitID == "":
 	case u.PrimaryOrgID == "":
 		f["primaryOrgId"] = "Choose the primary organisation."
 	case primary == nil || primary.Kind != app.KindOrganisation:
