@@ -72,13 +72,63 @@ const (
 	reasonNoTarget       = "There is no such account."
 )
 
-// verdict is Capabilities' answer plus what CheckChange needs to judge new values.
+// verdict is the decision procedure's answer: a capability per field (in fieldNames order) and
+// per action (in actionNames order), plus what CheckChange needs to judge new values. Arrays
+// rather than maps: CheckChange decides once per imported row, and only Capabilities, for the
+// edit page, needs the maps.
 type verdict struct {
-	caps app.Capabilities
+	fields  [len(fieldNames)]app.Capability
+	actions [len(actionNames)]app.ActionCapability
 	// gate says why no field at all is editable ("" when actor may edit target).
 	gate    string
 	r       *rights
 	primary string // target's primary organisation
+}
+
+// Indexes into verdict.fields and verdict.actions of the names decide sets one by one.
+var (
+	fUsername, fStatus, fAccountType, fRoleIDs = fieldIndex("username"), fieldIndex("status"), fieldIndex("accountType"), fieldIndex("roleIds")
+	fPrimaryOrgID, fAllowLogin, fIsExternal    = fieldIndex("primaryOrgId"), fieldIndex("allowLogin"), fieldIndex("isExternal")
+	fIdentityProvider, fAuthURL                = fieldIndex("identityProvider"), fieldIndex("authUrl")
+	fDateFormat, fTimeFormat                   = fieldIndex("dateFormat"), fieldIndex("timeFormat")
+	fUnitID, fAdminRoles                       = fieldIndex("unitId"), fieldIndex("adminRoles")
+
+	aView, aEdit, aDelete, aActivate = actionIndex(ActionView), actionIndex(ActionEdit), actionIndex(ActionDelete), actionIndex(ActionActivate)
+	aMove, aGrantAdmin, aMarkLeaver  = actionIndex(ActionMove), actionIndex(ActionGrantAdmin), actionIndex(ActionMarkLeaver)
+	aResetSessions                   = actionIndex(ActionResetSessions)
+)
+
+func fieldIndex(name string) int {
+	for i, f := range fieldNames {
+		if f == name {
+			return i
+		}
+	}
+	panic("authz: unknown field " + name)
+}
+
+func actionIndex(name string) int {
+	for i, x := range actionNames {
+		if x == name {
+			return i
+		}
+	}
+	panic("authz: unknown action " + name)
+}
+
+// capabilities is the verdict as the edit page shows it.
+func (v *verdict) capabilities() app.Capabilities {
+	caps := app.Capabilities{
+		Fields:  make(map[string]app.Capability, len(fieldNames)),
+		Actions: make(map[string]app.ActionCapability, len(actionNames)),
+	}
+	for i, f := range fieldNames {
+		caps.Fields[f] = v.fields[i]
+	}
+	for i, x := range actionNames {
+		caps.Actions[x] = v.actions[i]
+	}
+	return caps
 }
 
 // Capabilities decides, per field and action, what actor may do to target (SPEC §3 field
@@ -86,7 +136,9 @@ type verdict struct {
 func (a *Authorizer) Capabilities(actor, target *app.User) app.Capabilities {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
-	return a.decide(actor, target).caps
+	var v verdict
+	a.decide(&v, actor, target, true)
+	return v.capabilities()
 }
 
 // primaryOf is t's primary organisation: the recorded one, or the organisation of its unit.
@@ -121,41 +173,49 @@ func lockedByOrgs(n int, what string) string {
 	return fmt.Sprintf("This user is assigned to %d organisations you have no access to, so %s locked.", n, what)
 }
 
-// decide computes the capabilities. Callers hold mu for reading.
-func (a *Authorizer) decide(actor, t *app.User) verdict {
-	caps := app.Capabilities{
-		Fields:  make(map[string]app.Capability, len(fieldNames)),
-		Actions: make(map[string]app.ActionCapability, len(actionNames)),
-	}
-	deny := func(reason string) verdict {
-		for _, f := range fieldNames {
-			caps.Fields[f] = app.Capability{Reason: reason}
+// decide fills v with the capabilities of actor over t: the one decision procedure behind both
+// the edit page (Capabilities) and what a change may do (CheckChange). withActions false leaves
+// the actions out (CheckChange judges fields only); every field is decided either way. Callers
+// hold mu for reading.
+func (a *Authorizer) decide(v *verdict, actor, t *app.User, withActions bool) {
+	deny := func(reason string) {
+		for i := range v.fields {
+			v.fields[i] = app.Capability{Reason: reason}
 		}
-		for _, x := range actionNames {
-			caps.Actions[x] = app.ActionCapability{Reason: reason}
+		for i := range v.actions {
+			v.actions[i] = app.ActionCapability{Reason: reason}
 		}
-		return verdict{caps: caps, gate: reason, r: noRights}
+		v.gate = reason
 	}
 	switch {
 	case actor == nil || actor.ID == "":
-		return deny(reasonNoActor)
+		deny(reasonNoActor)
+		v.r = noRights
+		return
 	case t == nil:
-		return deny(reasonNoTarget)
+		deny(reasonNoTarget)
+		v.r = noRights
+		return
 	}
 	r := a.rightsOf(actor)
-	v := verdict{caps: caps, r: r, primary: a.primaryOf(t)}
+	v.r, v.primary, v.gate = r, a.primaryOf(t), ""
 	self := actor.ID == t.ID
 	has := a.over(r, t.UnitID)
-	home := a.unitName(r, t.UnitID, "this user's unit")
 	superLock := t.AccountType == app.SuperAdmin && !r.super
+	// home names the target's unit in reasons; it is looked up only when a reason needs it.
+	homeName := ""
+	home := func() string {
+		if homeName == "" {
+			homeName = a.unitName(r, t.UnitID, "this user's unit")
+		}
+		return homeName
+	}
 
 	// Rule 1: opening needs users.view (everyone may open their own account).
 	if !has.has(permBits[app.PermUsersView]) && !self {
-		v2 := deny(reasonNoView)
-		v2.r, v2.primary = r, v.primary
-		return v2
+		deny(reasonNoView)
+		return
 	}
-	caps.Actions[ActionView] = app.ActionCapability{Allowed: true}
 
 	// Rule 1: editing needs users.edit; a Super admin account is a Super admin's to change,
 	// or a delegated admin could change its email and take it over by resetting its password.
@@ -163,81 +223,84 @@ func (a *Authorizer) decide(actor, t *app.User) verdict {
 	case superLock:
 		v.gate = reasonSuperOnly
 	case !has.has(permBits[app.PermUsersEdit]):
-		v.gate = fmt.Sprintf("You need the Edit users permission over %s to change this account.", home)
+		v.gate = fmt.Sprintf("You need the Edit users permission over %s to change this account.", home())
 	}
-	set := func(f, reason string) { caps.Fields[f] = app.Capability{Editable: reason == "", Reason: reason} }
-	for _, f := range fieldNames {
-		set(f, v.gate)
+	set := func(f int, reason string) { v.fields[f] = app.Capability{Editable: reason == "", Reason: reason} }
+	for i := range v.fields {
+		set(i, v.gate)
 	}
 	if superLock {
-		set("accountType", reasonSuperType)
+		set(fAccountType, reasonSuperType)
 	}
 
 	blocked := a.blockedOrgs(r, t, v.primary)
 	access := a.hasAccess(r, v.primary)
 	if v.gate == "" {
 		settings := a.units.settingsOf(v.primary)
-		org := a.unitName(r, v.primary, "this user's organisation")
+		org := func() string { return a.unitName(r, v.primary, "this user's organisation") }
 
 		// Rule 2.
 		if self {
-			set("accountType", reasonOwnType)
+			set(fAccountType, reasonOwnType)
 		}
 		// Rule 3.
 		switch settings.UsernamePolicy {
 		case app.UsernameLocked:
-			set("username", fmt.Sprintf("Usernames in %s can't be changed (username policy: locked).", org))
+			set(fUsername, fmt.Sprintf("Usernames in %s can't be changed (username policy: locked).", org()))
 		case app.UsernameAfterActivation:
 			if t.Status != app.StatusActive {
-				set("username", fmt.Sprintf("Usernames in %s can only be changed once the account is active (username policy: after-activation).", org))
+				set(fUsername, fmt.Sprintf("Usernames in %s can only be changed once the account is active (username policy: after-activation).", org()))
 			}
 		}
 		// Status moves with the lifecycle (activation email, activation), never by hand.
-		set("status", reasonStatus)
+		set(fStatus, reasonStatus)
 		// Rule 5.
 		if t.AccountType != app.ConfigAdmin {
-			set("roleIds", reasonRolesConfig)
+			set(fRoleIDs, reasonRolesConfig)
 		}
 		// Rule 7.
 		if !access {
-			set("primaryOrgId", reasonNoPrimary)
+			set(fPrimaryOrgID, reasonNoPrimary)
 		}
 		// Rule 8.
 		if blocked > 0 {
-			set("allowLogin", lockedByOrgs(blocked, "Allow login is"))
+			set(fAllowLogin, lockedByOrgs(blocked, "Allow login is"))
 		}
 		// Rule 9.
 		if !access {
-			set("isExternal", reasonSSO)
-			set("identityProvider", reasonSSO)
-			set("authUrl", reasonSSO)
+			set(fIsExternal, reasonSSO)
+			set(fIdentityProvider, reasonSSO)
+			set(fAuthURL, reasonSSO)
 		}
 		// Rule 10.
 		if !settings.AllowDatetimeFormatChange {
-			set("dateFormat", reasonDatetime)
-			set("timeFormat", reasonDatetime)
+			set(fDateFormat, reasonDatetime)
+			set(fTimeFormat, reasonDatetime)
 		}
 		// Rule 11.
 		if !has.has(permBits[app.PermUsersMove]) {
-			set("unitId", fmt.Sprintf("You need the Move users permission over %s to move this account.", home))
+			set(fUnitID, fmt.Sprintf("You need the Move users permission over %s to move this account.", home()))
 		}
 		// Admin roles: rule 8 and no escalation.
 		switch {
 		case self:
-			set("adminRoles", reasonOwnAdminRoles)
+			set(fAdminRoles, reasonOwnAdminRoles)
 		case !has.has(permBits[app.PermUsersGrantAdmin]):
-			set("adminRoles", fmt.Sprintf("You need the Grant admin roles permission over %s to change admin roles.", home))
+			set(fAdminRoles, fmt.Sprintf("You need the Grant admin roles permission over %s to change admin roles.", home()))
 		case blocked > 0:
-			set("adminRoles", lockedByOrgs(blocked, "admin roles are"))
+			set(fAdminRoles, lockedByOrgs(blocked, "admin roles are"))
 		}
 	}
+	if !withActions {
+		return
+	}
 
-	act := func(x, reason string) { caps.Actions[x] = app.ActionCapability{Allowed: reason == "", Reason: reason} }
+	act := func(x int, reason string) { v.actions[x] = app.ActionCapability{Allowed: reason == "", Reason: reason} }
 	need := func(p app.Permission, verb string) string {
 		if has.has(permBits[p]) {
 			return ""
 		}
-		return fmt.Sprintf("You need the %s permission over %s to %s.", permLabels[p], home, verb)
+		return fmt.Sprintf("You need the %s permission over %s to %s.", permLabels[p], home(), verb)
 	}
 	first := func(reasons ...string) string {
 		for _, s := range reasons {
@@ -251,16 +314,16 @@ func (a *Authorizer) decide(actor, t *app.User) verdict {
 	if superLock {
 		lead = reasonSuperActions
 	}
-	act(ActionEdit, v.gate)
-	act(ActionDelete, first(lead, iff(self, reasonOwnDelete), need(app.PermUsersDelete, "delete this account")))
-	act(ActionActivate, first(lead, need(app.PermUsersActivate, "send the activation email"),
+	act(aView, "")
+	act(aEdit, v.gate)
+	act(aDelete, first(lead, iff(self, reasonOwnDelete), need(app.PermUsersDelete, "delete this account")))
+	act(aActivate, first(lead, need(app.PermUsersActivate, "send the activation email"),
 		iff(t.Status == app.StatusActive, reasonAlreadyActive), iff(t.AccountType == app.OneTime, reasonOneTimeNoEmail)))
-	act(ActionMove, first(v.gate, caps.Fields["unitId"].Reason))
-	act(ActionGrantAdmin, first(v.gate, caps.Fields["adminRoles"].Reason))
-	act(ActionMarkLeaver, first(v.gate, iff(self, reasonOwnLeaver), need(app.PermUsersMove, "mark this account as a leaver"),
+	act(aMove, first(v.gate, v.fields[fUnitID].Reason))
+	act(aGrantAdmin, first(v.gate, v.fields[fAdminRoles].Reason))
+	act(aMarkLeaver, first(v.gate, iff(self, reasonOwnLeaver), need(app.PermUsersMove, "mark this account as a leaver"),
 		iff(t.Leaver, reasonAlreadyLeaver)))
-	act(ActionResetSessions, first(lead, need(app.PermUsersEdit, "sign this account out")))
-	return v
+	act(aResetSessions, first(lead, need(app.PermUsersEdit, "sign this account out")))
 }
 
 func iff(cond bool, s string) string {
@@ -308,13 +371,14 @@ func (f faults) add(field, reason string) {
 
 func (a *Authorizer) checkUpdate(actor, before, after *app.User) faults {
 	bad := faults{}
-	v := a.decide(actor, before)
+	var v verdict
+	a.decide(&v, actor, before, false)
 	r := v.r
-	for _, f := range fieldNames {
+	for i, f := range fieldNames {
 		if !changed(f, before, after) {
 			continue
 		}
-		c := v.caps.Fields[f]
+		c := v.fields[i]
 		switch f {
 		case "status":
 			// A 1-time completion account's type change sets the status the admin chose
@@ -340,14 +404,14 @@ func (a *Authorizer) checkUpdate(actor, before, after *app.User) faults {
 				bad.add(f, c.Reason)
 				continue
 			}
-			a.checkValue(bad, f, actor, before, after, v)
+			a.checkValue(bad, f, actor, before, after, &v)
 		}
 	}
 	return bad
 }
 
 // checkValue applies the rules that depend on the new value of an editable field.
-func (a *Authorizer) checkValue(bad faults, f string, actor, before, after *app.User, v verdict) {
+func (a *Authorizer) checkValue(bad faults, f string, actor, before, after *app.User, v *verdict) {
 	r := v.r
 	switch f {
 	case "accountType":
