@@ -2,6 +2,7 @@ package core_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -504,6 +505,129 @@ func TestImportRowStorage(t *testing.T) {
 			t.Errorf("update rows: %v", updates)
 		}
 		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestUserSnapshot: the snapshot validation reads instead of a get per row holds every user as
+// a get reads it (binary and legacy JSON records alike), finds no other, and stops when asked.
+func TestUserSnapshot(t *testing.T) {
+	ia := openImportApp(t, t.TempDir())
+	defer func() { _ = ia.Close() }()
+	ia.seed(t, 300)
+	legacy := app.User{ID: "legacy1", Username: "legacy@acme.example", EmailSameAsUsername: true, AccountType: app.Internal,
+		Status: app.StatusActive, LocalID: "LEG", FirstName: "Old", LastName: "Record", UnitID: ia.ou, PrimaryOrgID: ia.org,
+		OrgIDs: []string{ia.org}, Version: 3, ClinicalRoles: []string{"a", "b"}}
+	err := ia.Store.DB().Update(func(txn *badger.Txn) error {
+		b, _ := json.Marshal(legacy)
+		return txn.Set([]byte("user/"+legacy.ID), b)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = ia.Store.View(func(tx app.Tx) error {
+		look, n, err := tx.(*store.Tx).UserSnapshot(context.Background())
+		if err != nil {
+			return err
+		}
+		count := 0
+		err = tx.ForEachUser(func(want *app.User) error {
+			count++
+			got, err := look(want.ID)
+			if err != nil {
+				return err
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("user %s:\n got %+v\nwant %+v", want.ID, got, want)
+			}
+			if again, _ := look(want.ID); again == got {
+				t.Errorf("user %s: the same copy twice", want.ID)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if n != count || count != 302 { // the seeded users, the legacy one and the bootstrap admin
+			t.Errorf("snapshot holds %d users, the store %d", n, count)
+		}
+		if _, err := look("u0000001"); app.ErrorCodeOf(err) != app.ENOTFOUND {
+			t.Errorf("a user that is not there: %v", err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if _, _, err := tx.(*store.Tx).UserSnapshot(ctx); !errors.Is(err, context.Canceled) {
+			t.Errorf("a stopped snapshot: %v", err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestImportValidateLargeFile: a file long enough that validation switches from a get per row
+// to a snapshot of the users part way through gives each row the verdict a get would: the
+// account, its current version, the changes, and errors for User IDs that name no account.
+func TestImportValidateLargeFile(t *testing.T) {
+	ia := openImportApp(t, t.TempDir())
+	defer func() { _ = ia.Close() }()
+	const n = 2500
+	ia.seed(t, n)
+	// Some accounts changed since they were created: the report must carry their new version.
+	err := ia.Store.Update(func(tx app.Tx) error {
+		for i := 0; i < n; i += 7 {
+			u, err := tx.User(fmt.Sprintf("u%06d", i))
+			if err != nil {
+				return err
+			}
+			u.Department = "Moved"
+			if err := tx.PutUser(u); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f bytes.Buffer
+	f.WriteString("User ID,Local ID,Job Title\n")
+	for i := 0; i < n; i++ {
+		switch {
+		case i%100 == 3:
+			fmt.Fprintf(&f, "no-such-user-%d,L%d,Title %d\n", i, i, i)
+		case i%10 == 5:
+			fmt.Fprintf(&f, "u%06d,L%d,Title %d\n", i, i, i)
+		default:
+			fmt.Fprintf(&f, ",L%d,Title %d\n", i, i)
+		}
+	}
+	im := mustValidate(t, ia, f.Bytes())
+	if im.Totals.Update != n-n/100 || im.Totals.Error != n/100 {
+		t.Fatalf("totals %+v", im.Totals)
+	}
+	err = ia.Store.View(func(tx app.Tx) error {
+		return tx.ForEachImportRow(im.ID, "", 0, func(r *app.ImportRow) error {
+			i := r.Index
+			if i%100 == 3 {
+				if r.Action != app.ActionError || len(r.Errors) != 1 || !strings.Contains(r.Errors[0].Reason, "No account you can see has this User ID") {
+					t.Errorf("row %d: %+v", i, r)
+				}
+				return nil
+			}
+			u, err := tx.User(fmt.Sprintf("u%06d", i))
+			if err != nil {
+				return err
+			}
+			want := []app.ImportChange{{Column: "Job Title", Field: "jobTitle", Old: "", New: fmt.Sprintf("Title %d", i)}}
+			if r.Action != app.ActionUpdate || r.UserID != u.ID || r.Version != u.Version || r.Name != u.Username || !reflect.DeepEqual(r.Changes, want) {
+				t.Errorf("row %d: %+v; account %s version %d", i, r, u.ID, u.Version)
+			}
+			return nil
+		})
 	})
 	if err != nil {
 		t.Fatal(err)

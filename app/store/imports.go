@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -325,4 +326,66 @@ func (s *Store) BeginUpdate() (tx app.Tx, commit func() (wait func() error), dis
 		}
 	}
 	return &Tx{txn: txn}, commit, txn.Discard
+}
+
+// userSnapshot holds every stored user as read by one ordered scan, still encoded, in a few
+// large buffers without pointers: an import's validation reads it instead of getting each
+// row's account (a get seeks through every level and decompresses a block; the block cache
+// holds far fewer than 100,000 users). Decoding happens on demand, on the reader's core. It is
+// read-only once built, so any number of goroutines may use it.
+type userSnapshot struct {
+	chunks [][]byte
+	at     map[string]userSpan
+}
+
+type userSpan struct{ chunk, start, end uint32 }
+
+// snapshotChunk is the size of a snapshot buffer (a larger value gets its own).
+const snapshotChunk = 1 << 20
+
+// UserSnapshot reads every user in one key-ordered scan and returns a lookup that decodes one
+// of them by id, as the snapshot holds it (a new copy each call; an ENOTFOUND error when no
+// such user was stored), and how many users it holds. It stops early when ctx is done.
+func (t *Tx) UserSnapshot(ctx context.Context) (func(id string) (*app.User, error), int, error) {
+	s := &userSnapshot{at: map[string]userSpan{}}
+	opts := badger.DefaultIteratorOptions
+	opts.Prefix = []byte(pUser)
+	opts.PrefetchValues = false // values are small and inline
+	it := t.txn.NewIterator(opts)
+	defer it.Close()
+	var cur []byte
+	for it.Rewind(); it.Valid(); it.Next() {
+		if len(s.at)%1024 == 0 && ctx.Err() != nil {
+			return nil, 0, ctx.Err()
+		}
+		item := it.Item()
+		err := item.Value(func(v []byte) error {
+			if len(cur)+len(v) > cap(cur) {
+				cur = make([]byte, 0, max(snapshotChunk, len(v)))
+				s.chunks = append(s.chunks, nil)
+			}
+			start := len(cur)
+			cur = append(cur, v...)
+			s.chunks[len(s.chunks)-1] = cur
+			// #nosec G115 -- chunk counts and offsets are far below 2^32 (a chunk is 1 MiB or one value)
+			s.at[string(item.Key()[len(pUser):])] = userSpan{uint32(len(s.chunks) - 1), uint32(start), uint32(len(cur))}
+			return nil
+		})
+		if err != nil {
+			return nil, 0, err
+		}
+	}
+	return s.user, len(s.at), nil
+}
+
+func (s *userSnapshot) user(id string) (*app.User, error) {
+	sp, ok := s.at[id]
+	if !ok {
+		return nil, notFound("User", badger.ErrKeyNotFound)
+	}
+	var u app.User
+	if err := decodeUser(s.chunks[sp.chunk][sp.start:sp.end], &u); err != nil {
+		return nil, err
+	}
+	return &u, nil
 }
