@@ -65,11 +65,13 @@ func peakRSS(b *testing.B, fn func()) (before, peak float64) {
 	}
 	before = procStatusMiB("VmRSS:")
 	stop := heapSnapshots(b)
+	stopCPU := cpuProfile(b)
 	cpu := cpuSeconds()
 	// The label marks the samples of fn and of the goroutines it starts, so that a CPU profile
 	// of the run can leave out the seeding: go tool pprof -tagfocus run=import.
 	pprof.Do(context.Background(), pprof.Labels("run", "import"), func(context.Context) { fn() })
 	b.ReportMetric(cpuSeconds()-cpu, "cpu-s")
+	stopCPU()
 	stop()
 	return before, procStatusMiB("VmHWM:")
 }
@@ -82,6 +84,27 @@ func cpuSeconds() float64 {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+}
+
+// cpuProfile, when USERDESK_BENCH_CPU names a directory, profiles the CPU while fn runs only
+// (not the seeding), every goroutine included: the garbage collector's workers and Badger's
+// flushes and compactions carry no label, so -tagfocus run=import leaves them out. It returns
+// the function that stops profiling.
+func cpuProfile(b *testing.B) func() {
+	dir := os.Getenv("USERDESK_BENCH_CPU")
+	if dir == "" {
+		return func() {}
+	}
+	f, err := os.Create(filepath.Join(dir, b.Name()+".cpu"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		_ = f.Close()
+		b.Logf("no CPU profile of the run: %v", err)
+		return func() {}
+	}
+	return func() { pprof.StopCPUProfile(); _ = f.Close() }
 }
 
 // heapSnapshots, when USERDESK_BENCH_HEAP names a directory, writes a heap profile there each
