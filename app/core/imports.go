@@ -167,6 +167,8 @@ type importCtx struct {
 	localIDs  map[string][]localIDEntry
 	hasRoles  bool
 	emailSame bool // the file has an Email Same As Username column
+	// results, while a job applies the import from its first row, builds the results file.
+	results *runResults
 	// users, once set, finds accounts in a snapshot of all users read by one scan, instead of a
 	// get per row (validation of a file that names many accounts).
 	users atomic.Pointer[userLookup]
@@ -973,42 +975,110 @@ func (s *Service) WriteImportResults(actor *app.User, id string, w io.Writer) er
 }
 
 func (s *Service) writeResults(im *app.Import, w io.Writer) error {
-	cw, err := csvio.NewWriter(w)
+	rw, err := newResultsWriter(im, w)
 	if err != nil {
 		return err
 	}
-	keep := make([]int, 0, len(im.Keys))
-	header := []string{}
-	for i, k := range im.Keys {
-		if k != csvio.KeyIgnored {
-			keep = append(keep, i)
-			header = append(header, im.Header[i])
-		}
-	}
-	if err := cw.Write(append(header, "Result", "Message")); err != nil {
-		return err
-	}
-	rec := make([]string, len(keep)+2)
 	err = s.store.View(func(tx app.Tx) error {
-		return tx.ForEachImportRow(im.ID, "", 0, func(r *app.ImportRow) error {
-			for j, i := range keep {
-				rec[j] = ""
-				if i < len(r.Cells) {
-					rec[j] = r.Cells[i]
-				}
-			}
-			res, msg := r.Result, r.Message
-			if res == "" {
-				res, msg = "not applied", validationMessage(r)
-			}
-			rec[len(keep)], rec[len(keep)+1] = res, msg
-			return cw.Write(rec)
-		})
+		return tx.ForEachImportRow(im.ID, "", 0, rw.write)
 	})
 	if err != nil {
 		return err
 	}
-	return cw.Flush()
+	return rw.flush()
+}
+
+// resultsWriter writes the results CSV: the uploaded columns but Result and Message, then the
+// row's result and message.
+type resultsWriter struct {
+	cw   *csvio.Writer
+	keep []int
+	rec  []string
+}
+
+func newResultsWriter(im *app.Import, w io.Writer) (*resultsWriter, error) {
+	cw, err := csvio.NewWriter(w)
+	if err != nil {
+		return nil, err
+	}
+	rw := &resultsWriter{cw: cw, keep: make([]int, 0, len(im.Keys))}
+	header := []string{}
+	for i, k := range im.Keys {
+		if k != csvio.KeyIgnored {
+			rw.keep = append(rw.keep, i)
+			header = append(header, im.Header[i])
+		}
+	}
+	rw.rec = make([]string, len(rw.keep)+2)
+	if err := cw.Write(append(header, "Result", "Message")); err != nil {
+		return nil, err
+	}
+	return rw, nil
+}
+
+func (rw *resultsWriter) write(r *app.ImportRow) error {
+	rec, keep := rw.rec, rw.keep
+	for j, i := range keep {
+		rec[j] = ""
+		if i < len(r.Cells) {
+			rec[j] = r.Cells[i]
+		}
+	}
+	res, msg := r.Result, r.Message
+	if res == "" {
+		res, msg = "not applied", validationMessage(r)
+	}
+	rec[len(keep)], rec[len(keep)+1] = res, msg
+	return rw.cw.Write(rec)
+}
+
+func (rw *resultsWriter) flush() error { return rw.cw.Flush() }
+
+// runResults builds the results CSV while a job applies an import, from each batch's rows once
+// the batch is committed, so that the results mail need not read every row back. It is whole
+// only when the job applied the import from its first row and every committed batch was added
+// in order; otherwise (a resumed job) the mail reads the rows from the store as before.
+type runResults struct {
+	buf  bytes.Buffer
+	rw   *resultsWriter
+	next int // index of the next row expected
+	bad  bool
+}
+
+// newRunResults starts the results of a job that begins at im's first row, or returns nil.
+func newRunResults(im *app.Import) *runResults {
+	if im.Applied != 0 || im.Status != app.ImportApplying {
+		return nil
+	}
+	rr := &runResults{}
+	rw, err := newResultsWriter(im, &rr.buf)
+	if err != nil {
+		return nil
+	}
+	rr.rw = rw
+	return rr
+}
+
+// add writes a committed batch's rows; rows out of sequence spoil the file.
+func (rr *runResults) add(rows []*app.ImportRow) {
+	if rr == nil || rr.bad {
+		return
+	}
+	for _, r := range rows {
+		if r.Index != rr.next || rr.rw.write(r) != nil {
+			rr.bad = true
+			return
+		}
+		rr.next++
+	}
+}
+
+// csv returns the results file when it holds every one of the import's rows, else nil.
+func (rr *runResults) csv(im *app.Import) []byte {
+	if rr == nil || rr.bad || rr.next != im.Rows || rr.rw.flush() != nil {
+		return nil
+	}
+	return rr.buf.Bytes()
 }
 
 func validationMessage(r *app.ImportRow) string {
@@ -1243,6 +1313,7 @@ func (s *Service) runJob(id string) (err error) {
 		return err
 	}
 	ic := newImportCtx(actor, im.Header, im.Keys)
+	ic.results = newRunResults(im)
 	pend := &pendingIndex{users: map[string]*app.User{}}
 	defer s.flushIndex(pend)
 	bs, pipelined := s.store.(batchStore)
@@ -1278,7 +1349,7 @@ func (s *Service) runJob(id string) (err error) {
 		}
 	}
 	s.flushIndex(pend)
-	s.mailResults(im, actor)
+	s.mailResults(im, actor, ic.results.csv(im))
 	return nil
 }
 
@@ -1320,18 +1391,23 @@ func (s *Service) publishProgress(im *app.Import) {
 	}
 }
 
-// mailResults sends the results mail once per import.
-func (s *Service) mailResults(im *app.Import, actor *app.User) {
+// mailResults sends the results mail once per import. built is the results file the job built
+// as it went (nil when it is not whole: the rows are read back).
+func (s *Service) mailResults(im *app.Import, actor *app.User, built []byte) {
 	m := s.resultsMailer()
 	if m == nil || im.Status != app.ImportApplied || im.MailedAt != nil || actor == nil || actor.Username == "" {
 		return
 	}
-	var buf bytes.Buffer
-	if err := s.writeResults(im, &buf); err != nil {
-		s.importLog().Error("import results", "import", im.ID, "err", err)
-		return
+	file := built
+	if file == nil {
+		var buf bytes.Buffer
+		if err := s.writeResults(im, &buf); err != nil {
+			s.importLog().Error("import results", "import", im.ID, "err", err)
+			return
+		}
+		file = buf.Bytes()
 	}
-	if err := m.SendImportResults(actor, im.ID, buf.Bytes()); err != nil {
+	if err := m.SendImportResults(actor, im.ID, file); err != nil {
 		s.importLog().Error("import results mail", "import", im.ID, "err", err)
 		return
 	}
@@ -1362,6 +1438,8 @@ type preparedBatch struct {
 	// im is the import record as the batch's transaction stores it.
 	im      *app.Import
 	changed []changedUser
+	// rows are the batch's rows with their results.
+	rows []*app.ImportRow
 	// actor says that the batch changes the account of the import's actor: the next batch is
 	// checked with the actor's rights as this one leaves them, so it waits for this commit.
 	actor  bool
@@ -1402,6 +1480,7 @@ func (s *Service) applyRun(ctx context.Context, bs batchStore, ic *importCtx, im
 		}
 		im, next = p.im, p.number+1
 		users = append(users, s.batchCommitted(p)...)
+		ic.results.add(p.rows)
 		s.publishProgress(p.im)
 		if crash != nil {
 			if err := crash(p.number, true); err != nil {
@@ -1459,6 +1538,7 @@ func (s *Service) applyBatch(ic *importCtx, im *app.Import, batch int, crash fun
 		return nil, nil, err
 	}
 	users := s.batchCommitted(p)
+	ic.results.add(p.rows)
 	s.publishProgress(p.im)
 	if crash != nil {
 		if err := crash(batch, true); err != nil {
@@ -1500,6 +1580,7 @@ func (s *Service) prepareBatch(tx app.Tx, ic *importCtx, im *app.Import, readRec
 	if ic.refs, err = s.lockedRefs(tx); err != nil { // the caller holds writeMu
 		return nil, err
 	}
+	p.rows = rows
 	now := s.now()
 	for _, r := range rows {
 		if r.Result == "" { // a row with a result was applied already: never twice

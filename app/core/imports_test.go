@@ -268,6 +268,7 @@ func TestImportBatchConflict(t *testing.T) {
 		}
 		return nil
 	})
+	mailed := captureResults(ia)
 	if _, err := ia.Dir.ApplyImport(ia.admin, im.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -275,6 +276,9 @@ func TestImportBatchConflict(t *testing.T) {
 	if !hit || done.Applied != n || done.Results.Update != n-1 || done.Results.Error != 1 {
 		t.Fatalf("hit %v, final %+v", hit, done)
 	}
+	// The results mail, built batch by batch as they committed (the discarded batch not), is
+	// the file read back from the store.
+	sameResults(t, ia, im.ID, mailed)
 	err := ia.Store.View(func(tx app.Tx) error {
 		for i := 0; i < n; i++ {
 			id := fmt.Sprintf("u%06d", i)
@@ -632,4 +636,71 @@ func TestImportValidateLargeFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// resultsMailer keeps the results files mailed.
+type resultsMailer chan []byte
+
+func (m resultsMailer) SendImportResults(_ *app.User, _ string, csv []byte) error {
+	m <- append([]byte(nil), csv...)
+	return nil
+}
+
+// captureResults makes the import job mail its results files to the returned channel.
+func captureResults(ia *importApp) resultsMailer {
+	m := make(resultsMailer, 4)
+	ia.Dir.SetResultsMailer(m)
+	return m
+}
+
+// sameResults waits for the results mail of an import and compares its file with the results
+// file read from the store.
+func sameResults(t *testing.T, ia *importApp, id string, mailed resultsMailer) {
+	t.Helper()
+	var got []byte
+	select {
+	case got = <-mailed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no results mail")
+	}
+	var want bytes.Buffer
+	if err := ia.Dir.WriteImportResults(ia.admin, id, &want); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want.Bytes()) {
+		t.Fatalf("mailed results differ from the stored ones:\n got %.300q\nwant %.300q", got, want.Bytes())
+	}
+}
+
+// TestImportResultsMail: the results file the job builds as it applies is the one read back
+// from the store, with updated, unchanged and error rows over several batches.
+func TestImportResultsMail(t *testing.T) {
+	ia := openImportApp(t, t.TempDir())
+	t.Cleanup(func() { _ = ia.Close() })
+	const n = 2*core.ImportBatch + 30
+	ia.seed(t, n)
+	var f bytes.Buffer
+	f.WriteString("Local ID,Job Title,Phone,Result\n")
+	for i := 0; i < n; i++ {
+		switch i % 9 {
+		case 1:
+			fmt.Fprintf(&f, "L%d,,,old result\n", i) // unchanged
+		case 2:
+			fmt.Fprintf(&f, "L%d,Title %d,not a phone,\n", i, i) // error
+		case 3:
+			fmt.Fprintf(&f, "L%d,\"=1+2, \"\"quoted\"\"\",,\n", i) // a formula-like cell, quotes and commas
+		default:
+			fmt.Fprintf(&f, "L%d,Title %d,+44 1 %d,\n", i, i, i)
+		}
+	}
+	im := mustValidate(t, ia, f.Bytes())
+	if im.Totals.Unchanged == 0 || im.Totals.Error == 0 || im.Totals.Update == 0 {
+		t.Fatalf("totals %+v", im.Totals)
+	}
+	mailed := captureResults(ia)
+	if _, err := ia.Dir.ApplyImport(ia.admin, im.ID); err != nil {
+		t.Fatal(err)
+	}
+	waitApplied(t, ia, im.ID)
+	sameResults(t, ia, im.ID, mailed)
 }
