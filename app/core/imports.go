@@ -164,7 +164,11 @@ type importCtx struct {
 	col       map[string]int // column key → position
 	password  int            // position of a password column, -1 when none
 	refs      *refs
-	localIDs  map[string][]localIDEntry
+	// localIDs finds the account with a Local ID (lower case); sharedLocalIDs lists every
+	// account of a Local ID that several organisations use (a map of single entries rather than
+	// of slices: it holds every account's Local ID).
+	localIDs       map[string]localIDEntry
+	sharedLocalIDs map[string][]localIDEntry
 	hasRoles  bool
 	emailSame bool // the file has an Email Same As Username column
 	// results, while a job applies the import from its first row, builds the results file.
@@ -274,9 +278,17 @@ func (s *Service) ValidateImport(actor *app.User, fileName string, r io.Reader, 
 		if ic.refs, err = s.currentRefs(tx); err != nil {
 			return err
 		}
-		ic.localIDs = map[string][]localIDEntry{}
+		ic.localIDs = make(map[string]localIDEntry, s.index.Len())
+		ic.sharedLocalIDs = map[string][]localIDEntry{}
 		return tx.ForEachLocalID(func(org, lid, user string) error {
-			ic.localIDs[lid] = append(ic.localIDs[lid], localIDEntry{org, user})
+			e := localIDEntry{org, user}
+			if first, dup := ic.localIDs[lid]; !dup {
+				ic.localIDs[lid] = e
+			} else if shared := ic.sharedLocalIDs[lid]; shared == nil {
+				ic.sharedLocalIDs[lid] = []localIDEntry{first, e}
+			} else {
+				ic.sharedLocalIDs[lid] = append(shared, e)
+			}
 			return nil
 		})
 	})
@@ -420,7 +432,7 @@ func (s *Service) dropImport(id string) {
 // commit's fsync, and a batch is cut by size as well as by count so that wide rows stay far
 // below Badger's transaction limit.
 func (s *Service) collectRows(im *app.Import, results <-chan *app.ImportRow) error {
-	seen := map[string]struct{ index, line int }{}
+	seen := map[accountKey]rowPlace{}
 	fixups := map[int][]app.ImportProblem{}
 	batches := make(chan []*app.ImportRow, 1)
 	committed := make(chan error, 1)
@@ -445,10 +457,10 @@ func (s *Service) collectRows(im *app.Import, results <-chan *app.ImportRow) err
 	size := 0
 	for r := range results {
 		if r.LocalID != "" {
-			s.noteRow(seen, fixups, r, "lid:"+strings.ToLower(r.LocalID))
+			s.noteRow(seen, fixups, r, accountKey{byLocalID: true, id: strings.ToLower(r.LocalID)})
 		}
 		if r.UserID != "" {
-			s.noteRow(seen, fixups, r, "uid:"+r.UserID)
+			s.noteRow(seen, fixups, r, accountKey{id: r.UserID})
 		}
 		im.Totals.Add(r.Action, 1)
 		pending = append(pending, r)
@@ -510,18 +522,27 @@ func (s *Service) collectRows(im *app.Import, results <-chan *app.ImportRow) err
 	return nil
 }
 
+// accountKey names the account a row is about: by Local ID (lower case) or by User ID.
+type accountKey struct {
+	byLocalID bool
+	id        string
+}
+
+// rowPlace is where a row is: its index and its line in the file.
+type rowPlace struct{ index, line int }
+
 // noteRow records that row r is about the account key names (a Local ID or a User ID) and, when
 // an earlier row was about it too, makes both rows errors: r now, the earlier one through fixups
 // once it is stored.
-func (s *Service) noteRow(seen map[string]struct{ index, line int }, fixups map[int][]app.ImportProblem, r *app.ImportRow, key string) {
+func (s *Service) noteRow(seen map[accountKey]rowPlace, fixups map[int][]app.ImportProblem, r *app.ImportRow, key accountKey) {
 	f, dup := seen[key]
 	if !dup {
-		seen[key] = struct{ index, line int }{r.Index, r.Line}
+		seen[key] = rowPlace{r.Index, r.Line}
 		return
 	}
 	what := "This account"
 	col := csvio.Header(csvio.KeyID)
-	if strings.HasPrefix(key, "lid:") {
+	if key.byLocalID {
 		what, col = "Local ID "+r.LocalID, csvio.Header(csvio.KeyLocalID)
 	}
 	addProblem(r, app.ImportProblem{Column: col, Reason: fmt.Sprintf("%s is also on row %d: each account may appear on one row only.", what, f.line)})
@@ -617,14 +638,14 @@ func (s *Service) findTarget(tx app.Tx, ic *importCtx, cells []string) (*app.Use
 	if lid == "" {
 		return nil, &app.ImportProblem{Column: lidCol, Reason: "Local ID is empty: Userdesk finds each account by its Local ID (or User ID)."}
 	}
-	cands := ic.localIDs[strings.ToLower(lid)]
-	if len(cands) == 0 {
+	key := strings.ToLower(lid)
+	pick, found := ic.localIDs[key]
+	if !found {
 		return nil, nil
 	}
-	pick := cands[0]
-	if len(cands) > 1 {
+	if cands := ic.sharedLocalIDs[key]; len(cands) > 1 {
 		org, _ := ic.cell(cells, "primaryOrgId")
-		found := false
+		found = false
 		for _, c := range cands {
 			if c.org == strings.TrimSpace(org) {
 				pick, found = c, true

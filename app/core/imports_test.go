@@ -704,3 +704,49 @@ func TestImportResultsMail(t *testing.T) {
 	waitApplied(t, ia, im.ID)
 	sameResults(t, ia, im.ID, mailed)
 }
+
+// TestImportSharedLocalID: a Local ID that accounts of two organisations use (case aside)
+// needs the Primary Organisation ID column to say which account a row is about.
+func TestImportSharedLocalID(t *testing.T) {
+	ia := openImportApp(t, t.TempDir())
+	t.Cleanup(func() { _ = ia.Close() })
+	ia.seed(t, 5)
+	org2, err := ia.Dir.CreateUnit(ia.admin, core.UnitInput{Name: "Beta"}, app.SourceCLI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = ia.Store.Update(func(tx app.Tx) error {
+		return tx.PutUser(&app.User{ID: "beta1", Username: "one@beta.example", EmailSameAsUsername: true, AccountType: app.Internal,
+			Status: app.StatusActive, Enabled: true, AllowLogin: true, LocalID: "l1", FirstName: "First", LastName: "Beta",
+			Language: "en", UnitID: org2.ID, PrimaryOrgID: org2.ID, MailboxSizeMB: 1024})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ia.Dir.Load(); err != nil {
+		t.Fatal(err)
+	}
+	rowOf := func(im *app.Import, i int) *app.ImportRow {
+		var r *app.ImportRow
+		if err := ia.Store.View(func(tx app.Tx) (err error) { r, err = tx.ImportRow(im.ID, i); return }); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	im := mustValidate(t, ia, []byte("Local ID,Job Title\nL1,Nurse\nL2,Nurse\n"))
+	if r := rowOf(im, 0); r.Action != app.ActionError || len(r.Errors) != 1 || !strings.Contains(r.Errors[0].Reason, "Several organisations") {
+		t.Fatalf("shared Local ID without an organisation: %+v", r)
+	}
+	if r := rowOf(im, 1); r.Action != app.ActionUpdate || r.UserID != "u000002" {
+		t.Fatalf("Local ID of one account: %+v", r)
+	}
+	// One row per file: two rows with one Local ID are duplicates whatever their organisation.
+	im = mustValidate(t, ia, []byte(fmt.Sprintf("Local ID,Primary Organisation ID,Job Title\nl1,%s,Nurse\n", org2.ID)))
+	if r := rowOf(im, 0); r.Action != app.ActionUpdate || r.UserID != "beta1" {
+		t.Fatalf("shared Local ID in Beta: %+v", r)
+	}
+	im = mustValidate(t, ia, []byte(fmt.Sprintf("Local ID,Primary Organisation ID,Job Title\nL1,%s,Nurse\n", ia.org)))
+	if r := rowOf(im, 0); r.Action != app.ActionUpdate || r.UserID != "u000001" {
+		t.Fatalf("shared Local ID in Acme: %+v", r)
+	}
+}
