@@ -158,19 +158,19 @@ type rowJob struct {
 // importCtx is what checking a row needs: the file's columns, the actor and the directory's
 // reference data.
 type importCtx struct {
-	actor     *app.User
-	keys      []string
-	header    []string
-	col       map[string]int // column key → position
-	password  int            // position of a password column, -1 when none
-	refs      *refs
+	actor    *app.User
+	keys     []string
+	header   []string
+	col      map[string]int // column key → position
+	password int            // position of a password column, -1 when none
+	refs     *refs
 	// localIDs finds the account with a Local ID (lower case); sharedLocalIDs lists every
 	// account of a Local ID that several organisations use (a map of single entries rather than
 	// of slices: it holds every account's Local ID).
 	localIDs       map[string]localIDEntry
 	sharedLocalIDs map[string][]localIDEntry
-	hasRoles  bool
-	emailSame bool // the file has an Email Same As Username column
+	hasRoles       bool
+	emailSame      bool // the file has an Email Same As Username column
 	// results, while a job applies the import from its first row, builds the results file.
 	results *runResults
 	// users, once set, finds accounts in a snapshot of all users read by one scan, instead of a
