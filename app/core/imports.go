@@ -173,6 +173,8 @@ type importCtx struct {
 	emailSame      bool // the file has an Email Same As Username column
 	// results, while a job applies the import from its first row, builds the results file.
 	results *runResults
+	// ahead is the job's read of its next batch's rows.
+	ahead *rowsAhead
 	// users, once set, finds accounts in a snapshot of all users read by one scan, instead of a
 	// get per row (validation of a file that names many accounts).
 	users atomic.Pointer[userLookup]
@@ -1072,6 +1074,8 @@ func newRunResults(im *app.Import) *runResults {
 		return nil
 	}
 	rr := &runResults{}
+	// The file as uploaded plus a result and a message a row: grown once, not doubled from empty.
+	rr.buf.Grow(int(min(im.Size, csvio.MaxBytes)) + im.Rows*64)
 	rw, err := newResultsWriter(im, &rr.buf)
 	if err != nil {
 		return nil
@@ -1335,6 +1339,7 @@ func (s *Service) runJob(id string) (err error) {
 	}
 	ic := newImportCtx(actor, im.Header, im.Keys)
 	ic.results = newRunResults(im)
+	defer func() { ic.ahead.wait() }()
 	pend := &pendingIndex{users: map[string]*app.User{}}
 	defer s.flushIndex(pend)
 	bs, pipelined := s.store.(batchStore)
@@ -1587,16 +1592,18 @@ func (s *Service) prepareBatch(tx app.Tx, ic *importCtx, im *app.Import, readRec
 	if cur.Status != app.ImportApplying {
 		return p, nil
 	}
-	rows := make([]*app.ImportRow, 0, importBatch)
-	err := tx.ForEachImportRow(cur.ID, "", cur.Applied, func(r *app.ImportRow) error {
-		if len(rows) == importBatch {
-			return app.ErrStop
+	rows := ic.ahead.take(cur.Applied)
+	if len(rows) == importBatch && cur.Applied+importBatch < cur.Rows {
+		ic.ahead = s.readAhead(ic.ahead, cur.ID, cur.Applied+importBatch) // the next batch's rows
+	}
+	var err error
+	if rows == nil {
+		if rows, err = readBatchRows(tx, cur.ID, cur.Applied); err != nil {
+			return nil, err
 		}
-		rows = append(rows, r)
-		return nil
-	})
-	if err != nil {
-		return nil, err
+		if len(rows) == importBatch && cur.Applied+importBatch < cur.Rows {
+			ic.ahead = s.readAhead(ic.ahead, cur.ID, cur.Applied+importBatch)
+		}
 	}
 	if ic.refs, err = s.lockedRefs(tx); err != nil { // the caller holds writeMu
 		return nil, err
@@ -1626,6 +1633,65 @@ func (s *Service) prepareBatch(tx app.Tx, ic *importCtx, im *app.Import, readRec
 		}
 	}
 	return p, tx.PutImport(cur)
+}
+
+// readBatchRows reads the importBatch rows of an import from index start on.
+func readBatchRows(tx app.Tx, id string, start int) ([]*app.ImportRow, error) {
+	rows := make([]*app.ImportRow, 0, importBatch)
+	err := tx.ForEachImportRow(id, "", start, func(r *app.ImportRow) error {
+		if len(rows) == importBatch {
+			return app.ErrStop
+		}
+		rows = append(rows, r)
+		return nil
+	})
+	return rows, err
+}
+
+// rowsAhead is the next batch's rows, read in a read-only transaction on another core while the
+// job prepares the current batch. A snapshot holds them as the batch's own transaction would:
+// import rows are written by validation, then each only by the batch that applies it (a
+// discarded batch writes nothing; rows an earlier, interrupted job applied were committed
+// before this job began).
+type rowsAhead struct {
+	start int
+	done  chan struct{}
+	rows  []*app.ImportRow
+	err   error
+}
+
+// readAhead starts reading the rows of the batch that begins at start, once prev (the previous
+// read, nil for none) has finished.
+func (s *Service) readAhead(prev *rowsAhead, id string, start int) *rowsAhead {
+	prev.wait()
+	ra := &rowsAhead{start: start, done: make(chan struct{})}
+	go func() {
+		defer close(ra.done)
+		ra.err = s.store.View(func(tx app.Tx) (err error) { ra.rows, err = readBatchRows(tx, id, start); return })
+	}()
+	return ra
+}
+
+// take returns the rows read ahead when they are the batch's that begins at start, else nil
+// (the batch reads them itself). Rows are handed out once: a batch changes them.
+func (ra *rowsAhead) take(start int) []*app.ImportRow {
+	if ra == nil || ra.start != start {
+		return nil
+	}
+	<-ra.done
+	rows := ra.rows
+	if ra.err != nil || rows == nil {
+		rows = nil
+	}
+	ra.rows, ra.start = nil, -1
+	return rows
+}
+
+// wait waits for a read ahead to finish, so that none outlives the job.
+func (ra *rowsAhead) wait() {
+	if ra != nil {
+		<-ra.done
+	}
 }
 
 // batchCommitted tells the authorizer and the consoles about a committed batch's changes and
