@@ -671,6 +671,22 @@ func (s *Service) findTarget(tx app.Tx, ic *importCtx, cells []string) (*app.Use
 // under the edit page's rules. It returns the account as it would be stored, the changes as CSV
 // text, the row's problems and a warning for the report.
 func (s *Service) buildRow(tx app.Tx, ic *importCtx, before *app.User, cells []string) (*app.User, []app.ImportChange, []app.ImportProblem, string) {
+	return s.finishRow(tx, ic, before, s.ruleRow(ic, before, cells))
+}
+
+// ruledRow is a row after the rules that read nothing from the store: final when done (the row
+// has problems, or changes nothing), else waiting for finishRow's clash checks.
+type ruledRow struct {
+	after    *app.User
+	changes  []app.ImportChange
+	problems []app.ImportProblem
+	warning  string
+	done     bool
+}
+
+// ruleRow is buildRow's first part: the field, rights and shape rules, which need no store
+// reads, so the import job runs it for a batch's rows on every core.
+func (s *Service) ruleRow(ic *importCtx, before *app.User, cells []string) ruledRow {
 	var problems []app.ImportProblem
 	var warning string
 	bad := func(key, reason string) {
@@ -749,14 +765,14 @@ func (s *Service) buildRow(tx app.Tx, ic *importCtx, before *app.User, cells []s
 		}
 	}
 	if len(problems) > 0 {
-		return nil, nil, problems, ""
+		return ruledRow{problems: problems, done: true}
 	}
 	var changes []app.ImportChange
 	if before != nil {
 		if changes = columnChanges(before, after); len(changes) == 0 {
 			// Nothing changes: the row is fine even if the account breaks a rule made after it
 			// was created (the bootstrap Super admin has no OU, for one).
-			return after, nil, nil, ""
+			return ruledRow{after: after, done: true}
 		}
 	}
 	trimmed := [...]string{after.Username, after.FirstName, after.LastName, after.Email, after.LocalID}
@@ -773,8 +789,23 @@ func (s *Service) buildRow(tx app.Tx, ic *importCtx, before *app.User, cells []s
 		bad(csvio.KeyUnit, "You need the Import users permission over this OU to create accounts in it.")
 	}
 	if len(problems) > 0 {
-		return nil, nil, problems, ""
+		return ruledRow{problems: problems, done: true}
 	}
+	return ruledRow{after: after, changes: changes, warning: warning}
+}
+
+// finishRow is buildRow's second part: the clashes the store would refuse (another account's
+// username or Local ID), read through tx, which sees what earlier rows of the batch wrote.
+func (s *Service) finishRow(tx app.Tx, ic *importCtx, before *app.User, rr ruledRow) (*app.User, []app.ImportChange, []app.ImportProblem, string) {
+	if rr.done {
+		return rr.after, rr.changes, rr.problems, rr.warning
+	}
+	after, changes, warning := rr.after, rr.changes, rr.warning
+	var problems []app.ImportProblem
+	bad := func(key, reason string) {
+		problems = append(problems, app.ImportProblem{Column: s.columnName(ic, key), Reason: reason})
+	}
+
 	// Clashes the store would refuse.
 	if before == nil || !strings.EqualFold(before.Username, after.Username) {
 		if other, err := tx.UserByUsername(after.Username); err == nil && (before == nil || other.ID != before.ID) {
@@ -1610,9 +1641,19 @@ func (s *Service) prepareBatch(tx app.Tx, ic *importCtx, im *app.Import, readRec
 	}
 	p.rows = rows
 	now := s.now()
-	for _, r := range rows {
+	// A row's reads come first, for all rows (no row reads what another writes: each names an
+	// account no other row names), then the rules, on every core, then the writes, in order.
+	work := make([]rowWork, len(rows))
+	for i, r := range rows {
 		if r.Result == "" { // a row with a result was applied already: never twice
-			before, after := s.applyRow(tx, ic, r, now)
+			work[i].todo = true
+			work[i].before, work[i].rule = s.applyStart(tx, ic, r)
+		}
+	}
+	s.ruleRows(ic, rows, work)
+	for i, r := range rows {
+		if work[i].todo {
+			before, after := s.applyFinish(tx, ic, r, work[i], now)
 			if after != nil {
 				p.changed = append(p.changed, changedUser{before, after})
 				p.actor = p.actor || (ic.actor != nil && after.ID == ic.actor.ID)
@@ -1729,36 +1770,83 @@ func resultAction(result string) string {
 	return app.ActionError
 }
 
-// applyRow applies one row inside the batch's transaction and records its result on r. It
-// returns the account before and after when it wrote one.
-func (s *Service) applyRow(tx app.Tx, ic *importCtx, r *app.ImportRow, now time.Time) (*app.User, *app.User) {
-	fail := func(msg string) (*app.User, *app.User) {
+// rowWork is what applying a row has gathered between its steps.
+type rowWork struct {
+	// todo says the row had no result when the batch began: it is applied now.
+	todo   bool
+	before *app.User
+	// rule says the row goes on to the rules and a write (applyStart gave no result).
+	rule  bool
+	ruled ruledRow
+}
+
+// applyStart is the first step of applying a row inside the batch's transaction: rows that
+// apply nothing get their result on r; for the others it reads the account (nil for a new one)
+// and reports true.
+func (s *Service) applyStart(tx app.Tx, ic *importCtx, r *app.ImportRow) (*app.User, bool) {
+	fail := func(msg string) (*app.User, bool) {
 		r.Result, r.Message = ResultError, msg
-		return nil, nil
+		return nil, false
 	}
 	switch r.Action {
 	case app.ActionError:
 		return fail("Not applied: " + problemsText(r.Errors))
 	case app.ActionUnchanged:
 		r.Result, r.Message = ResultUnchanged, "Nothing to change."
+		return nil, false
+	}
+	if r.Action != app.ActionUpdate {
+		return nil, true
+	}
+	u, err := tx.User(r.UserID)
+	if err != nil {
+		return fail("The account was deleted after the file was validated.")
+	}
+	if u.Version != r.Version {
+		return fail(fmt.Sprintf("The account was changed by %s at %s, after the file was validated; nothing was overwritten. "+
+			"Upload the file again to apply this row to the account as it is now.", u.UpdatedBy, u.UpdatedAt.UTC().Format(time.RFC3339)))
+	}
+	if !s.canView(ic.actor, u) || !s.authz.Can(ic.actor, app.PermUsersImport, u.UnitID) {
+		return fail("You no longer have the Import users permission over this account's OU.")
+	}
+	return u, true
+}
+
+// ruleRows runs the rules of the rows applyStart let through, on every core: they read nothing
+// from the store, and the rights, units and roles they consult do not change within a batch.
+func (s *Service) ruleRows(ic *importCtx, rows []*app.ImportRow, work []rowWork) {
+	n := min(runtime.GOMAXPROCS(0), 4)
+	if n < 2 || len(rows) < 32 {
+		n = 1
+	}
+	var wg sync.WaitGroup
+	for w := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(rows); i += n {
+				if work[i].rule {
+					work[i].ruled = s.ruleRow(ic, work[i].before, rows[i].Cells)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// applyFinish is the last step of applying a row: the clash checks and the writes, inside the
+// batch's transaction, with the result recorded on r. It returns the account before and after
+// when it wrote one.
+func (s *Service) applyFinish(tx app.Tx, ic *importCtx, r *app.ImportRow, w rowWork, now time.Time) (*app.User, *app.User) {
+	fail := func(msg string) (*app.User, *app.User) {
+		r.Result, r.Message = ResultError, msg
 		return nil, nil
 	}
-	var before *app.User
-	if r.Action == app.ActionUpdate {
-		u, err := tx.User(r.UserID)
-		if err != nil {
-			return fail("The account was deleted after the file was validated.")
-		}
-		if u.Version != r.Version {
-			return fail(fmt.Sprintf("The account was changed by %s at %s, after the file was validated; nothing was overwritten. "+
-				"Upload the file again to apply this row to the account as it is now.", u.UpdatedBy, u.UpdatedAt.UTC().Format(time.RFC3339)))
-		}
-		if !s.canView(ic.actor, u) || !s.authz.Can(ic.actor, app.PermUsersImport, u.UnitID) {
-			return fail("You no longer have the Import users permission over this account's OU.")
-		}
-		before = u
+	if !w.rule {
+		return nil, nil // applyStart recorded the result
 	}
-	after, changes, problems, _ := s.buildRow(tx, ic, before, r.Cells)
+	before := w.before
+	after, changes, problems, _ := s.finishRow(tx, ic, before, w.ruled)
 	if len(problems) > 0 {
 		return fail(problemsText(problems))
 	}

@@ -701,7 +701,10 @@ func TestImportResultsMail(t *testing.T) {
 	if _, err := ia.Dir.ApplyImport(ia.admin, im.ID); err != nil {
 		t.Fatal(err)
 	}
-	waitApplied(t, ia, im.ID)
+	done := waitApplied(t, ia, im.ID)
+	if done.Applied != n || done.Results != im.Totals {
+		t.Fatalf("applied %d rows with results %+v, validated %+v", done.Applied, done.Results, im.Totals)
+	}
 	sameResults(t, ia, im.ID, mailed)
 }
 
