@@ -111,10 +111,19 @@ func importCSV(st *store.Store, file, as string, yes bool, stdout io.Writer) err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	// On a terminal the bar redraws in place; into a file or pipe, a line every tenth.
+	tty, lastTenth := isTerminal(stdout), -1
 	done, err := dir.RunImport(ctx, actor, im.ID, func(p core.ImportProgress) {
-		fmt.Fprintf(stdout, "\r%s", progressBar(p.Applied, p.Total))
+		if tty {
+			fmt.Fprintf(stdout, "\r%s", progressBar(p.Applied, p.Total))
+		} else if tenth := p.Applied * 10 / max(p.Total, 1); tenth != lastTenth {
+			lastTenth = tenth
+			fmt.Fprintln(stdout, progressBar(p.Applied, p.Total))
+		}
 	})
-	fmt.Fprintln(stdout)
+	if tty {
+		fmt.Fprintln(stdout)
+	}
 	if err != nil {
 		return cliError(err)
 	}
@@ -123,8 +132,22 @@ func importCSV(st *store.Store, file, as string, yes bool, stdout io.Writer) err
 		return nil
 	}
 	r := done.Results
-	fmt.Fprintf(stdout, "Applied: %d updated, %d created, %d unchanged, %d error.\n", r.Update, r.Create, r.Unchanged, r.Error)
+	errs := "errors"
+	if r.Error == 1 {
+		errs = "error"
+	}
+	fmt.Fprintf(stdout, "Applied: %d updated, %d created, %d unchanged, %d %s.\n", r.Update, r.Create, r.Unchanged, r.Error, errs)
 	return nil
+}
+
+// isTerminal reports whether w is a terminal (a character device), where \r redraws a line.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 func progressBar(done, total int) string {

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"net"
 	"net/http"
@@ -250,5 +252,69 @@ func TestBackupRestoreResetPassword(t *testing.T) {
 	p2.stop(t)
 	if out, err := exec.Command(binPath, "reset-password", "--data", restored, "ghost@example.org").CombinedOutput(); err == nil {
 		t.Fatalf("reset-password for unknown account: %s", out)
+	}
+}
+
+// TestExportEditImportFromTheCommandLine round-trips the demo organisation through a
+// spreadsheet from the command line: export, change one cell, import (summary only), import
+// --yes; exactly that cell changes, and the file imported again changes nothing.
+func TestExportEditImportFromTheCommandLine(t *testing.T) {
+	data := t.TempDir()
+	addr := freeAddr(t)
+	p := start(t, []string{"USERDESK_ADMIN_PASSWORD=cli-import-password"}, "--addr", addr, "--data", data, "--no-browser", "--demo")
+	waitHealthy(t, addr)
+	p.stop(t)
+
+	dir := t.TempDir()
+	all := filepath.Join(dir, "all.csv")
+	if out, err := exec.Command(binPath, "export", "--data", data, all).CombinedOutput(); err != nil || !strings.Contains(string(out), "Exported") {
+		t.Fatalf("export: %v %s", err, out)
+	}
+	f, err := os.Open(all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(bufio.NewReader(f)).ReadAll()
+	f.Close()
+	if err != nil || len(rows) < 100 {
+		t.Fatalf("exported %d rows: %v", len(rows), err)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[strings.TrimPrefix(h, "\uFEFF")] = i
+	}
+	target := rows[7]
+	target[col["Job Title"]] = "Chief Round-Tripper"
+	edited := filepath.Join(dir, "edited.csv")
+	g, err := os.Create(edited)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := csv.NewWriter(g)
+	_ = w.WriteAll(rows)
+	g.Close()
+
+	out, err := exec.Command(binPath, "import", "--data", data, edited).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "1 update") || !strings.Contains(string(out), "Nothing was changed") {
+		t.Fatalf("import without --yes: %v %s", err, out)
+	}
+	out, err = exec.Command(binPath, "import", "--data", data, edited, "--yes").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "Applied: 1 updated, 0 created,") || !strings.Contains(string(out), "0 errors.") {
+		t.Fatalf("import --yes: %v %s", err, out)
+	}
+	if strings.Contains(string(out), "\r") {
+		t.Errorf("progress redrawn with \\r into a pipe: %q", out)
+	}
+	again := filepath.Join(dir, "again.csv")
+	if out, err := exec.Command(binPath, "export", "--data", data, again).CombinedOutput(); err != nil {
+		t.Fatalf("export again: %v %s", err, out)
+	}
+	b, _ := os.ReadFile(again)
+	if !strings.Contains(string(b), "Chief Round-Tripper") {
+		t.Fatal("the edited cell is not in the new export")
+	}
+	out, err = exec.Command(binPath, "import", "--data", data, again).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "0 update") {
+		t.Fatalf("re-import of the new export should change nothing: %v %s", err, out)
 	}
 }
