@@ -434,10 +434,12 @@ func (s *Service) dropImport(id string) {
 // commit's fsync, and a batch is cut by size as well as by count so that wide rows stay far
 // below Badger's transaction limit.
 func (s *Service) collectRows(im *app.Import, results <-chan *app.ImportRow) error {
-	seen := map[accountKey]rowPlace{}
+	seen := &seenRows{byLocalID: map[string]rowPlace{}, byUser: map[string]rowPlace{}, grow: s.index.Len()}
 	fixups := map[int][]app.ImportProblem{}
+	var actions []string // by row index: the action each row is stored under
 	batches := make(chan []*app.ImportRow, 1)
 	committed := make(chan error, 1)
+	lists := true // whether the store keeps rows by action as lists (PutImportActions)
 	go func() {
 		var failed error
 		for rows := range batches {
@@ -445,8 +447,13 @@ func (s *Service) collectRows(im *app.Import, results <-chan *app.ImportRow) err
 				continue
 			}
 			failed = s.store.Update(func(tx app.Tx) error {
+				_, lists = tx.(actionLister)
 				for _, r := range rows {
-					if err := tx.PutImportRow(im.ID, r, ""); err != nil {
+					old := "" // with a key per row by action, the row's goes in with it
+					if lists {
+						old = r.Action // the lists are written at the end, when every action is known
+					}
+					if err := tx.PutImportRow(im.ID, r, old); err != nil {
 						return err
 					}
 				}
@@ -459,12 +466,15 @@ func (s *Service) collectRows(im *app.Import, results <-chan *app.ImportRow) err
 	size := 0
 	for r := range results {
 		if r.LocalID != "" {
-			s.noteRow(seen, fixups, r, accountKey{byLocalID: true, id: strings.ToLower(r.LocalID)})
+			s.noteRow(seen.byLocalID, seen, fixups, r, true, strings.ToLower(r.LocalID))
 		}
 		if r.UserID != "" {
-			s.noteRow(seen, fixups, r, accountKey{id: r.UserID})
+			s.noteRow(seen.byUser, seen, fixups, r, false, r.UserID)
 		}
-		im.Totals.Add(r.Action, 1)
+		for len(actions) <= r.Index {
+			actions = append(actions, "")
+		}
+		actions[r.Index] = r.Action
 		pending = append(pending, r)
 		size += reportRowSize(r)
 		if len(pending) >= reportBatch || size >= reportBytes {
@@ -497,9 +507,13 @@ func (s *Service) collectRows(im *app.Import, results <-chan *app.ImportRow) err
 				for _, p := range fixups[i] {
 					addProblem(r, p)
 				}
+				if lists {
+					old = r.Action
+				}
 				if err := tx.PutImportRow(im.ID, r, old); err != nil {
 					return err
 				}
+				actions[i] = r.Action
 			}
 			return nil
 		})
@@ -507,44 +521,73 @@ func (s *Service) collectRows(im *app.Import, results <-chan *app.ImportRow) err
 			return err
 		}
 	}
-	// Recount: fix-ups move rows to error.
-	if len(fixups) > 0 {
-		im.Totals = app.ImportTotals{}
-		for _, a := range []string{app.ActionUpdate, app.ActionUnchanged, app.ActionCreate, app.ActionError} {
-			n := 0
-			err := s.store.View(func(tx app.Tx) error {
-				return tx.ForEachImportRow(im.ID, a, 0, func(*app.ImportRow) error { n++; return nil })
-			})
-			if err != nil {
-				return err
-			}
-			im.Totals.Add(a, n)
+	im.Totals = app.ImportTotals{}
+	byAction := map[string][]int{}
+	for i, a := range actions {
+		im.Totals.Add(a, 1)
+		if lists {
+			byAction[a] = append(byAction[a], i)
 		}
 	}
-	return nil
+	if !lists {
+		return nil
+	}
+	return s.store.Update(func(tx app.Tx) error {
+		al, ok := tx.(actionLister)
+		if !ok {
+			return errors.New("store the import report: the store no longer keeps lists of rows by action")
+		}
+		return al.PutImportActions(im.ID, byAction)
+	})
 }
 
-// accountKey names the account a row is about: by Local ID (lower case) or by User ID.
-type accountKey struct {
-	byLocalID bool
-	id        string
+// actionLister is a transaction that stores an import's rows by action as lists written once
+// (store.Tx) rather than a key per row written with it: half the keys a report stores.
+type actionLister interface {
+	PutImportActions(importID string, rows map[string][]int) error
+}
+
+// seenRows holds the accounts the rows so far are about, by Local ID (lower case) and by User
+// ID. The maps start small (most files are) and are made again once, sized for the directory,
+// when a file turns out to be large: growing a map entry by entry to 100,000 costs more than
+// the lookups.
+type seenRows struct {
+	byLocalID, byUser map[string]rowPlace
+	grow              int // the size to make the maps again at, 0 once done
+}
+
+func (sr *seenRows) maybeGrow() {
+	if sr.grow == 0 || len(sr.byLocalID)+len(sr.byUser) < 4096 {
+		return
+	}
+	for _, m := range []*map[string]rowPlace{&sr.byLocalID, &sr.byUser} {
+		if len(*m) > 0 {
+			bigger := make(map[string]rowPlace, max(sr.grow, 2*len(*m)))
+			for k, v := range *m {
+				bigger[k] = v
+			}
+			*m = bigger
+		}
+	}
+	sr.grow = 0
 }
 
 // rowPlace is where a row is: its index and its line in the file.
 type rowPlace struct{ index, line int }
 
-// noteRow records that row r is about the account key names (a Local ID or a User ID) and, when
-// an earlier row was about it too, makes both rows errors: r now, the earlier one through fixups
-// once it is stored.
-func (s *Service) noteRow(seen map[accountKey]rowPlace, fixups map[int][]app.ImportProblem, r *app.ImportRow, key accountKey) {
-	f, dup := seen[key]
+// noteRow records that row r is about the account id names in seen (a Local ID, lower case,
+// when byLocalID, else a User ID) and, when an earlier row was about it too, makes both rows
+// errors: r now, the earlier one through fixups once it is stored.
+func (s *Service) noteRow(seen map[string]rowPlace, sr *seenRows, fixups map[int][]app.ImportProblem, r *app.ImportRow, byLocalID bool, id string) {
+	f, dup := seen[id]
 	if !dup {
-		seen[key] = rowPlace{r.Index, r.Line}
+		seen[id] = rowPlace{r.Index, r.Line}
+		sr.maybeGrow()
 		return
 	}
 	what := "This account"
 	col := csvio.Header(csvio.KeyID)
-	if key.byLocalID {
+	if byLocalID {
 		what, col = "Local ID "+r.LocalID, csvio.Header(csvio.KeyLocalID)
 	}
 	addProblem(r, app.ImportProblem{Column: col, Reason: fmt.Sprintf("%s is also on row %d: each account may appear on one row only.", what, f.line)})

@@ -17,7 +17,9 @@ import (
 //
 //	imp/<id>/                               → app.Import JSON
 //	imp/<id>/row/<index, 4 bytes BE>        → app.ImportRow, rowCodec (JSON in stores written before it)
-//	imp/<id>/act/<action>/<index, 4 bytes BE> → empty (rows by validated action)
+//	imp/<id>/act/<action>/<index, 4 bytes BE> → empty (rows by validated action, a key per row)
+//	imp/<id>/acl/<action>/<chunk, 4 bytes BE> → row indexes, 4 bytes BE each (rows by validated
+//	                                           action, actionChunk to a key; PutImportActions)
 //	ix/imptime/<unix nanos, 8 bytes BE><id> → empty (imports newest first)
 //	ix/impsha/<sha256 hex>/<id>             → empty (the same file uploaded before)
 func importKey(id string) []byte { return []byte(pImport + id + "/") }
@@ -30,6 +32,14 @@ func importRowKey(id string, index int) []byte {
 func importActionPrefix(id, action string) []byte {
 	return []byte(pImport + id + "/act/" + action + "/")
 }
+func importActionListPrefix(id string) []byte { return []byte(pImport + id + "/acl/") }
+func importActionListKey(id, action string, chunk int) []byte {
+	return binary.BigEndian.AppendUint32(append(importActionListPrefix(id), action+"/"...), uint32(chunk)) // #nosec G115 -- chunk numbers are bounded by csvio.MaxRows
+}
+
+// actionChunk row indexes share one key of an import's action lists.
+const actionChunk = 4096
+
 func importTimeKey(im *app.Import) []byte {
 	return append([]byte(pIxImportTime), auditSuffix(im.CreatedAt, im.ID)...)
 }
@@ -183,6 +193,38 @@ func (t *Tx) PutImportRow(importID string, r *app.ImportRow, oldAction string) e
 	return t.txn.Set(binary.BigEndian.AppendUint32(importActionPrefix(importID, r.Action), uint32(r.Index)), nil) // #nosec G115 -- bounded by csvio.MaxRows
 }
 
+// PutImportActions stores an import's rows by validated action as lists, actionChunk indexes to
+// a key, instead of a key per row: validation writes them once, when every row's action is
+// known, and then stores its rows with PutImportRow(id, r, r.Action), which leaves the per-row
+// index alone. rows[action] holds the indexes of that action's rows in file order. Once an import
+// has lists, ForEachImportRow reads an action's rows from them (an action without a list has
+// no rows); rows are not to change action afterwards (applying a row sets its result only).
+func (t *Tx) PutImportActions(importID string, rows map[string][]int) error {
+	for action, idx := range rows {
+		for c := 0; c*actionChunk < len(idx); c++ {
+			part := idx[c*actionChunk : min((c+1)*actionChunk, len(idx))]
+			v := make([]byte, 0, 4*len(part))
+			for _, i := range part {
+				v = binary.BigEndian.AppendUint32(v, uint32(i)) // #nosec G115 -- bounded by csvio.MaxRows
+			}
+			if err := t.txn.Set(importActionListKey(importID, action, c), v); err != nil {
+				return err
+			}
+		}
+	}
+	// The bare prefix marks an import with lists, even one whose actions have no rows.
+	return t.txn.Set(importActionListPrefix(importID), nil)
+}
+
+// hasActionLists reports whether an import's rows by action are stored as lists.
+func (t *Tx) hasActionLists(importID string) (bool, error) {
+	_, err := t.txn.Get(importActionListPrefix(importID))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
 // ImportRow returns one row of an import.
 func (t *Tx) ImportRow(importID string, index int) (*app.ImportRow, error) {
 	var r app.ImportRow
@@ -212,7 +254,16 @@ func (t *Tx) ForEachImportRow(importID, action string, skip int, fn func(r *app.
 		return fn(&r)
 	}
 	var err error
-	if action == "" {
+	lists := false
+	if action != "" {
+		if lists, err = t.hasActionLists(importID); err != nil {
+			return err
+		}
+	}
+	switch {
+	case lists:
+		err = t.forEachListedRow(importID, action, skip, call)
+	case action == "":
 		opts := badger.DefaultIteratorOptions
 		opts.Prefix = importRowPrefix(importID)
 		it := t.txn.NewIterator(opts)
@@ -220,7 +271,7 @@ func (t *Tx) ForEachImportRow(importID, action string, skip int, fn func(r *app.
 		for it.Seek(importRowKey(importID, skip)); it.Valid() && err == nil; it.Next() {
 			err = it.Item().Value(call)
 		}
-	} else {
+	default:
 		prefix := importActionPrefix(importID, action)
 		opts := badger.DefaultIteratorOptions
 		opts.Prefix, opts.PrefetchValues = prefix, false
@@ -243,6 +294,39 @@ func (t *Tx) ForEachImportRow(importID, action string, skip int, fn func(r *app.
 		return nil
 	}
 	return err
+}
+
+// forEachListedRow walks the rows of an action's lists from the skip'th on.
+func (t *Tx) forEachListedRow(importID, action string, skip int, call func(v []byte) error) error {
+	for c := skip / actionChunk; ; c++ {
+		item, err := t.txn.Get(importActionListKey(importID, action, c))
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		list, err := item.ValueCopy(nil)
+		if err != nil {
+			return err
+		}
+		if len(list)%4 != 0 {
+			return errBadRow
+		}
+		from := 0
+		if c == skip/actionChunk {
+			from = skip % actionChunk
+		}
+		for p := 4 * from; p < len(list); p += 4 {
+			row, err := t.txn.Get(importRowKey(importID, int(binary.BigEndian.Uint32(list[p:]))))
+			if err == nil {
+				err = row.Value(call)
+			}
+			if err != nil {
+				return err
+			}
+		}
+	}
 }
 
 // DeleteImport removes an import a bounded number of keys at a time.
