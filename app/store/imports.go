@@ -103,9 +103,40 @@ func (t *Tx) ImportsBySHA256(sum string) ([]string, error) {
 // Import rows are the bulk of an import (150,000 of them for a file at the limit, each written
 // when validated, read and written again when applied, and read for the results file), so they
 // are stored in a compact binary form rather than JSON, whose reflection-driven decoding cost
-// more than the rest of applying a row. The form starts with rowCodec, which no JSON text
-// starts with, so rows stored as JSON by an older version still read.
-const rowCodec byte = 0x01
+// more than the rest of applying a row. The form starts with a codec byte, which no JSON text
+// starts with, so rows stored as JSON by an older version still read. rowCodec rows hold every
+// string in full; rowCodecRefs rows (written since) name a string equal to one of the row's
+// cells by the cell's position (a change's new value, the Local ID, the username are most often
+// a cell as the file has it) and a change's column and field by their place in changeColumns,
+// which makes a report row about a third smaller.
+const (
+	rowCodec     byte = 0x01
+	rowCodecRefs byte = 0x02
+)
+
+// changeColumns are the (column, field) pairs a change names by position in rowCodecRefs rows.
+// Stored rows depend on the positions: append only, never reorder or remove.
+var changeColumns = [...][2]string{
+	{"User ID", "id"}, {"Local ID", "localId"}, {"Username", "username"}, {"Email", "email"},
+	{"Email Same As Username", "emailSameAsUsername"}, {"Title", "title"}, {"First Name", "firstName"},
+	{"Last Name", "lastName"}, {"Display Name", "displayName"}, {"Phone", "phone"}, {"Mobile", "mobile"},
+	{"Job Title", "jobTitle"}, {"Department", "department"}, {"Language", "language"},
+	{"Date Format", "dateFormat"}, {"Time Format", "timeFormat"}, {"Account Type", "accountType"},
+	{"Status", "status"}, {"Enabled", "enabled"}, {"Allow Login", "allowLogin"}, {"Is External", "isExternal"},
+	{"Identity Provider", "identityProvider"}, {"Authentication URL", "authUrl"},
+	{"Connector Managed", "connectorManaged"}, {"OU ID", "unitId"}, {"Primary Organisation ID", "primaryOrgId"},
+	{"Organisation IDs", "orgIds"}, {"Admin Roles", "adminRoles"}, {"Roles", "roleIds"},
+	{"Mailbox Size MB", "mailboxSizeMb"}, {"Clinical Specialities", "clinicalSpecialities"},
+	{"Clinical Roles", "clinicalRoles"}, {"Work Areas", "workAreas"},
+}
+
+var changeColumnAt = func() map[[2]string]int {
+	m := make(map[[2]string]int, len(changeColumns))
+	for i, c := range changeColumns {
+		m[c] = i
+	}
+	return m
+}()
 
 func encodeImportRow(r *app.ImportRow) []byte {
 	n := 64 + len(r.UserID) + len(r.LocalID) + len(r.Name) + len(r.Warning) + len(r.Result) + len(r.Message)
@@ -119,20 +150,27 @@ func encodeImportRow(r *app.ImportRow) []byte {
 		n += len(p.Column) + len(p.Reason) + 4
 	}
 	b := make([]byte, 0, n)
-	b = append(b, rowCodec)
+	b = append(b, rowCodecRefs)
 	b = binary.AppendUvarint(b, uint64(r.Index)) // #nosec G115 -- row indexes are never negative
 	b = binary.AppendUvarint(b, uint64(r.Line))  // #nosec G115 -- line numbers are never negative
 	b = binary.AppendUvarint(b, r.Version)
-	for _, s := range [...]string{r.Action, r.UserID, r.LocalID, r.Name, r.Warning, r.Result, r.Message} {
-		b = appendString(b, s)
-	}
 	b = binary.AppendUvarint(b, uint64(len(r.Cells)))
 	for _, c := range r.Cells {
 		b = appendString(b, c)
 	}
+	cells := r.Cells
+	for _, s := range [...]string{r.Action, r.UserID, r.LocalID, r.Name, r.Warning, r.Result, r.Message} {
+		b = appendCellString(b, cells, s)
+	}
 	b = binary.AppendUvarint(b, uint64(len(r.Changes)))
 	for _, c := range r.Changes {
-		b = appendString(appendString(appendString(appendString(b, c.Column), c.Field), c.Old), c.New)
+		if i, ok := changeColumnAt[[2]string{c.Column, c.Field}]; ok {
+			b = binary.AppendUvarint(b, uint64(2*i+1)) // #nosec G115 -- i is a small index
+		} else {
+			b = appendString(append(b, 0), c.Column)
+			b = appendString(b, c.Field)
+		}
+		b = appendCellString(appendCellString(b, cells, c.Old), cells, c.New)
 	}
 	b = binary.AppendUvarint(b, uint64(len(r.Errors)))
 	for _, p := range r.Errors {
@@ -145,11 +183,27 @@ func appendString(b []byte, s string) []byte {
 	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
 }
 
+// appendCellString appends s as 2×(position+1)+1 when one of cells equals it, else as 2×length
+// and its bytes. Empty strings are always written in full (one byte).
+func appendCellString(b []byte, cells []string, s string) []byte {
+	if s != "" {
+		for i, c := range cells {
+			if len(c) == len(s) && c == s {
+				return binary.AppendUvarint(b, uint64(2*i+1)) // #nosec G115 -- i is a cell position
+			}
+		}
+	}
+	return append(binary.AppendUvarint(b, 2*uint64(len(s))), s...)
+}
+
 var errBadRow = errors.New("import row: malformed value")
 
 func decodeImportRow(v []byte, r *app.ImportRow) error {
-	if len(v) == 0 || v[0] != rowCodec {
+	if len(v) == 0 || (v[0] != rowCodec && v[0] != rowCodecRefs) {
 		return json.Unmarshal(v, r)
+	}
+	if v[0] == rowCodecRefs {
+		return decodeImportRowRefs(v[1:], r)
 	}
 	d := &binReader{b: v[1:], bad: errBadRow}
 	*r = app.ImportRow{Index: d.int(), Line: d.int(), Version: d.uvarint()}
@@ -163,6 +217,68 @@ func decodeImportRow(v []byte, r *app.ImportRow) error {
 		r.Changes = make([]app.ImportChange, n)
 		for i := range r.Changes {
 			r.Changes[i] = app.ImportChange{Column: d.str(), Field: d.str(), Old: d.str(), New: d.str()}
+		}
+	}
+	if n := d.count(2); n > 0 {
+		r.Errors = make([]app.ImportProblem, n)
+		for i := range r.Errors {
+			r.Errors[i] = app.ImportProblem{Column: d.str(), Reason: d.str()}
+		}
+	}
+	if d.err == nil && len(d.b) != 0 {
+		d.err = errBadRow
+	}
+	return d.err
+}
+
+// strOfLen reads n bytes of d as a string.
+func strOfLen(d *binReader, n uint64) string {
+	if d.err != nil || n == 0 {
+		return ""
+	}
+	if n > uint64(len(d.b)) {
+		d.fail()
+		return ""
+	}
+	s := string(d.b[:n])
+	d.b = d.b[n:]
+	return s
+}
+
+func decodeImportRowRefs(v []byte, r *app.ImportRow) error {
+	d := &binReader{b: v, bad: errBadRow}
+	*r = app.ImportRow{Index: d.int(), Line: d.int(), Version: d.uvarint()}
+	r.Cells = make([]string, d.count(1))
+	for i := range r.Cells {
+		r.Cells[i] = d.str()
+	}
+	cell := func() string {
+		t := d.uvarint()
+		if t%2 == 0 {
+			return strOfLen(d, t/2)
+		}
+		if i := t / 2; i < uint64(len(r.Cells)) {
+			return r.Cells[i]
+		}
+		if d.err == nil {
+			d.err = errBadRow
+		}
+		return ""
+	}
+	r.Action, r.UserID, r.LocalID, r.Name = cell(), cell(), cell(), cell()
+	r.Warning, r.Result, r.Message = cell(), cell(), cell()
+	if n := d.count(3); n > 0 {
+		r.Changes = make([]app.ImportChange, n)
+		for i := range r.Changes {
+			c := &r.Changes[i]
+			if t := d.uvarint(); t == 0 {
+				c.Column, c.Field = d.str(), d.str()
+			} else if k := t / 2; t%2 == 1 && k < uint64(len(changeColumns)) {
+				c.Column, c.Field = changeColumns[k][0], changeColumns[k][1]
+			} else if d.err == nil {
+				d.err = errBadRow
+			}
+			c.Old, c.New = cell(), cell()
 		}
 	}
 	if n := d.count(2); n > 0 {
