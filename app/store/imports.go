@@ -159,8 +159,12 @@ func encodeImportRow(r *app.ImportRow) []byte {
 		b = appendString(b, c)
 	}
 	cells := r.Cells
-	for _, s := range [...]string{r.Action, r.UserID, r.LocalID, r.Name, r.Warning, r.Result, r.Message} {
+	b = appendCellString(b, nil, r.Action)
+	for _, s := range [...]string{r.UserID, r.LocalID, r.Name} {
 		b = appendCellString(b, cells, s)
+	}
+	for _, s := range [...]string{r.Warning, r.Result, r.Message} { // never a cell's text, but for chance
+		b = appendCellString(b, nil, s)
 	}
 	b = binary.AppendUvarint(b, uint64(len(r.Changes)))
 	for _, c := range r.Changes {
@@ -231,6 +235,21 @@ func decodeImportRow(v []byte, r *app.ImportRow) error {
 	return d.err
 }
 
+// cellStr reads a string written by appendCellString.
+func cellStr(d *binReader, cells []string) string {
+	t := d.uvarint()
+	if t%2 == 0 {
+		return strOfLen(d, t/2)
+	}
+	if i := t / 2; i < uint64(len(cells)) {
+		return cells[i]
+	}
+	if d.err == nil {
+		d.err = errBadRow
+	}
+	return ""
+}
+
 // strOfLen reads n bytes of d as a string.
 func strOfLen(d *binReader, n uint64) string {
 	if d.err != nil || n == 0 {
@@ -252,21 +271,9 @@ func decodeImportRowRefs(v []byte, r *app.ImportRow) error {
 	for i := range r.Cells {
 		r.Cells[i] = d.str()
 	}
-	cell := func() string {
-		t := d.uvarint()
-		if t%2 == 0 {
-			return strOfLen(d, t/2)
-		}
-		if i := t / 2; i < uint64(len(r.Cells)) {
-			return r.Cells[i]
-		}
-		if d.err == nil {
-			d.err = errBadRow
-		}
-		return ""
-	}
-	r.Action, r.UserID, r.LocalID, r.Name = cell(), cell(), cell(), cell()
-	r.Warning, r.Result, r.Message = cell(), cell(), cell()
+	cells := r.Cells
+	r.Action, r.UserID, r.LocalID, r.Name = cellStr(d, cells), cellStr(d, cells), cellStr(d, cells), cellStr(d, cells)
+	r.Warning, r.Result, r.Message = cellStr(d, cells), cellStr(d, cells), cellStr(d, cells)
 	if n := d.count(3); n > 0 {
 		r.Changes = make([]app.ImportChange, n)
 		for i := range r.Changes {
@@ -278,7 +285,7 @@ func decodeImportRowRefs(v []byte, r *app.ImportRow) error {
 			} else if d.err == nil {
 				d.err = errBadRow
 			}
-			c.Old, c.New = cell(), cell()
+			c.Old, c.New = cellStr(d, cells), cellStr(d, cells)
 		}
 	}
 	if n := d.count(2); n > 0 {
