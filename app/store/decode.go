@@ -47,7 +47,16 @@ func (t *Tx) forEachUser(fn func(u *app.User) error) error {
 	pending := make(chan *userBatch, 2*workers) // batches in id order, decoded or not
 	work := make(chan *userBatch, 2*workers)
 	stop := make(chan struct{})
-	defer close(stop)
+	readErr, readDone := make(chan error, 1), make(chan struct{})
+	// Whatever way this returns, the reader must have closed its iterator first: Badger
+	// panics when a transaction ends with an iterator open (it did when fn stopped early).
+	defer func() {
+		close(stop)
+		for range pending {
+			// drained, so that a reader blocked on sending sees stop
+		}
+		<-readDone
+	}()
 	for range workers {
 		go func() {
 			for b := range work {
@@ -63,8 +72,8 @@ func (t *Tx) forEachUser(fn func(u *app.User) error) error {
 			}
 		}()
 	}
-	readErr := make(chan error, 1)
 	go func() {
+		defer close(readDone)
 		defer close(work)
 		defer close(pending)
 		readErr <- t.readUserBatches(func(b *userBatch) bool {
