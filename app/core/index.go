@@ -167,19 +167,7 @@ func (ix *Index) replace(entries []*entry) {
 	fresh.attrs = make([]attr, 0, len(entries))
 	fresh.byID = make(map[string]*entry, len(entries))
 	for _, e := range entries {
-		if old := fresh.byID[e.s.ID]; old != nil {
-			e.slot = old.slot
-			fresh.slots[e.slot] = e
-		} else {
-			e.slot = int32(len(fresh.slots)) // #nosec G115 -- far below 2^31 users
-			fresh.slots = append(fresh.slots, e)
-			fresh.attrs = append(fresh.attrs, attr{})
-		}
-		fresh.byID[e.s.ID] = e
-		fresh.attrs[e.slot] = fresh.attrOf(e)
-	}
-	for _, e := range fresh.slots {
-		fresh.text.add(e.slot, e.hay)
+		fresh.putLocked(e) // no sort order is built yet: a slot, the filters and the search text
 	}
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
@@ -188,7 +176,6 @@ func (ix *Index) replace(entries []*entry) {
 	ix.units, ix.unitIDs, ix.codes, ix.text = fresh.units, fresh.unitIDs, fresh.codes, fresh.text
 }
 
-// Warm builds the default sort order ahead of the first search.
 // Warm builds the default sort order and the trigram index ahead of the first searches.
 func (ix *Index) Warm() {
 	ix.mu.Lock()

@@ -223,6 +223,12 @@ func decodeImportRow(v []byte, r *app.ImportRow) error {
 			r.Changes[i] = app.ImportChange{Column: d.str(), Field: d.str(), Old: d.str(), New: d.str()}
 		}
 	}
+	return readRowErrors(d, r)
+}
+
+// cellStr reads a string written by appendCellString.
+// readRowErrors reads the problems that end every binary row form, and checks nothing follows.
+func readRowErrors(d *binReader, r *app.ImportRow) error {
 	if n := d.count(2); n > 0 {
 		r.Errors = make([]app.ImportProblem, n)
 		for i := range r.Errors {
@@ -235,7 +241,6 @@ func decodeImportRow(v []byte, r *app.ImportRow) error {
 	return d.err
 }
 
-// cellStr reads a string written by appendCellString.
 func cellStr(d *binReader, cells []string) string {
 	t := d.uvarint()
 	if t%2 == 0 {
@@ -288,16 +293,7 @@ func decodeImportRowRefs(v []byte, r *app.ImportRow) error {
 			c.Old, c.New = cellStr(d, cells), cellStr(d, cells)
 		}
 	}
-	if n := d.count(2); n > 0 {
-		r.Errors = make([]app.ImportProblem, n)
-		for i := range r.Errors {
-			r.Errors[i] = app.ImportProblem{Column: d.str(), Reason: d.str()}
-		}
-	}
-	if d.err == nil && len(d.b) != 0 {
-		d.err = errBadRow
-	}
-	return d.err
+	return readRowErrors(d, r)
 }
 
 // PutImportRow stores a row and keeps the per-action index in step.
