@@ -2,6 +2,7 @@ package app
 
 import (
 	"slices"
+	"sync/atomic"
 	"unicode/utf8"
 )
 
@@ -9,36 +10,73 @@ import (
 // escapes), without reflection: every user answer carries some forty of them, and encoding
 // them was the largest single cost of GET /users/{id}.
 func (c Capabilities) MarshalJSON() ([]byte, error) {
-	b := make([]byte, 0, 64*(len(c.Fields)+len(c.Actions)))
+	return c.AppendJSON(make([]byte, 0, 64*(len(c.Fields)+len(c.Actions)))), nil
+}
+
+// AppendJSON appends what MarshalJSON writes to b.
+func (c Capabilities) AppendJSON(b []byte) []byte {
 	b = append(b, `{"fields":`...)
-	b = appendCapMap(b, c.Fields, func(b []byte, v Capability) []byte {
+	b = appendCapMap(b, c.Fields, &fieldKeyOrder, func(b []byte, v Capability) []byte {
 		return appendCap(b, "editable", v.Editable, v.Reason)
 	})
 	b = append(b, `,"actions":`...)
-	b = appendCapMap(b, c.Actions, func(b []byte, v ActionCapability) []byte {
+	b = appendCapMap(b, c.Actions, &actionKeyOrder, func(b []byte, v ActionCapability) []byte {
 		return appendCap(b, "allowed", v.Allowed, v.Reason)
 	})
-	return append(b, '}'), nil
+	return append(b, '}')
 }
 
-func appendCapMap[V any](b []byte, m map[string]V, value func([]byte, V) []byte) []byte {
+// keyOrder is a set of map keys in sorted order, each already written as a JSON object key
+// ("name":). The authorizer names the same fields and actions in every answer, so the last
+// order seen is kept and a map with exactly those keys is written without sorting them again.
+type keyOrder struct {
+	keys   []string
+	quoted [][]byte
+}
+
+var fieldKeyOrder, actionKeyOrder atomic.Pointer[keyOrder]
+
+func appendCapMap[V any](b []byte, m map[string]V, last *atomic.Pointer[keyOrder], value func([]byte, V) []byte) []byte {
 	if m == nil {
 		return append(b, "null"...)
 	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+	// Same number of keys and every one of them in m: the same set.
+	if o := last.Load(); o != nil && len(o.keys) == len(m) {
+		start := len(b)
+		b = append(b, '{')
+		ok := true
+		for i, k := range o.keys {
+			v, in := m[k]
+			if !in {
+				ok = false
+				break
+			}
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, o.quoted[i]...)
+			b = value(b, v)
+		}
+		if ok {
+			return append(b, '}')
+		}
+		b = b[:start]
 	}
-	slices.Sort(keys)
+	o := &keyOrder{keys: make([]string, 0, len(m)), quoted: make([][]byte, len(m))}
+	for k := range m {
+		o.keys = append(o.keys, k)
+	}
+	slices.Sort(o.keys)
 	b = append(b, '{')
-	for i, k := range keys {
+	for i, k := range o.keys {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, k)
-		b = append(b, ':')
+		o.quoted[i] = append(AppendJSONString(nil, k), ':')
+		b = append(b, o.quoted[i]...)
 		b = value(b, m[k])
 	}
+	last.Store(o)
 	return append(b, '}')
 }
 
@@ -53,16 +91,16 @@ func appendCap(b []byte, name string, ok bool, reason string) []byte {
 	}
 	if reason != "" {
 		b = append(b, `,"reason":`...)
-		b = appendJSONString(b, reason)
+		b = AppendJSONString(b, reason)
 	}
 	return append(b, '}')
 }
 
 const hexDigits = "0123456789abcdef"
 
-// appendJSONString appends s as a JSON string the way encoding/json does: control characters,
+// AppendJSONString appends s as a JSON string the way encoding/json does: control characters,
 // <, > and & as \u escapes, invalid UTF-8 as U+FFFD, U+2028 and U+2029 escaped.
-func appendJSONString(b []byte, s string) []byte {
+func AppendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
 	for i := 0; i < len(s); {
 		c := s[i]

@@ -179,12 +179,16 @@ func etag(v uint64) string { return `"` + strconv.FormatUint(v, 10) + `"` }
 func (s *Server) sendUser(c *fiber.Ctx, v *core.UserView) error {
 	c.Set(fiber.HeaderETag, etag(v.Version))
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	b, err := v.AppendJSON(make([]byte, 0, 16<<10))
+	// Written straight into the response's body buffer, which fasthttp pools: no buffer is
+	// allocated per answer.
+	resp := c.Response()
+	b, err := v.AppendJSON(resp.SwapBody(nil)[:0])
 	if err != nil {
 		return err
 	}
+	resp.SwapBody(b)
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
-	return c.Send(b)
+	return nil
 }
 
 func (s *Server) getUser(c *fiber.Ctx) error {

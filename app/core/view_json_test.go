@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math/rand/v2"
+	"reflect"
 	"testing"
 	"time"
 
@@ -52,5 +53,90 @@ func TestUserViewJSONMatchesEncodingJSON(t *testing.T) {
 		if !bytes.Equal(got, want) {
 			t.Fatalf("got  %s\nwant %s", got, want)
 		}
+	}
+}
+
+// TestUserJSONEveryField fills every field of app.User by reflection (so a field added to
+// app.User and not to appendUserFields fails here) with random values, strings full of
+// characters that need escaping, nil and empty lists and times, and compares the hand-written
+// encoding with encoding/json's.
+func TestUserJSONEveryField(t *testing.T) {
+	type plain struct {
+		*app.User
+		Capabilities app.Capabilities `json:"capabilities"`
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	words := []string{"", "Ann", "<b>&amp;", "Zoë \"Q\"", "a\\b", "line\nbreak\t\r", "\u2028\u2029", "\xff\xe2\x80", "\x00\x1f", "😀/'"}
+	var fill func(v reflect.Value, path string)
+	fill = func(v reflect.Value, path string) {
+		switch v.Kind() {
+		case reflect.String:
+			v.SetString(words[r.IntN(len(words))])
+		case reflect.Bool:
+			v.SetBool(r.IntN(2) == 0)
+		case reflect.Int, reflect.Int64:
+			v.SetInt(r.Int64N(1<<40) - 1<<39)
+		case reflect.Uint64:
+			v.SetUint(r.Uint64())
+		case reflect.Slice:
+			switch r.IntN(3) {
+			case 0: // nil
+				v.SetZero()
+			default:
+				s := reflect.MakeSlice(v.Type(), r.IntN(4), 4)
+				for i := range s.Len() {
+					fill(s.Index(i), path)
+				}
+				v.Set(s)
+			}
+		case reflect.Pointer:
+			if r.IntN(3) == 0 {
+				v.SetZero()
+				return
+			}
+			p := reflect.New(v.Type().Elem())
+			fill(p.Elem(), path)
+			v.Set(p)
+		case reflect.Struct:
+			if v.Type() == reflect.TypeFor[time.Time]() {
+				tm := time.Unix(r.Int64N(4e9)-1e9, int64(r.IntN(1e9)))
+				if r.IntN(2) == 0 {
+					tm = tm.UTC()
+				} else {
+					tm = tm.In(time.FixedZone("x", (r.IntN(48)-24)*1800))
+				}
+				if r.IntN(5) == 0 {
+					tm = time.Time{}
+				}
+				v.Set(reflect.ValueOf(tm))
+				return
+			}
+			for i := range v.NumField() {
+				fill(v.Field(i), path+"."+v.Type().Field(i).Name)
+			}
+		default:
+			t.Fatalf("%s: no random values for %s; teach this test and appendUserFields about it", path, v.Type())
+		}
+	}
+	for i := 0; i < 2000; i++ {
+		u := &app.User{}
+		fill(reflect.ValueOf(u).Elem(), "User")
+		v := &UserView{User: u, Capabilities: app.Capabilities{Fields: map[string]app.Capability{"a": {Editable: true}}}}
+		got, err := v.AppendJSON(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := json.Marshal(plain{User: u, Capabilities: v.Capabilities})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Fatalf("got  %s\nwant %s", got, want)
+		}
+	}
+	// A time encoding/json refuses is an error here too.
+	bad := time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)
+	if _, err := (&UserView{User: &app.User{LastLoginAt: &bad}}).AppendJSON(nil); err == nil {
+		t.Fatal("a year past 9999 encoded")
 	}
 }
