@@ -53,6 +53,10 @@ func TestFoundationScenarios(t *testing.T) {
 			Headers: map[string]string{"Host": "localhost:" + strings.Split(s.Addr, ":")[1]}, Status: 200},
 		{Name: "security headers", Method: "GET", Path: "/", Status: 200, ExpectedHeader: map[string]string{
 			"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Cache-Control": "no-cache"}},
+		{Name: "every security header on an API answer", Method: "GET", Path: "/api/v1/session", Client: admin,
+			Status: 200, ExpectedHeader: securityHeaderValues},
+		{Name: "every security header on an API error", Method: "GET", Path: "/api/v1/users/nobody", Client: admin,
+			Status: 404, ExpectedHeader: securityHeaderValues},
 		{Name: "deep link returns the console", Method: "GET", Path: "/users/abc", Status: 200,
 			Contains: []string{"<div id=app>"}, ExpectedHeader: map[string]string{"Cache-Control": "no-cache"}},
 		{Name: "hashed asset is cached for a year", Method: "GET", Path: "/assets/index-abc.js", Status: 200,
@@ -146,4 +150,17 @@ func TestServerTimingOnlyWhenAskedFor(t *testing.T) {
 	if r.Status != 401 || r.Header.Get("Server-Timing") != "" {
 		t.Errorf("sign-in answer %d carries Server-Timing %q", r.Status, r.Header.Get("Server-Timing"))
 	}
+}
+
+// securityHeaderValues are the headers every answer carries (middleware.go).
+var securityHeaderValues = map[string]string{
+	"Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; " +
+		"img-src 'self' data:; font-src 'self'; connect-src 'self'; frame-ancestors 'none'; " +
+		"base-uri 'none'; form-action 'self'; object-src 'none'",
+	"X-Content-Type-Options":       "nosniff",
+	"X-Frame-Options":              "DENY",
+	"Referrer-Policy":              "no-referrer",
+	"Cross-Origin-Opener-Policy":   "same-origin",
+	"Cross-Origin-Resource-Policy": "same-origin",
+	"Permissions-Policy":           "camera=(), microphone=(), geolocation=()",
 }
