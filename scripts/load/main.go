@@ -29,6 +29,8 @@ func main() {
 	units := flag.Int("units", 5_000, "units to generate")
 	depth := flag.Int("depth", 12, "maximum unit depth")
 	requests := flag.Int("requests", 4000, "requests per measurement")
+	seconds := flag.Int("seconds", 5, "length of the 64-connection throughput loop, in seconds")
+	nethttp := flag.Bool("nethttp", true, "also run the throughput loop with net/http as the client, for comparison")
 	flag.Parse()
 
 	dir, err := os.MkdirTemp("", "userdesk-load-")
@@ -91,22 +93,34 @@ func main() {
 	}
 	report("PATCH user (fsync on commit), 1 client", patchLat, patchSrv)
 
-	n := int64(0)
-	deadline := time.Now().Add(5 * time.Second)
-	var wg sync.WaitGroup
-	for c := 0; c < 64; c++ {
-		wg.Add(1)
-		go func(c int) {
-			defer wg.Done()
-			r := rand.New(rand.NewPCG(uint64(c), 9)) // #nosec G404 G115 -- reproducible load; c ≥ 0
-			for k := 0; k < 1_000_000 && time.Now().Before(deadline); k++ {
-				admin.discard(base + "/api/v1/users/user" + strconv.Itoa(10_000_000 + r.IntN(*users))[1:])
-				atomic.AddInt64(&n, 1)
-			}
-		}(c)
+	// Throughput at 64 connections, first with net/http as the client (as earlier versions of
+	// this script measured it), then with the lean HTTP/1.1 client of throughput.go. Both share
+	// the 2 cores with the server; the CPU each process used during the loop is printed.
+	secs := time.Duration(*seconds) * time.Second
+	if *nethttp {
+		cpu := startCPUShare(cmd.Process.Pid)
+		n := int64(0)
+		deadline := time.Now().Add(secs)
+		var wg sync.WaitGroup
+		for c := 0; c < 64; c++ {
+			wg.Add(1)
+			go func(c int) {
+				defer wg.Done()
+				r := rand.New(rand.NewPCG(uint64(c), 9)) // #nosec G404 G115 -- reproducible load; c ≥ 0
+				for k := 0; k < 1_000_000 && time.Now().Before(deadline); k++ {
+					admin.discard(base + "/api/v1/users/user" + strconv.Itoa(10_000_000 + r.IntN(*users))[1:])
+					atomic.AddInt64(&n, 1)
+				}
+			}(c)
+		}
+		wg.Wait()
+		fmt.Printf("authenticated GET user, 64 connections, %v, net/http client: %.0f requests/s (%s)\n",
+			secs, float64(n)/secs.Seconds(), cpu.report())
 	}
-	wg.Wait()
-	fmt.Printf("authenticated GET user, 64 connections, 5 s: %.0f requests/s\n", float64(n)/5)
+	cpu := startCPUShare(cmd.Process.Pid)
+	n, err := throughput(addr, admin.cookie, 64, *users, secs)
+	check(err)
+	fmt.Printf("authenticated GET user, 64 connections, %v: %.0f requests/s (%s)\n", secs, float64(n)/secs.Seconds(), cpu.report())
 	fmt.Printf("RSS after the run: %.1f MiB\n", float64(rssKiB(cmd.Process.Pid))/1024)
 
 	// Restart for a cold start on the full store (no bootstrap work).
