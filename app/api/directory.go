@@ -176,9 +176,18 @@ func (s *Server) listUsers(c *fiber.Ctx) error {
 
 func etag(v uint64) string { return `"` + strconv.FormatUint(v, 10) + `"` }
 
+// Header names and values of a user answer, in fasthttp's canonical form.
+var (
+	headerETag         = []byte(fiber.HeaderETag)
+	headerCacheControl = []byte(fiber.HeaderCacheControl)
+	noStore            = []byte("no-store")
+)
+
 func (s *Server) sendUser(c *fiber.Ctx, v *core.UserView) error {
-	c.Set(fiber.HeaderETag, etag(v.Version))
-	c.Set(fiber.HeaderCacheControl, "no-store")
+	h := &c.Response().Header
+	var tag [24]byte // a strong ETag, as etag writes it
+	h.SetCanonical(headerETag, append(strconv.AppendUint(append(tag[:0], '"'), v.Version, 10), '"'))
+	h.SetCanonical(headerCacheControl, noStore)
 	// Written straight into the response's body buffer, which fasthttp pools: no buffer is
 	// allocated per answer.
 	resp := c.Response()
@@ -187,7 +196,7 @@ func (s *Server) sendUser(c *fiber.Ctx, v *core.UserView) error {
 		return err
 	}
 	resp.SwapBody(b)
-	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	h.SetContentType(fiber.MIMEApplicationJSON)
 	return nil
 }
 

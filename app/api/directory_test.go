@@ -234,6 +234,9 @@ func TestUserEditContract(t *testing.T) {
 	if tag != `"1"` {
 		t.Fatalf("ETag %q", tag)
 	}
+	if cc, ct := g.Header.Get("Cache-Control"), g.Header.Get("Content-Type"); cc != "no-store" || ct != "application/json" {
+		t.Fatalf("Cache-Control %q, Content-Type %q", cc, ct)
+	}
 	path := "/api/v1/users/" + id
 	if r := a.Do("PATCH", path, map[string]any{"firstName": "A"}, nil); r.Status != 428 {
 		t.Fatalf("without If-Match: %d", r.Status)
