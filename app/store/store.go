@@ -69,6 +69,10 @@ func Open(dir string, o Options) (*Store, error) {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	s := &Store{db: db, stop: make(chan struct{})}
+	if p := builderPool(db); p != nil {
+		s.wg.Add(1)
+		go s.drainLoop(p)
+	}
 	if !o.InMemory {
 		s.wg.Add(1)
 		go s.gcLoop(10 * time.Minute)
