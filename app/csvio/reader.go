@@ -130,7 +130,11 @@ func NewReader(r io.Reader, maxRows int) (*Reader, error) {
 			return nil, fileErrorf("The file needs a Local ID column (or ExternalSyncID, or User ID): it is how Userdesk finds each account.")
 		}
 	}
-	rd.dec = &rowDecoder{cr: cr, width: len(header), done: rd.done, maxRows: maxRows}
+	// Each row's cells are new strings, but the slices holding them are reused: gocsv hands a
+	// row's cells to csvRow before it asks for the next row.
+	cr.ReuseRecord = true
+	rd.dec = &rowDecoder{cr: cr, width: len(header), done: rd.done, maxRows: maxRows,
+		row: make([]string, 0, len(header)+2)}
 	rd.ch = make(chan csvRow, 64)
 	rd.errc = make(chan error, 1)
 	go func() { rd.errc <- gocsv.UnmarshalDecoderToChan(rd.dec, rd.ch) }()
@@ -267,6 +271,7 @@ type rowDecoder struct {
 	maxRows int
 	header  bool
 	done    chan struct{}
+	row     []string // the row GetCSVRow returns, reused
 }
 
 func (d *rowDecoder) GetCSVRow() ([]string, error) {
@@ -317,16 +322,18 @@ func (d *rowDecoder) GetCSVRow() ([]string, error) {
 			}
 			rec = rec[:d.width]
 		}
-		for len(rec) < d.width {
-			rec = append(rec, "")
+		row := append(d.row[:0], rec...)
+		for len(row) < d.width {
+			row = append(row, "")
 		}
-		for i, c := range rec {
+		for i, c := range row {
 			if !utf8.ValidString(c) {
 				problem = "This row is not UTF-8 text. Save the file as \"CSV UTF-8\" and upload it again."
-				rec[i] = strings.ToValidUTF8(c, "\uFFFD")
+				row[i] = strings.ToValidUTF8(c, "\uFFFD")
 			}
 		}
-		return append(rec, strconv.Itoa(line), problem), nil
+		d.row = append(row, strconv.Itoa(line), problem)
+		return d.row, nil
 	}
 }
 
