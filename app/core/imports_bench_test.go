@@ -68,6 +68,7 @@ func peakRSS(b *testing.B, fn func()) (before, peak float64) {
 		b.Logf("peak RSS covers the whole run: %v", err)
 	}
 	before = procStatusMiB("VmRSS:")
+	stopParts := rssParts(b)
 	stop := heapSnapshots(b)
 	stopCPU := cpuProfile(b)
 	cpu := cpuSeconds()
@@ -77,7 +78,37 @@ func peakRSS(b *testing.B, fn func()) (before, peak float64) {
 	b.ReportMetric(cpuSeconds()-cpu, "cpu-s")
 	stopCPU()
 	stop()
+	stopParts()
 	return before, procStatusMiB("VmHWM:")
+}
+
+// rssParts samples the resident set every 10 ms while fn runs and reports the highest
+// anonymous part (the Go heap, Badger's memtables and table buffers) and the highest
+// file-backed part (Badger's memory-mapped tables, value log and write-ahead log, which the
+// kernel can drop and read again) seen: the high-water mark alone does not tell them apart.
+func rssParts(b *testing.B) func() {
+	done, stopped := make(chan struct{}), make(chan struct{})
+	var anon, file float64
+	go func() {
+		defer close(stopped)
+		t := time.NewTicker(10 * time.Millisecond)
+		defer t.Stop()
+		for {
+			anon = max(anon, procStatusMiB("RssAnon:"))
+			file = max(file, procStatusMiB("RssFile:"))
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-stopped
+		b.ReportMetric(anon, "peak-anon-MiB")
+		b.ReportMetric(file, "peak-file-MiB")
+	}
 }
 
 // cpuSeconds is the CPU time the process used so far (user and system), in seconds: with the
@@ -120,9 +151,22 @@ func heapSnapshots(b *testing.B) func() {
 	if dir == "" {
 		return func() {}
 	}
+	writeHeap := func(name string) {
+		f, err := os.Create(filepath.Join(dir, name))
+		if err != nil {
+			b.Error(err)
+			return
+		}
+		_ = pprof.Lookup("heap").WriteTo(f, 0)
+		_ = f.Close()
+	}
+	// The profiles at the start and the end give what the run allocated: go tool pprof
+	// -sample_index=alloc_space -diff_base X.start.heap X.end.heap.
+	writeHeap(b.Name() + ".start.heap")
 	done, stopped := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(stopped)
+		defer writeHeap(b.Name() + ".end.heap")
 		var high uint64
 		t := time.NewTicker(20 * time.Millisecond)
 		defer t.Stop()
