@@ -1,7 +1,9 @@
 // Command load measures the users-list and user-edit targets of docs/BENCHMARKS.md against the
 // real binary on loopback: it generates a store (100,000 users, 5,000 units up to depth 12 by
 // default), starts bin/userdesk on it, and drives it with concurrent clients. Every loop is
-// bounded by a request count and a deadline.
+// bounded by a request count and a deadline. The generator runs on the same cores as the
+// server, so each measurement also prints the CPU the server, the generator and the rest of
+// the machine used meanwhile; a run where the rest of the machine is busy is not a clean one.
 package main
 
 import (
@@ -62,22 +64,26 @@ func main() {
 	queries := []string{"smi", "ava j", "user12", "L00042", "patel", "o", "wright", "user99999", "zz-no-match", "grace"}
 	// Warm-up: the first search of each sort order builds it.
 	admin.get(base + "/api/v1/users?limit=50")
+	cpu := startCPUShare(cmd.Process.Pid)
 	lat, srv := run(*requests, 8, func(i int, r *rand.Rand) *result {
 		q := queries[r.IntN(len(queries))]
 		return scoped.get(base + "/api/v1/users?limit=50&q=" + urlQuery(q))
 	})
-	report("scoped search with total, 50 per page, 8 clients", lat, srv)
+	report("scoped search with total, 50 per page, 8 clients", lat, srv, cpu)
+	cpu = startCPUShare(cmd.Process.Pid)
 
 	latAll, srvAll := run(*requests, 8, func(i int, r *rand.Rand) *result {
 		q := queries[r.IntN(len(queries))]
 		return admin.get(base + "/api/v1/users?limit=50&q=" + urlQuery(q))
 	})
-	report("Super admin search with total, 50 per page, 8 clients", latAll, srvAll)
+	report("Super admin search with total, 50 per page, 8 clients", latAll, srvAll, cpu)
+	cpu = startCPUShare(cmd.Process.Pid)
 
 	latGet, srvGet := run(*requests, 1, func(i int, r *rand.Rand) *result {
 		return admin.get(fmt.Sprintf("%s/api/v1/users/user%07d", base, r.IntN(*users)))
 	})
-	report("GET user with capabilities, 1 client", latGet, srvGet)
+	report("GET user with capabilities, 1 client", latGet, srvGet, cpu)
+	cpu = startCPUShare(cmd.Process.Pid)
 
 	var patchLat, patchSrv []time.Duration
 	r := rand.New(rand.NewPCG(3, 3)) // #nosec G404 -- reproducible load, not security
@@ -91,14 +97,14 @@ func main() {
 		patchLat = append(patchLat, time.Since(t))
 		patchSrv = append(patchSrv, res.serverTime())
 	}
-	report("PATCH user (fsync on commit), 1 client", patchLat, patchSrv)
+	report("PATCH user (fsync on commit), 1 client", patchLat, patchSrv, cpu)
 
 	// Throughput at 64 connections, first with net/http as the client (as earlier versions of
 	// this script measured it), then with the lean HTTP/1.1 client of throughput.go. Both share
 	// the 2 cores with the server; the CPU each process used during the loop is printed.
 	secs := time.Duration(*seconds) * time.Second
 	if *nethttp {
-		cpu := startCPUShare(cmd.Process.Pid)
+		cpu = startCPUShare(cmd.Process.Pid)
 		n := int64(0)
 		deadline := time.Now().Add(secs)
 		var wg sync.WaitGroup
@@ -117,7 +123,7 @@ func main() {
 		fmt.Printf("authenticated GET user, 64 connections, %v, net/http client: %.0f requests/s (%s)\n",
 			secs, float64(n)/secs.Seconds(), cpu.report())
 	}
-	cpu := startCPUShare(cmd.Process.Pid)
+	cpu = startCPUShare(cmd.Process.Pid)
 	n, err := throughput(addr, admin.cookie, 64, *users, secs)
 	check(err)
 	fmt.Printf("authenticated GET user, 64 connections, %v: %.0f requests/s (%s)\n", secs, float64(n)/secs.Seconds(), cpu.report())
@@ -168,9 +174,10 @@ func run(total, clients int, f func(i int, r *rand.Rand) *result) (lat, srv []ti
 }
 
 // report prints percentiles of the server-side latencies, then of the client-side ones (which
-// add loopback HTTP and the load generator itself, sharing the same cores).
-func report(name string, lat, srv []time.Duration) {
-	fmt.Printf("%s: server %s; client %s\n", name, percentiles(srv), percentiles(lat))
+// add loopback HTTP and the load generator itself, sharing the same cores), and the CPU used
+// meanwhile.
+func report(name string, lat, srv []time.Duration, cpu cpuShare) {
+	fmt.Printf("%s: server %s; client %s (%s)\n", name, percentiles(srv), percentiles(lat), cpu.report())
 }
 
 func percentiles(lat []time.Duration) string {
