@@ -18,6 +18,10 @@ type Tx interface {
 	SetLastLogin(userID string, at time.Time) error
 	// ForEachUser calls fn for every user until fn returns an error.
 	ForEachUser(fn func(u *User) error) error
+	// ForEachUserPrepared is ForEachUser with prep run on each user first, possibly on
+	// another goroutine and out of order (start-up spreads it over every core); fn gets each
+	// user in order with what prep returned for it. prep must not touch shared state.
+	ForEachUserPrepared(prep func(u *User) any, fn func(u *User, prepared any) error) error
 	CountUsers() (int, error)
 
 	PasswordHash(userID string) (string, error)

@@ -34,6 +34,7 @@ type userBatch struct {
 	buf   []byte // the values, back to back
 	ends  []int  // end offset of each value in buf
 	users []app.User
+	prep  []any // what ForEachUserPrepared's prep returned for each user, when it has one
 	err   error
 	done  chan struct{}
 }
@@ -41,8 +42,9 @@ type userBatch struct {
 const userBatchSize = 512
 
 // forEachUser calls fn for every user in id order. Values are copied out of the iterator in
-// batches and decoded by one worker per core, while fn runs on the calling goroutine in order.
-func (t *Tx) forEachUser(fn func(u *app.User) error) error {
+// batches and decoded (and given to prep, when there is one) by one worker per core, while fn
+// runs on the calling goroutine in order.
+func (t *Tx) forEachUser(prep func(u *app.User) any, fn func(u *app.User, prepared any) error) error {
 	workers := max(1, runtime.GOMAXPROCS(0))
 	pending := make(chan *userBatch, 2*workers) // batches in id order, decoded or not
 	work := make(chan *userBatch, 2*workers)
@@ -61,10 +63,16 @@ func (t *Tx) forEachUser(fn func(u *app.User) error) error {
 		go func() {
 			for b := range work {
 				b.users = make([]app.User, len(b.ends))
+				if prep != nil {
+					b.prep = make([]any, len(b.ends))
+				}
 				start := 0
 				for i, end := range b.ends {
 					if b.err = decodeUser(b.buf[start:end], &b.users[i]); b.err != nil {
 						break
+					}
+					if prep != nil {
+						b.prep[i] = prep(&b.users[i])
 					}
 					start = end
 				}
@@ -92,7 +100,11 @@ func (t *Tx) forEachUser(fn func(u *app.User) error) error {
 			return b.err
 		}
 		for i := range b.users {
-			if err := fn(&b.users[i]); err != nil {
+			var p any
+			if b.prep != nil {
+				p = b.prep[i]
+			}
+			if err := fn(&b.users[i], p); err != nil {
 				return err
 			}
 		}

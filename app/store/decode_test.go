@@ -70,6 +70,28 @@ func TestForEachUserDecodesEveryUserInOrder(t *testing.T) {
 		}
 	}
 
+	// ForEachUserPrepared hands fn what prep made of that same user (prep runs on the decoding
+	// goroutines in a read-only transaction, out of order), for every user in order.
+	for name, run := range map[string]func(func(app.Tx) error) error{"View": st.View, "Update": st.Update} {
+		n := 0
+		err := run(func(tx app.Tx) error {
+			return tx.ForEachUserPrepared(func(u *app.User) any { return "prepared " + u.ID + " " + u.LastName },
+				func(u *app.User, p any) error {
+					if want := "prepared " + u.ID + " " + u.LastName; p != want {
+						return fmt.Errorf("%s: prepared %v, want %q", u.ID, p, want)
+					}
+					if u.ID != fmt.Sprintf("u%05d", n) {
+						return fmt.Errorf("user %d is %s", n, u.ID)
+					}
+					n++
+					return nil
+				})
+		})
+		if err != nil || n != len(want) {
+			t.Fatalf("prepared, %s: %v after %d users", name, err, n)
+		}
+	}
+
 	// An error from fn stops the walk and comes back; nothing is left running.
 	stop := errors.New("stop")
 	seen := 0

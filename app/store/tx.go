@@ -207,15 +207,26 @@ func (t *Tx) DeleteUser(id string) error {
 
 // ForEachUser calls fn for every user in id order.
 func (t *Tx) ForEachUser(fn func(u *app.User) error) error {
+	return t.ForEachUserPrepared(nil, func(u *app.User, _ any) error { return fn(u) })
+}
+
+// ForEachUserPrepared calls fn for every user in id order with what prep (when not nil)
+// returned for it. In a read-only transaction prep runs on the decoding goroutines, one per
+// core (decode.go).
+func (t *Tx) ForEachUserPrepared(prep func(u *app.User) any, fn func(u *app.User, prepared any) error) error {
 	if t.readOnly && runtime.GOMAXPROCS(0) > 1 {
-		return t.forEachUser(fn) // decode.go: decoded on every core
+		return t.forEachUser(prep, fn)
 	}
 	return t.scan([]byte(pUser), func(_ []byte, v []byte) error {
 		var u app.User
 		if err := decodeUser(v, &u); err != nil {
 			return err
 		}
-		return fn(&u)
+		var p any
+		if prep != nil {
+			p = prep(&u)
+		}
+		return fn(&u, p)
 	})
 }
 
