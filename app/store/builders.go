@@ -46,18 +46,3 @@ func drainPool(p *z.AllocatorPool) {
 		}
 	}
 }
-
-// drainLoop empties the builder pool every drainEvery until the store closes.
-func (s *Store) drainLoop(p *z.AllocatorPool) {
-	defer s.wg.Done()
-	t := time.NewTicker(drainEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-s.stop:
-			return
-		case <-t.C:
-			drainPool(p)
-		}
-	}
-}

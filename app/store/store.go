@@ -70,12 +70,10 @@ func Open(dir string, o Options) (*Store, error) {
 	}
 	s := &Store{db: db, stop: make(chan struct{})}
 	if p := builderPool(db); p != nil {
-		s.wg.Add(1)
-		go s.drainLoop(p)
+		s.every(drainEvery, func() { drainPool(p) })
 	}
 	if !o.InMemory {
-		s.wg.Add(1)
-		go s.gcLoop(10 * time.Minute)
+		s.every(10*time.Minute, s.collectValueLog)
 	}
 	return s, nil
 }
@@ -83,24 +81,32 @@ func Open(dir string, o Options) (*Store, error) {
 // DB exposes the Badger handle for backup and restore.
 func (s *Store) DB() *badger.DB { return s.db }
 
-// gcLoop reclaims value-log space periodically; Badger never does it on its own.
-func (s *Store) gcLoop(every time.Duration) {
-	defer s.wg.Done()
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
+// every runs fn every d, on its own goroutine, until the store closes.
+func (s *Store) every(d time.Duration, fn func()) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		t := time.NewTicker(d)
+		defer t.Stop()
+		for {
+			select {
+			case <-s.stop:
+				return
+			case <-t.C:
+				fn()
+			}
+		}
+	}()
+}
+
+// collectValueLog reclaims value-log space; Badger never does it on its own. It keeps going
+// while a file was rewritten, and stops when the store closes.
+func (s *Store) collectValueLog() {
+	for s.db.RunValueLogGC(0.5) == nil {
 		select {
 		case <-s.stop:
 			return
-		case <-t.C:
-			for s.db.RunValueLogGC(0.5) == nil {
-				// Keep going while a file was rewritten; stop when asked.
-				select {
-				case <-s.stop:
-					return
-				default:
-				}
-			}
+		default:
 		}
 	}
 }
