@@ -2,7 +2,6 @@ package store
 
 import (
 	"encoding/base64"
-	"encoding/json"
 
 	"github.com/dgraph-io/badger/v4"
 
@@ -58,9 +57,12 @@ func (s *Store) Audit(f app.AuditFilter) ([]app.AuditRecord, string, error) {
 			var rec app.AuditRecord
 			var err error
 			if indexed {
-				err = tx.getJSON(append([]byte(pAudit), suffix...), &rec)
+				var v []byte
+				if v, err = tx.getRaw(append([]byte(pAudit), suffix...)); err == nil {
+					err = decodeAudit(v, &rec)
+				}
 			} else {
-				err = item.Value(func(v []byte) error { return json.Unmarshal(v, &rec) })
+				err = item.Value(func(v []byte) error { return decodeAudit(v, &rec) })
 			}
 			if err != nil {
 				return err

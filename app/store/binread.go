@@ -82,6 +82,10 @@ func (r *binReader) bool() bool {
 	if r.atEnd() {
 		return false
 	}
+	if len(r.b) == 0 {
+		r.fail()
+		return false
+	}
 	v := r.b[0]
 	r.b = r.b[1:]
 	if v > 1 {

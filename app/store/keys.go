@@ -22,7 +22,7 @@ import (
 //	ref/<kind>/<id>                          → app.RefItem JSON
 //	sess/<sha256(session id)>                → app.Session JSON
 //	ix/usersess/<userId>/<sha256(session id)> → empty (ends every session of a user)
-//	audit/<unix nanos, 8 bytes BE><id>       → app.AuditRecord JSON (time-ordered)
+//	audit/<unix nanos, 8 bytes BE><id>       → app.AuditRecord (auditcodec.go; time-ordered)
 //	ix/audittarget/<targetId>/<nanos><id>    → empty
 //	ix/auditactor/<actorId>/<nanos><id>      → empty
 //	mail/<id>                                → app.Message JSON (bodies and attachments)

@@ -379,7 +379,11 @@ func (t *Tx) AddAudit(rec *app.AuditRecord) error {
 		rec.ID = app.NewID()
 	}
 	suffix := auditSuffix(rec.At, rec.ID)
-	if err := t.putJSON(auditKey(rec.At, rec.ID), rec); err != nil {
+	v, err := encodeAudit(rec)
+	if err != nil {
+		return err
+	}
+	if err := t.txn.Set(auditKey(rec.At, rec.ID), v); err != nil {
 		return err
 	}
 	if rec.TargetID != "" {

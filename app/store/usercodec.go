@@ -149,6 +149,10 @@ func (r *binReader) time() *time.Time {
 	if r.atEnd() {
 		return nil
 	}
+	if len(r.b) == 0 {
+		r.fail()
+		return nil
+	}
 	kind := r.b[0]
 	r.b = r.b[1:]
 	switch kind {
