@@ -121,15 +121,10 @@ func decodeAudit(v []byte, rec *app.AuditRecord) error {
 }
 
 func (r *binReader) auditValue() any {
-	if r.err != nil {
+	kind, ok := r.byte()
+	if !ok {
 		return nil
 	}
-	if len(r.b) == 0 {
-		r.fail()
-		return nil
-	}
-	kind := r.b[0]
-	r.b = r.b[1:]
 	switch kind {
 	case 'n':
 		return nil

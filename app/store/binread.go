@@ -78,16 +78,26 @@ func (r *binReader) str() string {
 	return s
 }
 
-func (r *binReader) bool() bool {
+// byte reads one byte; ok is false after an error, at an allowed end, and (failing) past the
+// end of a record that may not end there.
+func (r *binReader) byte() (v byte, ok bool) {
 	if r.atEnd() {
-		return false
+		return 0, false
 	}
 	if len(r.b) == 0 {
 		r.fail()
+		return 0, false
+	}
+	v = r.b[0]
+	r.b = r.b[1:]
+	return v, true
+}
+
+func (r *binReader) bool() bool {
+	v, ok := r.byte()
+	if !ok {
 		return false
 	}
-	v := r.b[0]
-	r.b = r.b[1:]
 	if v > 1 {
 		r.fail()
 	}

@@ -146,15 +146,10 @@ func (r *binReader) list() []string {
 }
 
 func (r *binReader) time() *time.Time {
-	if r.atEnd() {
+	kind, ok := r.byte()
+	if !ok {
 		return nil
 	}
-	if len(r.b) == 0 {
-		r.fail()
-		return nil
-	}
-	kind := r.b[0]
-	r.b = r.b[1:]
 	switch kind {
 	case 0:
 		return nil
