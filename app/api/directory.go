@@ -174,7 +174,12 @@ func (s *Server) listUsers(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"items": nonNil(items), "total": total, "next": next})
 }
 
-func etag(v uint64) string { return `"` + strconv.FormatUint(v, 10) + `"` }
+func etag(v uint64) string { return string(appendETag(nil, v)) }
+
+// appendETag appends the strong ETag of version v.
+func appendETag(b []byte, v uint64) []byte {
+	return append(strconv.AppendUint(append(b, '"'), v, 10), '"')
+}
 
 // Header names and values of a user answer, in fasthttp's canonical form.
 var (
@@ -185,8 +190,8 @@ var (
 
 func (s *Server) sendUser(c *fiber.Ctx, v *core.UserView) error {
 	h := &c.Response().Header
-	var tag [24]byte // a strong ETag, as etag writes it
-	h.SetCanonical(headerETag, append(strconv.AppendUint(append(tag[:0], '"'), v.Version, 10), '"'))
+	var tag [24]byte
+	h.SetCanonical(headerETag, appendETag(tag[:0], v.Version))
 	h.SetCanonical(headerCacheControl, noStore)
 	// Written straight into the response's body buffer, which fasthttp pools: no buffer is
 	// allocated per answer.

@@ -45,7 +45,6 @@ func (s *Store) Audit(f app.AuditFilter) ([]app.AuditRecord, string, error) {
 			}
 			seek = append(append([]byte{}, prefix...), c...)
 		}
-		tx := &Tx{txn: txn}
 		scanned := 0
 		for it.Seek(seek); it.Valid(); it.Next() {
 			item := it.Item()
@@ -54,17 +53,14 @@ func (s *Store) Audit(f app.AuditFilter) ([]app.AuditRecord, string, error) {
 				next = base64.RawURLEncoding.EncodeToString(suffix)
 				break
 			}
-			var rec app.AuditRecord
-			var err error
-			if indexed {
-				var v []byte
-				if v, err = tx.getRaw(append([]byte(pAudit), suffix...)); err == nil {
-					err = decodeAudit(v, &rec)
+			if indexed { // the index key names the record; read it in place
+				var err error
+				if item, err = txn.Get(append([]byte(pAudit), suffix...)); err != nil {
+					return err
 				}
-			} else {
-				err = item.Value(func(v []byte) error { return decodeAudit(v, &rec) })
 			}
-			if err != nil {
+			var rec app.AuditRecord
+			if err := item.Value(func(v []byte) error { return decodeAudit(v, &rec) }); err != nil {
 				return err
 			}
 			if !f.Since.IsZero() && rec.At.Before(f.Since) {

@@ -46,11 +46,10 @@ func encodeAudit(rec *app.AuditRecord) ([]byte, error) {
 	var err error
 	for _, c := range rec.Changes {
 		b = appendStr(b, c.Field)
-		if b, err = appendAuditValue(b, c.Before); err != nil {
-			return nil, fmt.Errorf("audit %s %s: %w", rec.Action, c.Field, err)
-		}
-		if b, err = appendAuditValue(b, c.After); err != nil {
-			return nil, fmt.Errorf("audit %s %s: %w", rec.Action, c.Field, err)
+		for _, v := range [2]any{c.Before, c.After} {
+			if b, err = appendAuditValue(b, v); err != nil {
+				return nil, fmt.Errorf("audit %s %s: %w", rec.Action, c.Field, err)
+			}
 		}
 	}
 	return b, nil
