@@ -300,9 +300,17 @@ func TestImportApplyResultsAndHistory(t *testing.T) {
 			t.Errorf("results lack %q:\n%s", want, body)
 		}
 	}
-	// The results mail reached the uploader's mailbox.
-	if m := it.sa.Do("GET", "/api/v1/mail", nil, nil); m.Status == 200 && !strings.Contains(string(m.Body), "Import results") {
-		t.Errorf("no results mail: %s", m.Body)
+	// The results mail reaches the uploader's mailbox; it is sent once the import is applied,
+	// so it may come a moment after the status says so.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		m := it.sa.Do("GET", "/api/v1/mail", nil, nil)
+		if m.Status == 200 && strings.Contains(string(m.Body), "Import results") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("no results mail: %d %s", m.Status, m.Body)
+			break
+		}
 	}
 	// The identical file again warns before apply.
 	again := mustUpload(t, it.s, it.sa, file)
