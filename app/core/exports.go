@@ -32,7 +32,7 @@ func (s *Service) ExportUsers(actor *app.User, q Query, unitFilter string, w io.
 		q.Visible = func(unitID string) bool { return (view == nil || view[unitID]) && (export == nil || export[unitID]) }
 	}
 	q.Offset, q.Limit = 0, 1<<31-1
-	items, _ := s.index.Search(q)
+	ids := s.index.SearchIDs(q)
 	cw, err := csvio.NewWriter(w)
 	if err != nil {
 		return 0, err
@@ -41,11 +41,11 @@ func (s *Service) ExportUsers(actor *app.User, q Query, unitFilter string, w io.
 		return 0, err
 	}
 	n := 0
-	for start := 0; start < len(items); start += exportChunk {
-		part := items[start:min(start+exportChunk, len(items))]
+	for start := 0; start < len(ids); start += exportChunk {
+		part := ids[start:min(start+exportChunk, len(ids))]
 		err := s.store.View(func(tx app.Tx) error {
-			for _, it := range part {
-				u, err := tx.User(it.ID)
+			for _, id := range part {
+				u, err := tx.User(id)
 				if app.ErrorCodeOf(err) == app.ENOTFOUND {
 					continue // deleted since the search
 				}

@@ -3,6 +3,7 @@ package core
 import (
 	"bytes"
 	"cmp"
+	"encoding/binary"
 	"math"
 	"slices"
 	"strings"
@@ -55,6 +56,8 @@ const (
 	sortUpdated
 	nSort
 	nTextKeys = sortAccountType + 1 // the sort fields compared as text
+	keyID     = nTextKeys           // the id, which breaks ties, is kept like a text key
+	nKeys     = keyID + 1
 )
 
 func sortFieldOf(name string) int {
@@ -64,28 +67,116 @@ func sortFieldOf(name string) int {
 	return sortDisplayName
 }
 
-// entry is one user in the index.
+// The users list keeps each user as one record in a byte buffer (recBuf) rather than as a
+// struct of strings: 100,000 users are about 30 MB with no pointer in them, where structs of
+// strings were over 100 MB of small objects that every garbage collection had to walk, and
+// that a CSV import of the whole directory held live while it ran. A record is the summary's
+// strings (each a uvarint length and its bytes, in the order of UserSummary), a flags byte,
+// UpdatedAt and LastLoginAt (if any) as a varint of seconds and a uvarint of nanoseconds, then
+// the lower-cased sort keys that differ from their field; a key equal to its field (an email
+// already in lower case, a status) points into the field.
+
+// Record flags.
+const (
+	flEnabled = 1 << iota
+	flAllowLogin
+	flExternal
+	flConnector
+	flLeaver
+	flLogin // a LastLoginAt follows UpdatedAt
+)
+
+// maxKey is the longest sort key kept: a longer one (no validated field is) sorts by its first
+// maxKey bytes.
+const maxKey = math.MaxUint16
+
+// entry is one user made ready for the index (on the decoding goroutines at start-up): its
+// record, where its sort keys are in the record, and what the filters and search use.
 type entry struct {
-	s     UserSummary
-	slot  int32
-	keys  [nTextKeys]string // lower-cased sort keys of the text columns
-	login int64             // last login in Unix nanoseconds; never signed in sorts first
-	upd   int64
-	hay   string // lower-cased text the search box matches, fields separated by NUL
+	id      string
+	rec     []byte
+	key     [nKeys]uint32 // offset of each sort key in rec
+	keyLen  [nKeys]uint16
+	login   int64 // last login in Unix nanoseconds; never signed in sorts first
+	upd     int64
+	hay     string // lower-cased text the search box matches, fields separated by NUL
+	unit    string
+	status  string
+	typ     string
+	enabled bool
 }
 
-func newEntry(u *app.User) *entry {
-	e := &entry{s: summarise(u), login: math.MinInt64, upd: u.UpdatedAt.UnixNano()}
-	s := &e.s
-	e.keys = [nTextKeys]string{strings.ToLower(s.DisplayName), strings.ToLower(s.Username), strings.ToLower(s.Email),
-		strings.ToLower(s.LocalID), string(s.Status), string(s.AccountType)}
-	if s.LastLoginAt != nil {
-		e.login = s.LastLoginAt.UnixNano()
+// nanos is t in Unix nanoseconds, clamped to the range an int64 holds (the zero time sorts first).
+func nanos(t time.Time) int64 {
+	switch {
+	case t.Before(minNanos):
+		return math.MinInt64
+	case t.After(maxNanos):
+		return math.MaxInt64
 	}
+	return t.UnixNano()
+}
+
+var minNanos, maxNanos = time.Unix(0, math.MinInt64), time.Unix(0, math.MaxInt64)
+
+func newEntry(u *app.User) *entry {
+	e := &entry{id: u.ID, login: math.MinInt64, upd: nanos(u.UpdatedAt), unit: u.UnitID, status: string(u.Status),
+		typ: string(u.AccountType), enabled: u.Enabled}
+	if u.LastLoginAt != nil {
+		e.login = nanos(*u.LastLoginAt)
+	}
+	orig := [4]string{u.DisplayName, u.Username, u.Email, u.LocalID}
+	lower := [4]string{strings.ToLower(u.DisplayName), strings.ToLower(u.Username), strings.ToLower(u.Email), strings.ToLower(u.LocalID)}
+	size := 32 + len(u.ID) + len(u.DisplayName) + len(u.FirstName) + len(u.LastName) + len(u.Username) + len(u.Email) +
+		len(u.LocalID) + len(u.AccountType) + len(u.Status) + len(u.UnitID) + len(u.PrimaryOrgID)
+	for i, l := range lower {
+		if l != orig[i] {
+			size += len(l)
+		}
+	}
+	b := make([]byte, 0, size)
+	var at [11]uint32 // where each string field starts
+	for i, s := range [11]string{u.ID, u.DisplayName, u.FirstName, u.LastName, u.Username, u.Email, u.LocalID,
+		string(u.AccountType), string(u.Status), u.UnitID, u.PrimaryOrgID} {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		at[i] = uint32(len(b)) // #nosec G115 -- a record is a few hundred bytes
+		b = append(b, s...)
+	}
+	var fl byte
+	for i, on := range [5]bool{u.Enabled, u.AllowLogin, u.IsExternal, u.ConnectorManaged, u.Leaver} {
+		if on {
+			fl |= 1 << i
+		}
+	}
+	if u.LastLoginAt != nil {
+		fl |= flLogin
+	}
+	b = append(b, fl)
+	b = appendRecTime(b, u.UpdatedAt)
+	if u.LastLoginAt != nil {
+		b = appendRecTime(b, *u.LastLoginAt)
+	}
+	set := func(k int, off uint32, n int) {
+		e.key[k], e.keyLen[k] = off, uint16(min(n, maxKey)) // #nosec G115 -- clamped to maxKey
+	}
+	// The fields the text keys lower-case: display name, username, email, local id.
+	for i, field := range [4]int{1, 4, 5, 6} {
+		if lower[i] == orig[i] {
+			set(i, at[field], len(lower[i]))
+			continue
+		}
+		set(i, uint32(len(b)), len(lower[i])) // #nosec G115 -- a record is a few hundred bytes
+		b = append(b, lower[i]...)
+	}
+	set(sortStatus, at[8], len(u.Status))
+	set(sortAccountType, at[7], len(u.AccountType))
+	set(keyID, at[0], len(u.ID))
+	e.rec = b
+
 	// Each distinct text once: the display name usually is "first last", the email the username.
 	parts := make([]string, 0, 6)
-	for _, p := range []string{s.DisplayName, s.FirstName + " " + s.LastName, s.LastName + " " + s.FirstName,
-		s.Username, s.Email, s.LocalID} {
+	for _, p := range []string{u.DisplayName, u.FirstName + " " + u.LastName, u.LastName + " " + u.FirstName,
+		u.Username, u.Email, u.LocalID} {
 		if p = strings.ToLower(strings.ReplaceAll(p, "\x00", "")); strings.TrimSpace(p) != "" && !slices.Contains(parts, p) {
 			parts = append(parts, p)
 		}
@@ -94,8 +185,86 @@ func newEntry(u *app.User) *entry {
 	return e
 }
 
+func appendRecTime(b []byte, t time.Time) []byte {
+	return binary.AppendUvarint(binary.AppendVarint(b, t.Unix()), uint64(t.Nanosecond())) // #nosec G115 -- below 1e9
+}
+
+// rec is where a user's record is in the buffer, with its sort keys.
+type rec struct {
+	off    uint32 // 0 length: a free slot
+	n      uint32
+	key    [nKeys]uint32 // offsets in the buffer
+	keyLen [nKeys]uint16
+	login  int64
+	upd    int64
+}
+
+// recBuf holds the records. A replaced user's record stays until the buffer is rewritten.
+type recBuf struct {
+	buf  []byte
+	dead int
+}
+
+// add copies e's record to the end of the buffer.
+func (b *recBuf) add(e *entry) rec {
+	off := uint32(len(b.buf)) // #nosec G115 -- the buffer stays far below 4 GiB
+	b.buf = append(b.buf, e.rec...)
+	r := rec{off: off, n: uint32(len(e.rec)), keyLen: e.keyLen, login: e.login, upd: e.upd} // #nosec G115 -- a few hundred bytes
+	for k := range e.key {
+		r.key[k] = off + e.key[k]
+	}
+	return r
+}
+
+// move copies r's record to the end of the buffer, for a rewrite.
+func (b *recBuf) move(from []byte, r rec) rec {
+	off := uint32(len(b.buf)) // #nosec G115 -- the buffer stays far below 4 GiB
+	b.buf = append(b.buf, from[r.off:r.off+r.n]...)
+	for k := range r.key {
+		r.key[k] = r.key[k] - r.off + off
+	}
+	r.off = off
+	return r
+}
+
+func (b *recBuf) keyOf(r *rec, k int) []byte {
+	return b.buf[r.key[k] : r.key[k]+uint32(r.keyLen[k])]
+}
+
+// summary decodes r's record. Its strings share one allocation.
+func (b *recBuf) summary(r *rec) UserSummary {
+	data := string(b.buf[r.off : r.off+r.n])
+	p := 0
+	str := func() string {
+		n, w := binary.Uvarint([]byte(data[p:min(p+binary.MaxVarintLen64, len(data))]))
+		p += w
+		s := data[p : p+int(n)] // #nosec G115 -- lengths this index wrote
+		p += int(n)             // #nosec G115 -- as above
+		return s
+	}
+	tm := func() time.Time {
+		sec, w := binary.Varint([]byte(data[p:min(p+binary.MaxVarintLen64, len(data))]))
+		p += w
+		ns, w := binary.Uvarint([]byte(data[p:min(p+binary.MaxVarintLen64, len(data))]))
+		p += w
+		return time.Unix(sec, int64(ns)).UTC() // #nosec G115 -- below 1e9
+	}
+	s := UserSummary{ID: str(), DisplayName: str(), FirstName: str(), LastName: str(), Username: str(), Email: str(),
+		LocalID: str(), AccountType: app.AccountType(str()), Status: app.Status(str()), UnitID: str(), PrimaryOrgID: str()}
+	fl := data[p]
+	p++
+	s.Enabled, s.AllowLogin, s.IsExternal = fl&flEnabled != 0, fl&flAllowLogin != 0, fl&flExternal != 0
+	s.ConnectorManaged, s.Leaver = fl&flConnector != 0, fl&flLeaver != 0
+	s.UpdatedAt = tm()
+	if fl&flLogin != 0 {
+		t := tm()
+		s.LastLoginAt = &t
+	}
+	return s
+}
+
 // compare orders a and b by sort field f, then by id so that every order is total.
-func compare(f int, a, b *entry) int {
+func (ix *Index) compare(f int, a, b *rec) int {
 	var c int
 	switch f {
 	case sortLastLogin:
@@ -103,23 +272,23 @@ func compare(f int, a, b *entry) int {
 	case sortUpdated:
 		c = cmp.Compare(a.upd, b.upd)
 	default:
-		c = strings.Compare(a.keys[f], b.keys[f])
+		c = bytes.Compare(ix.data.keyOf(a, f), ix.data.keyOf(b, f))
 	}
 	if c != 0 {
 		return c
 	}
-	return strings.Compare(a.s.ID, b.s.ID)
+	return bytes.Compare(ix.data.keyOf(a, keyID), ix.data.keyOf(b, keyID))
 }
 
 // sameKey reports whether a and b sort alike on field f (their position would not change).
-func sameKey(f int, a, b *entry) bool {
+func (ix *Index) sameKey(f int, a, b *rec) bool {
 	switch f {
 	case sortLastLogin:
 		return a.login == b.login
 	case sortUpdated:
 		return a.upd == b.upd
 	}
-	return a.keys[f] == b.keys[f]
+	return bytes.Equal(ix.data.keyOf(a, f), ix.data.keyOf(b, f))
 }
 
 // attr is what the filters of the users list test, kept dense per slot so that a search over
@@ -134,28 +303,30 @@ type attr struct {
 // Index is the in-memory users list. Badger stays the truth; the index is updated after each
 // commit and rebuilt at start-up.
 //
-// Each user has a slot. The search text of every user lives in one byte buffer (segments
-// separated by NUL), so a substring search is a run of bytes.Index calls over a few megabytes
-// rather than one call per user; the matches become a bit set over slots. Each sort order is a
-// slice of slots, built on first use and kept sorted after that; a search walks it once,
-// testing the bit set and the dense filter attributes, and counts the total on the way.
+// Each user has a slot, and a record in one byte buffer (see recBuf). The search text of every
+// user lives in another (segments separated by NUL), so a substring search is a run of
+// bytes.Index calls over a few megabytes rather than one call per user; the matches become a
+// bit set over slots. Each sort order is a slice of slots, built on first use and kept sorted
+// after that; a search walks it once, testing the bit set and the dense filter attributes,
+// and counts the total on the way.
 type Index struct {
 	mu      sync.RWMutex
-	byID    map[string]*entry
-	slots   []*entry // slot → entry; nil when free
-	attrs   []attr   // slot → filter attributes
+	byID    map[string]int32 // user id → slot
+	recs    []rec            // slot → record; a free slot has n 0
+	attrs   []attr           // slot → filter attributes
 	free    []int32
 	orders  [nSort][]int32 // nil until built
 	built   [nSort]bool
 	units   map[string]int32 // unit id → ordinal
 	unitIDs []string
 	codes   map[string]uint8 // status and account type → code
+	data    recBuf
 	text    textBuf
 }
 
 // NewIndex returns an empty index.
 func NewIndex() *Index {
-	return &Index{byID: map[string]*entry{}, units: map[string]int32{}, codes: map[string]uint8{}}
+	return &Index{byID: map[string]int32{}, units: map[string]int32{}, codes: map[string]uint8{}}
 }
 
 // replace makes the index hold exactly these entries (Service.Load makes them while the store
@@ -163,17 +334,27 @@ func NewIndex() *Index {
 // the default one), so that start-up does not wait for eight sorts.
 func (ix *Index) replace(entries []*entry) {
 	fresh := NewIndex()
-	fresh.slots = make([]*entry, 0, len(entries))
+	fresh.recs = make([]rec, 0, len(entries))
 	fresh.attrs = make([]attr, 0, len(entries))
-	fresh.byID = make(map[string]*entry, len(entries))
+	fresh.byID = make(map[string]int32, len(entries))
+	var recBytes, textBytes int
+	for _, e := range entries {
+		recBytes += len(e.rec)
+		textBytes += len(e.hay) + 1
+	}
+	fresh.data.buf = make([]byte, 0, recBytes)
+	fresh.text.buf = make([]byte, 0, textBytes)
+	fresh.text.start = make([]int32, 0, len(entries))
+	fresh.text.owner = make([]int32, 0, len(entries))
+	fresh.text.segOf = make([]int32, 0, len(entries))
 	for _, e := range entries {
 		fresh.putLocked(e) // no sort order is built yet: a slot, the filters and the search text
 	}
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	ix.byID, ix.slots, ix.attrs, ix.free = fresh.byID, fresh.slots, fresh.attrs, nil
+	ix.byID, ix.recs, ix.attrs, ix.free = fresh.byID, fresh.recs, fresh.attrs, nil
 	ix.orders, ix.built = fresh.orders, fresh.built
-	ix.units, ix.unitIDs, ix.codes, ix.text = fresh.units, fresh.unitIDs, fresh.codes, fresh.text
+	ix.units, ix.unitIDs, ix.codes, ix.data, ix.text = fresh.units, fresh.unitIDs, fresh.codes, fresh.data, fresh.text
 }
 
 // Warm builds the default sort order and the trigram index ahead of the first searches.
@@ -191,18 +372,17 @@ func (ix *Index) buildLocked(f int) {
 		return
 	}
 	order := make([]int32, 0, len(ix.byID))
-	for _, e := range ix.slots {
-		if e != nil {
-			order = append(order, e.slot)
+	for s := range ix.recs {
+		if ix.recs[s].n != 0 {
+			order = append(order, int32(s)) // #nosec G115 -- far below 2^31 users
 		}
 	}
-	slices.SortFunc(order, func(a, b int32) int { return compare(f, ix.slots[a], ix.slots[b]) })
+	slices.SortFunc(order, func(a, b int32) int { return ix.compare(f, &ix.recs[a], &ix.recs[b]) })
 	ix.orders[f], ix.built[f] = order, true
 }
 
 func (ix *Index) attrOf(e *entry) attr {
-	return attr{unit: ix.unitOrdinal(e.s.UnitID), status: ix.code(string(e.s.Status)),
-		typ: ix.code(string(e.s.AccountType)), enabled: e.s.Enabled}
+	return attr{unit: ix.unitOrdinal(e.unit), status: ix.code(e.status), typ: ix.code(e.typ), enabled: e.enabled}
 }
 
 func (ix *Index) unitOrdinal(id string) int32 {
@@ -233,57 +413,59 @@ func (ix *Index) Put(u *app.User) {
 }
 
 func (ix *Index) putLocked(e *entry) {
-	old := ix.byID[e.s.ID]
-	if old == nil {
+	slot, ok := ix.byID[e.id]
+	if !ok {
 		if n := len(ix.free); n > 0 {
-			e.slot, ix.free = ix.free[n-1], ix.free[:n-1]
-			ix.slots[e.slot] = e
+			slot, ix.free = ix.free[n-1], ix.free[:n-1]
 		} else {
-			e.slot = int32(len(ix.slots)) // #nosec G115 -- far below 2^31 users
-			ix.slots = append(ix.slots, e)
+			slot = int32(len(ix.recs)) // #nosec G115 -- far below 2^31 users
+			ix.recs = append(ix.recs, rec{})
 			ix.attrs = append(ix.attrs, attr{})
 		}
-		ix.byID[e.s.ID] = e
-		ix.attrs[e.slot] = ix.attrOf(e)
+		ix.byID[strings.Clone(e.id)] = slot // not a piece of a larger string the decoder made
+		ix.recs[slot] = ix.data.add(e)
+		ix.attrs[slot] = ix.attrOf(e)
 		for f := range nSort {
 			if ix.built[f] {
-				ix.orders[f] = ix.insert(f, ix.orders[f], e)
+				ix.orders[f] = ix.insert(f, ix.orders[f], slot)
 			}
 		}
-		ix.text.add(e.slot, e.hay)
+		ix.text.add(slot, e.hay)
 		return
 	}
-	e.slot = old.slot
+	old, fresh := ix.recs[slot], ix.data.add(e)
 	for f := range nSort {
-		if ix.built[f] && !sameKey(f, old, e) {
-			ix.orders[f] = ix.remove(f, ix.orders[f], old) // the slot still holds old here
+		if ix.built[f] && !ix.sameKey(f, &old, &fresh) {
+			ix.orders[f] = ix.remove(f, ix.orders[f], slot) // the slot still holds old here
 		}
 	}
-	ix.slots[e.slot] = e
+	ix.recs[slot] = fresh
 	for f := range nSort {
-		if ix.built[f] && !sameKey(f, old, e) {
-			ix.orders[f] = ix.insert(f, ix.orders[f], e)
+		if ix.built[f] && !ix.sameKey(f, &old, &fresh) {
+			ix.orders[f] = ix.insert(f, ix.orders[f], slot)
 		}
 	}
-	ix.byID[e.s.ID] = e
-	ix.attrs[e.slot] = ix.attrOf(e)
-	if old.hay != e.hay {
-		ix.text.kill(e.slot)
-		ix.text.add(e.slot, e.hay)
-		ix.compactLocked()
+	ix.data.dead += int(old.n)
+	ix.attrs[slot] = ix.attrOf(e)
+	if seg := ix.text.segOf[slot]; seg < 0 || string(ix.text.segment(int(seg))) != e.hay {
+		ix.text.kill(slot)
+		ix.text.add(slot, e.hay)
 	}
+	ix.compactLocked()
 }
 
-// insert puts e's slot into order at its sorted position.
-func (ix *Index) insert(f int, order []int32, e *entry) []int32 {
-	i, _ := slices.BinarySearchFunc(order, e, func(s int32, e *entry) int { return compare(f, ix.slots[s], e) })
-	return slices.Insert(order, i, e.slot)
+// insert puts slot into order at its sorted position.
+func (ix *Index) insert(f int, order []int32, slot int32) []int32 {
+	r := &ix.recs[slot]
+	i, _ := slices.BinarySearchFunc(order, r, func(s int32, r *rec) int { return ix.compare(f, &ix.recs[s], r) })
+	return slices.Insert(order, i, slot)
 }
 
-// remove takes e's slot out of order; the slot must still hold e.
-func (ix *Index) remove(f int, order []int32, e *entry) []int32 {
-	i, found := slices.BinarySearchFunc(order, e, func(s int32, e *entry) int { return compare(f, ix.slots[s], e) })
-	if found && order[i] == e.slot {
+// remove takes slot out of order, by the record it holds.
+func (ix *Index) remove(f int, order []int32, slot int32) []int32 {
+	r := &ix.recs[slot]
+	i, found := slices.BinarySearchFunc(order, r, func(s int32, r *rec) int { return ix.compare(f, &ix.recs[s], r) })
+	if found && order[i] == slot {
 		return slices.Delete(order, i, i+1)
 	}
 	return order
@@ -293,19 +475,20 @@ func (ix *Index) remove(f int, order []int32, e *entry) []int32 {
 func (ix *Index) Delete(id string) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	old := ix.byID[id]
-	if old == nil {
+	slot, ok := ix.byID[id]
+	if !ok {
 		return
 	}
 	for f := range nSort {
 		if ix.built[f] {
-			ix.orders[f] = ix.remove(f, ix.orders[f], old)
+			ix.orders[f] = ix.remove(f, ix.orders[f], slot)
 		}
 	}
-	ix.text.kill(old.slot)
-	ix.slots[old.slot] = nil
-	ix.attrs[old.slot] = attr{}
-	ix.free = append(ix.free, old.slot)
+	ix.text.kill(slot)
+	ix.data.dead += int(ix.recs[slot].n)
+	ix.recs[slot] = rec{}
+	ix.attrs[slot] = attr{}
+	ix.free = append(ix.free, slot)
 	delete(ix.byID, id)
 	ix.compactLocked()
 }
@@ -316,9 +499,13 @@ func (ix *Index) Delete(id string) {
 func (ix *Index) putMany(users map[string]*app.User) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	newer := func(id string, u *app.User) bool {
+		slot, ok := ix.byID[id]
+		return ok && ix.recs[slot].upd > nanos(u.UpdatedAt)
+	}
 	if len(users) < 256 {
 		for id, u := range users {
-			if old := ix.byID[id]; old == nil || !old.s.UpdatedAt.After(u.UpdatedAt) {
+			if !newer(id, u) {
 				ix.putLocked(newEntry(u))
 			}
 		}
@@ -332,16 +519,20 @@ func (ix *Index) putMany(users map[string]*app.User) {
 		moved[f] = map[int32]bool{}
 	}
 	for id, u := range users {
-		old := ix.byID[id]
-		if old != nil && old.s.UpdatedAt.After(u.UpdatedAt) {
+		if newer(id, u) {
 			continue
 		}
-		e := newEntry(u)
-		ix.putLocked(e)
+		slot, existed := ix.byID[id]
+		var old rec
+		if existed {
+			old = ix.recs[slot]
+		}
+		ix.putLocked(newEntry(u))
+		slot = ix.byID[id]
 		for f := range nSort {
-			if old == nil || !sameKey(f, old, e) {
-				moved[f][e.slot] = old != nil
-				fresh[f] = append(fresh[f], e.slot)
+			if !existed || !ix.sameKey(f, &old, &ix.recs[slot]) {
+				moved[f][slot] = existed
+				fresh[f] = append(fresh[f], slot)
 			}
 		}
 	}
@@ -356,7 +547,7 @@ func (ix *Index) putMany(users map[string]*app.User) {
 				kept = append(kept, s)
 			}
 		}
-		cmpSlots := func(a, b int32) int { return compare(f, ix.slots[a], ix.slots[b]) }
+		cmpSlots := func(a, b int32) int { return ix.compare(f, &ix.recs[a], &ix.recs[b]) }
 		slices.SortFunc(fresh[f], cmpSlots)
 		merged := make([]int32, 0, len(kept)+len(fresh[f]))
 		i, j := 0, 0
@@ -373,19 +564,30 @@ func (ix *Index) putMany(users map[string]*app.User) {
 	}
 }
 
-// compactMinDead is how many dead bytes the search text may hold before it is rewritten.
+// compactMinDead is how many dead bytes the record and text buffers may each hold before
+// they are rewritten.
 var compactMinDead = 1 << 20
 
-// compactLocked rewrites the search text once more than half of it belongs to replaced users.
+// compactLocked rewrites the records, and the search text, once more than half of the buffer
+// belongs to replaced or deleted users.
 func (ix *Index) compactLocked() {
+	if d := &ix.data; d.dead >= compactMinDead && d.dead >= len(d.buf)/2 {
+		old := d.buf
+		*d = recBuf{buf: make([]byte, 0, len(old)-d.dead)}
+		for s := range ix.recs {
+			if ix.recs[s].n != 0 {
+				ix.recs[s] = d.move(old, ix.recs[s])
+			}
+		}
+	}
 	if ix.text.dead < compactMinDead || ix.text.dead < len(ix.text.buf)/2 {
 		return
 	}
-	trigrams := ix.text.tri != nil
-	ix.text = textBuf{segOf: ix.text.segOf}
-	for _, e := range ix.slots {
-		if e != nil {
-			ix.text.add(e.slot, e.hay)
+	old, trigrams := ix.text, ix.text.tri != nil
+	ix.text = textBuf{segOf: old.segOf, buf: make([]byte, 0, len(old.buf)-old.dead)}
+	for s := range ix.recs {
+		if seg := old.segOf[min(s, len(old.segOf)-1)]; s < len(old.segOf) && seg >= 0 {
+			ix.text.add(int32(s), string(old.segment(int(seg)))) // #nosec G115 -- far below 2^31 users
 		}
 	}
 	if trigrams {
@@ -419,6 +621,21 @@ type Query struct {
 
 // Search returns one page of matching users and the total number of matches.
 func (ix *Index) Search(q Query) (items []UserSummary, total int) {
+	items = make([]UserSummary, 0, min(max(q.Limit, 0), 200))
+	total = ix.search(q, func(r *rec) { items = append(items, ix.data.summary(r)) })
+	return items, total
+}
+
+// SearchIDs is Search for the ids alone (the export reads each user from the store).
+func (ix *Index) SearchIDs(q Query) []string {
+	var ids []string
+	ix.search(q, func(r *rec) { ids = append(ids, string(ix.data.keyOf(r, keyID))) })
+	return ids
+}
+
+// search calls page with the record of each match in the page q asks for, under the read
+// lock, and returns the number of matches.
+func (ix *Index) search(q Query, page func(r *rec)) (total int) {
 	needle := strings.ToLower(strings.TrimSpace(q.Q))
 	f := sortFieldOf(q.Sort)
 	ix.mu.RLock()
@@ -430,25 +647,24 @@ func (ix *Index) Search(q Query) (items []UserSummary, total int) {
 		ix.mu.RLock()
 	}
 	defer ix.mu.RUnlock()
-	items = make([]UserSummary, 0, min(q.Limit, 200))
 	if strings.Contains(needle, "\x00") { // no user's text holds NUL; it separates fields here
-		return items, 0
+		return 0
 	}
 
 	var match []uint64
 	if needle != "" {
-		match = make([]uint64, (len(ix.slots)+63)/64)
+		match = make([]uint64, (len(ix.recs)+63)/64)
 		ix.text.scan([]byte(needle), match)
 	}
 	var status, typ uint8
 	if q.Status != "" {
 		if status = ix.codes[string(q.Status)]; status == 0 {
-			return items, 0
+			return 0
 		}
 	}
 	if q.AccountType != "" {
 		if typ = ix.codes[string(q.AccountType)]; typ == 0 {
-			return items, 0
+			return 0
 		}
 	}
 	// unitOK caches, per unit ordinal, whether the unit passes InUnits and Visible: 0 not yet
@@ -458,7 +674,7 @@ func (ix *Index) Search(q Query) (items []UserSummary, total int) {
 		unitOK = make([]uint8, len(ix.unitIDs))
 	}
 	order := ix.orders[f]
-	n := len(order)
+	n, taken := len(order), 0
 	for k := 0; k < n; k++ {
 		slot := order[k]
 		if q.Desc {
@@ -485,12 +701,13 @@ func (ix *Index) Search(q Query) (items []UserSummary, total int) {
 				continue
 			}
 		}
-		if total >= q.Offset && len(items) < q.Limit {
-			items = append(items, ix.slots[slot].s)
+		if total >= q.Offset && taken < q.Limit {
+			page(&ix.recs[slot])
+			taken++
 		}
 		total++
 	}
-	return items, total
+	return total
 }
 
 // textBuf is the search text of every user in one buffer: a segment per user, each ending in

@@ -3,6 +3,7 @@ package core
 import (
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -13,10 +14,21 @@ import (
 )
 
 func testUser(i int, r *rand.Rand) *app.User {
-	first := []string{"Ann", "Bob", "Cara", "Dev", "Eve"}[r.IntN(5)]
-	return &app.User{ID: fmt.Sprintf("id%05d", i), Username: fmt.Sprintf("user%d@example.org", i), FirstName: first,
+	// İ lower-cases to three bytes from two, so a sort key can be longer than its field.
+	first := []string{"Ann", "Bob", "Cara", "Dev", "Eve", "İrem", "Ölaf"}[r.IntN(7)]
+	u := &app.User{ID: fmt.Sprintf("id%05d", i), Username: fmt.Sprintf("user%d@example.org", i), FirstName: first,
 		LastName: fmt.Sprintf("Last%d", r.IntN(50)), Status: app.StatusActive, AccountType: app.Internal, Enabled: i%3 != 0,
-		UnitID: fmt.Sprintf("unit%d", i%7), LocalID: fmt.Sprintf("L%d", i), UpdatedAt: time.Unix(int64(r.IntN(1e6)), 0)}
+		UnitID: fmt.Sprintf("unit%d", i%7), LocalID: fmt.Sprintf("L%d", i), UpdatedAt: time.Unix(int64(r.IntN(1e6)), int64(r.IntN(1e9))).UTC(),
+		AllowLogin: i%2 == 0, IsExternal: i%5 == 0, ConnectorManaged: i%11 == 0, Leaver: i%13 == 0, PrimaryOrgID: fmt.Sprintf("org%d", i%3)}
+	if i%4 == 0 {
+		t := time.Unix(int64(r.IntN(1e6)), 0).UTC()
+		u.LastLoginAt = &t
+	}
+	if i%9 == 0 {
+		u.Email = fmt.Sprintf("User%d@Example.org", i) // not already lower case
+		u.Status = app.StatusPending
+	}
+	return u
 }
 
 // TestIndexOrdersStaySorted puts, replaces and deletes users at random, with every sort order
@@ -51,7 +63,7 @@ func TestIndexOrdersStaySorted(t *testing.T) {
 	}
 	for f, name := range SortFields {
 		list := ix.orders[f]
-		if !ix.built[f] || !sort.SliceIsSorted(list, func(i, j int) bool { return compare(f, ix.slots[list[i]], ix.slots[list[j]]) < 0 }) {
+		if !ix.built[f] || !sort.SliceIsSorted(list, func(i, j int) bool { return ix.compare(f, &ix.recs[list[i]], &ix.recs[list[j]]) < 0 }) {
 			t.Fatalf("order %s not built or not sorted", name)
 		}
 		if len(list) != len(users) {
@@ -107,8 +119,11 @@ func checkSearches(t *testing.T, ix *Index, users map[string]*app.User) {
 				got := make([]string, len(items))
 				for i, it := range items {
 					got[i] = it.ID
+					if want := summarise(users[it.ID]); !reflect.DeepEqual(it, want) {
+						t.Fatalf("summary of %s:\n got %+v\nwant %+v", it.ID, it, want)
+					}
 					if i > 0 {
-						c := compare(f, ix.byID[items[i-1].ID], ix.byID[it.ID])
+						c := ix.compare(f, &ix.recs[ix.byID[items[i-1].ID]], &ix.recs[ix.byID[it.ID]])
 						if (c > 0 && !desc) || (c < 0 && desc) {
 							t.Fatalf("%+v: %s not in order at %d", q, name, i)
 						}
