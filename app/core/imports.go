@@ -261,6 +261,7 @@ func (s *Service) ValidateImport(actor *app.User, fileName string, r io.Reader, 
 	if !s.canImport(actor) {
 		return nil, app.Errorf(app.EFORBIDDEN, "You need the Import users permission to import a CSV file.")
 	}
+	defer holdGC(gcImport)()
 	h := sha256.New()
 	cr := &countingReader{r: r, limit: csvio.MaxBytes, h: h}
 	rd, err := csvio.NewReader(cr, csvio.MaxRows)
@@ -1397,6 +1398,7 @@ func (s *Service) StopImports() {
 
 // runJob applies the running import batch by batch until done, stopped or failed.
 func (s *Service) runJob(id string) (err error) {
+	defer holdGC(gcImport)()
 	ctx, cancel := context.WithCancel(context.Background())
 	s.imp.mu.Lock()
 	s.imp.cancel = cancel

@@ -83,7 +83,7 @@ func (s *Service) Load() error {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 	defer s.dropRefs()
-	defer pauseGC()()
+	defer holdGC(gcOff)()
 	var entries []*entry
 	err := s.store.View(func(tx app.Tx) error {
 		units, err := tx.Units()
@@ -119,28 +119,61 @@ func (s *Service) Load() error {
 // would mark what was just built, for little to free: about a quarter of start-up's CPU. So
 // the collector waits until the load is done; restoring the setting starts a collection that
 // runs alongside serving. An operator's GOMEMLIMIT still bounds the heap meanwhile.
-var gcPause struct {
+//
+// A CSV import goes the other way: it allocates hundreds of megabytes that die young (rows,
+// Badger's table builders and blocks) over a live heap that stays put, and the collector's
+// default lets the heap reach twice what is live before it collects; collecting at half that
+// growth keeps the peak well lower for a few percent more CPU (docs/BENCHMARKS.md, CSV import).
+const (
+	gcOff    = -1
+	gcImport = 50
+)
+
+var gcHold struct {
 	mu      sync.Mutex
-	holders int
-	percent int // the setting before the first holder
+	next    int
+	held    map[int]int // holder → the setting it asks for
+	percent int         // the setting before the first holder
 }
 
-// pauseGC turns the collector off until the returned function is called; loads that overlap
-// (tests run services side by side) share the pause, and the last one to end restores it.
-func pauseGC() (resume func()) {
-	gcPause.mu.Lock()
-	defer gcPause.mu.Unlock()
-	if gcPause.holders == 0 {
-		gcPause.percent = debug.SetGCPercent(-1)
+// holdGC sets the collector's GOGC percentage to percent (gcOff: off) until the returned
+// function is called. Holders may overlap (tests run services side by side, an import may
+// start while another service loads): the lowest percentage asked for holds, off only while
+// every holder asks for it, and the last one to end restores the setting from before.
+func holdGC(percent int) (release func()) {
+	gcHold.mu.Lock()
+	defer gcHold.mu.Unlock()
+	if len(gcHold.held) == 0 {
+		gcHold.percent = debug.SetGCPercent(gcOff)
+		gcHold.held = map[int]int{}
 	}
-	gcPause.holders++
+	id := gcHold.next
+	gcHold.next++
+	gcHold.held[id] = percent
+	applyGCHoldLocked()
 	return sync.OnceFunc(func() {
-		gcPause.mu.Lock()
-		defer gcPause.mu.Unlock()
-		if gcPause.holders--; gcPause.holders == 0 {
-			debug.SetGCPercent(gcPause.percent)
-		}
+		gcHold.mu.Lock()
+		defer gcHold.mu.Unlock()
+		delete(gcHold.held, id)
+		applyGCHoldLocked()
 	})
+}
+
+func applyGCHoldLocked() {
+	if len(gcHold.held) == 0 {
+		debug.SetGCPercent(gcHold.percent)
+		return
+	}
+	want := gcOff
+	for _, p := range gcHold.held {
+		if p != gcOff && (want == gcOff || p < want) {
+			want = p
+		}
+	}
+	if gcHold.percent == gcOff || gcHold.percent < want {
+		want = gcHold.percent // an operator's lower GOGC, or GOGC=off, stands
+	}
+	debug.SetGCPercent(want)
 }
 
 // Index exposes the users index (benchmarks).

@@ -5,13 +5,13 @@ import (
 	"testing"
 )
 
-// TestPauseGCNests checks that overlapping loads share one pause of the collector and that the
+// TestHoldGCNests checks that overlapping loads share one pause of the collector and that the
 // setting comes back only when the last of them ends, whatever order they end in.
-func TestPauseGCNests(t *testing.T) {
+func TestHoldGCNests(t *testing.T) {
 	before := debug.SetGCPercent(150)
 	defer debug.SetGCPercent(before)
-	a := pauseGC()
-	b := pauseGC()
+	a := holdGC(gcOff)
+	b := holdGC(gcOff)
 	if got := debug.SetGCPercent(-1); got != -1 {
 		t.Fatalf("collector at %d during a load, want off", got)
 	}
@@ -23,5 +23,34 @@ func TestPauseGCNests(t *testing.T) {
 	b()
 	if got := debug.SetGCPercent(150); got != 150 {
 		t.Fatalf("collector at %d after the loads, want 150 back", got)
+	}
+}
+
+// TestHoldGCImport checks that an import's lower percentage wins over a load's pause while
+// both hold, that a lower setting from the operator stands, and that each ends cleanly.
+func TestHoldGCImport(t *testing.T) {
+	before := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(before)
+	load := holdGC(gcOff)
+	imp := holdGC(gcImport)
+	if got := debug.SetGCPercent(gcImport); got != gcImport {
+		t.Fatalf("collector at %d with a load and an import, want %d", got, gcImport)
+	}
+	imp()
+	if got := debug.SetGCPercent(gcOff); got != gcOff {
+		t.Fatalf("collector at %d with the load alone, want off", got)
+	}
+	load()
+	if got := debug.SetGCPercent(30); got != 100 {
+		t.Fatalf("collector at %d after both, want 100 back", got)
+	}
+	// GOGC=30 from the operator: an import does not raise it.
+	release := holdGC(gcImport)
+	if got := debug.SetGCPercent(30); got != 30 {
+		t.Fatalf("collector at %d during an import under GOGC=30, want 30", got)
+	}
+	release()
+	if got := debug.SetGCPercent(100); got != 30 {
+		t.Fatalf("collector at %d after the import, want 30 back", got)
 	}
 }
