@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -25,7 +26,8 @@ import (
 //	audit/<unix nanos, 8 bytes BE><id>       → app.AuditRecord (auditcodec.go; time-ordered)
 //	ix/audittarget/<targetId>/<nanos><id>    → empty
 //	ix/auditactor/<actorId>/<nanos><id>      → empty
-//	mail/<id>                                → app.Message JSON (bodies and attachments)
+//	mail/<id>                                → app.Message JSON (bodies; attachments inline in older records)
+//	mailatt/<id>/<n>                         → attachment n of message id, S2-compressed (mail.go)
 //	ix/mailbox/<userId>/<nanos><id>          → app.MessageSummary JSON (a user's mailbox, time-ordered)
 //	ix/outbox/<nanos><id>                    → app.MessageSummary JSON (every message, time-ordered)
 //	tok/<sha256(token)>                      → app.Token JSON (activation and reset links)
@@ -50,6 +52,7 @@ const (
 	pIxAuditTarget = "ix/audittarget/"
 	pIxAuditActor  = "ix/auditactor/"
 	pMail          = "mail/"
+	pMailAtt       = "mailatt/"
 	pIxMailbox     = "ix/mailbox/"
 	pIxOutbox      = "ix/outbox/"
 	pToken         = "tok/"
@@ -105,6 +108,9 @@ func auditTargetPrefix(targetID string) []byte { return []byte(pIxAuditTarget + 
 func auditActorPrefix(actorID string) []byte   { return []byte(pIxAuditActor + actorID + "/") }
 
 func mailKey(id string) []byte { return []byte(pMail + id) }
+func mailAttachmentKey(id string, n int) []byte {
+	return strconv.AppendInt([]byte(pMailAtt+id+"/"), int64(n), 10)
+}
 func mailboxPrefix(userID string) []byte {
 	return []byte(pIxMailbox + userID + "/")
 }
