@@ -35,7 +35,7 @@ const benchRows = 100_000
 // one (the OU column says where).
 func benchFile(ia *importApp, n int, tag string) []byte {
 	var b bytes.Buffer
-	b.Grow(n * 160)
+	b.Grow(n * 170) // a row is up to about 165 bytes: one allocation, not a doubling past it
 	b.WriteString("Local ID,Username,Email Same As Username,First Name,Last Name,Phone,Job Title,Department," +
 		"Language,Account Type,Status,Enabled,Allow Login,OU ID,Primary Organisation ID\n")
 	for i := 0; i < n; i++ {
@@ -56,7 +56,9 @@ func benchApp(b *testing.B) *importApp {
 // peakRSS runs fn and returns the process's resident set size before it (after a GC) and its
 // peak while fn ran, in MiB: the kernel's high-water mark (VmHWM) is reset first through
 // /proc/self/clear_refs. Where that is refused, the peak covers the whole process so far.
-func peakRSS(b *testing.B, fn func()) (before, peak float64) {
+// The metrics it reports (CPU seconds, the anonymous and file-backed peaks) and the profiles
+// it writes are named with the run's name: "" for the import, "plain-" for the plain write.
+func peakRSS(b *testing.B, run string, fn func()) (before, peak float64) {
 	b.Helper()
 	// The collection of what the seeding left is not the import's time (it took about 0.1 s
 	// of each validate run until round 3).
@@ -68,14 +70,14 @@ func peakRSS(b *testing.B, fn func()) (before, peak float64) {
 		b.Logf("peak RSS covers the whole run: %v", err)
 	}
 	before = procStatusMiB("VmRSS:")
-	stopParts := rssParts(b)
-	stop := heapSnapshots(b)
-	stopCPU := cpuProfile(b)
+	stopParts := rssParts(b, run)
+	stop := heapSnapshots(b, run)
+	stopCPU := cpuProfile(b, run)
 	cpu := cpuSeconds()
 	// The label marks the samples of fn and of the goroutines it starts, so that a CPU profile
 	// of the run can leave out the seeding: go tool pprof -tagfocus run=import.
 	pprof.Do(context.Background(), pprof.Labels("run", "import"), func(context.Context) { fn() })
-	b.ReportMetric(cpuSeconds()-cpu, "cpu-s")
+	b.ReportMetric(cpuSeconds()-cpu, run+"cpu-s")
 	stopCPU()
 	stop()
 	stopParts()
@@ -86,7 +88,7 @@ func peakRSS(b *testing.B, fn func()) (before, peak float64) {
 // anonymous part (the Go heap, Badger's memtables and table buffers) and the highest
 // file-backed part (Badger's memory-mapped tables, value log and write-ahead log, which the
 // kernel can drop and read again) seen: the high-water mark alone does not tell them apart.
-func rssParts(b *testing.B) func() {
+func rssParts(b *testing.B, run string) func() {
 	done, stopped := make(chan struct{}), make(chan struct{})
 	var anon, file float64
 	go func() {
@@ -106,8 +108,8 @@ func rssParts(b *testing.B) func() {
 	return func() {
 		close(done)
 		<-stopped
-		b.ReportMetric(anon, "peak-anon-MiB")
-		b.ReportMetric(file, "peak-file-MiB")
+		b.ReportMetric(anon, run+"peak-anon-MiB")
+		b.ReportMetric(file, run+"peak-file-MiB")
 	}
 }
 
@@ -125,12 +127,12 @@ func cpuSeconds() float64 {
 // (not the seeding), every goroutine included: the garbage collector's workers and Badger's
 // flushes and compactions carry no label, so -tagfocus run=import leaves them out. It returns
 // the function that stops profiling.
-func cpuProfile(b *testing.B) func() {
+func cpuProfile(b *testing.B, run string) func() {
 	dir := os.Getenv("USERDESK_BENCH_CPU")
 	if dir == "" {
 		return func() {}
 	}
-	f, err := os.Create(filepath.Join(dir, b.Name()+".cpu"))
+	f, err := os.Create(filepath.Join(dir, b.Name()+"."+run+"cpu"))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -146,7 +148,7 @@ func cpuProfile(b *testing.B) func() {
 // time the live heap reaches a new high while fn runs (the file for the benchmark keeps the
 // last, the highest), so `go tool pprof -sample_index=inuse_space` shows what the import holds
 // at its peak. It returns the function that stops sampling.
-func heapSnapshots(b *testing.B) func() {
+func heapSnapshots(b *testing.B, run string) func() {
 	dir := os.Getenv("USERDESK_BENCH_HEAP")
 	if dir == "" {
 		return func() {}
@@ -162,11 +164,11 @@ func heapSnapshots(b *testing.B) func() {
 	}
 	// The profiles at the start and the end give what the run allocated: go tool pprof
 	// -sample_index=alloc_space -diff_base X.start.heap X.end.heap.
-	writeHeap(b.Name() + ".start.heap")
+	writeHeap(b.Name() + "." + run + "start.heap")
 	done, stopped := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(stopped)
-		defer writeHeap(b.Name() + ".end.heap")
+		defer writeHeap(b.Name() + "." + run + "end.heap")
 		var high uint64
 		t := time.NewTicker(20 * time.Millisecond)
 		defer t.Stop()
@@ -182,7 +184,7 @@ func heapSnapshots(b *testing.B) func() {
 				continue
 			}
 			high = ms.HeapInuse
-			f, err := os.Create(filepath.Join(dir, b.Name()+".heap"))
+			f, err := os.Create(filepath.Join(dir, b.Name()+"."+run+"heap"))
 			if err != nil {
 				b.Error(err)
 				return
@@ -216,7 +218,7 @@ func BenchmarkImportValidate100k(b *testing.B) {
 	b.ReportMetric(float64(len(file))/1e6, "file-MB")
 	var base, rss float64
 	for i := 0; i < b.N; i++ {
-		base, rss = peakRSS(b, func() {
+		base, rss = peakRSS(b, "", func() {
 			im, err := ia.Dir.ValidateImport(ia.admin, "bench.csv", bytes.NewReader(file), app.SourceCLI)
 			if err != nil || im.Totals.Update != benchRows {
 				b.Fatal(err, im.Totals)
@@ -249,7 +251,7 @@ func BenchmarkImportValidate150k35MB(b *testing.B) {
 	b.ReportMetric(float64(len(file))/1e6, "file-MB")
 	var base, rss float64
 	for i := 0; i < b.N; i++ {
-		base, rss = peakRSS(b, func() {
+		base, rss = peakRSS(b, "", func() {
 			im, err := ia.Dir.ValidateImport(ia.admin, "bench.csv", bytes.NewReader(file), app.SourceCLI)
 			if err != nil || im.Totals.Update != benchRows || im.Totals.Create != rows-benchRows {
 				b.Fatal(err, im.Totals)
@@ -272,7 +274,7 @@ func BenchmarkImportApply100k(b *testing.B) {
 			b.Fatal(err, im.Totals)
 		}
 		b.StartTimer()
-		base, rss = peakRSS(b, func() {
+		base, rss = peakRSS(b, "", func() {
 			start := time.Now()
 			done, err := ia.Dir.RunImport(context.Background(), ia.admin, im.ID, nil)
 			total += time.Since(start)
@@ -311,32 +313,40 @@ func BenchmarkImportApply100k(b *testing.B) {
 		b.Fatalf("%d users, %d rows", len(users), len(rows))
 	}
 	now := time.Now()
-	start := time.Now()
-	for s := 0; s < len(users); s += core.ImportBatch {
-		err := db.Update(func(txn *badger.Txn) error {
-			for i := s; i < min(s+core.ImportBatch, len(users)); i++ {
-				u, r := &users[i], &rows[i]
-				changes := make([]app.FieldChange, len(r.Changes))
-				for j, c := range r.Changes {
-					changes[j] = app.FieldChange{Field: c.Field, Before: c.Old, After: c.New}
-				}
-				ub, _ := json.Marshal(u)
-				ab, _ := json.Marshal(app.AuditRecord{ID: u.ID, At: now, ActorID: ia.admin.ID, ActorEmail: ia.admin.Username,
-					Source: app.SourceImport, Action: "user.update", TargetType: "user", TargetID: u.ID, TargetName: u.Username, Changes: changes})
-				rb, _ := json.Marshal(r)
-				for _, kv := range [3][2][]byte{{[]byte("bench/user/" + u.ID), ub}, {[]byte("bench/audit/" + u.ID), ab}, {[]byte("bench/row/" + u.ID), rb}} {
-					if err := txn.Set(kv[0], kv[1]); err != nil {
-						return err
+	var plainTime time.Duration
+	// The plain write's peak is measured like the import's; it holds its records (the
+	// import streams them), which its start figure includes.
+	plainBase, plainRSS := peakRSS(b, "plain-", func() {
+		start := time.Now()
+		for s := 0; s < len(users); s += core.ImportBatch {
+			err := db.Update(func(txn *badger.Txn) error {
+				for i := s; i < min(s+core.ImportBatch, len(users)); i++ {
+					u, r := &users[i], &rows[i]
+					changes := make([]app.FieldChange, len(r.Changes))
+					for j, c := range r.Changes {
+						changes[j] = app.FieldChange{Field: c.Field, Before: c.Old, After: c.New}
+					}
+					ub, _ := json.Marshal(u)
+					ab, _ := json.Marshal(app.AuditRecord{ID: u.ID, At: now, ActorID: ia.admin.ID, ActorEmail: ia.admin.Username,
+						Source: app.SourceImport, Action: "user.update", TargetType: "user", TargetID: u.ID, TargetName: u.Username, Changes: changes})
+					rb, _ := json.Marshal(r)
+					for _, kv := range [3][2][]byte{{[]byte("bench/user/" + u.ID), ub}, {[]byte("bench/audit/" + u.ID), ab}, {[]byte("bench/row/" + u.ID), rb}} {
+						if err := txn.Set(kv[0], kv[1]); err != nil {
+							return err
+						}
 					}
 				}
+				return nil
+			})
+			if err != nil {
+				b.Fatal(err)
 			}
-			return nil
-		})
-		if err != nil {
-			b.Fatal(err)
 		}
-	}
-	plain := float64(len(users)) / time.Since(start).Seconds()
+		plainTime = time.Since(start)
+	})
+	plain := float64(len(users)) / plainTime.Seconds()
 	b.ReportMetric(plain, "plain-rows/s")
+	b.ReportMetric(plainRSS, "plain-peak-RSS-MiB")
+	b.ReportMetric(plainBase, "plain-start-RSS-MiB")
 	b.ReportMetric(plain/rowsPerSec, "plain/import")
 }
