@@ -322,6 +322,8 @@ type Index struct {
 	codes   map[string]uint8 // status and account type → code
 	data    recBuf
 	text    textBuf
+	// holdCompact defers compactLocked while putMany still compares old records.
+	holdCompact bool
 }
 
 // NewIndex returns an empty index.
@@ -513,6 +515,10 @@ func (ix *Index) putMany(users map[string]*app.User) {
 	}
 	built := ix.built
 	ix.built = [nSort]bool{} // putLocked leaves the orders alone; they are merged below
+	// The users' old records are compared with their new ones after putLocked: the buffers
+	// are rewritten once at the end instead, which would move them.
+	ix.holdCompact = true
+	defer func() { ix.holdCompact = false; ix.compactLocked() }()
 	moved := [nSort]map[int32]bool{}
 	var fresh [nSort][]int32
 	for f := range nSort {
@@ -571,6 +577,9 @@ var compactMinDead = 1 << 20
 // compactLocked rewrites the records, and the search text, once more than half of the buffer
 // belongs to replaced or deleted users.
 func (ix *Index) compactLocked() {
+	if ix.holdCompact {
+		return
+	}
 	if d := &ix.data; d.dead >= compactMinDead && d.dead >= len(d.buf)/2 {
 		old := d.buf
 		*d = recBuf{buf: make([]byte, 0, len(old)-d.dead)}

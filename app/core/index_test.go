@@ -47,6 +47,21 @@ func TestIndexOrdersStaySorted(t *testing.T) {
 			}
 			ix.Warm() // the trigram lists, kept up to date from here on
 		}
+		if step%200 == 199 { // an import's batch: large enough for the merge path
+			batch := map[string]*app.User{}
+			for len(batch) < 300 {
+				u := testUser(r.IntN(400), r)
+				u.DeriveDisplayName()
+				batch[u.ID] = u
+			}
+			ix.putMany(batch)
+			for id, u := range batch {
+				if old := users[id]; old == nil || !old.UpdatedAt.After(u.UpdatedAt) {
+					users[id] = u
+				}
+			}
+			continue
+		}
 		i := r.IntN(400)
 		if r.IntN(5) == 0 {
 			ix.Delete(fmt.Sprintf("id%05d", i))
