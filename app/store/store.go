@@ -50,6 +50,17 @@ func Open(dir string, o Options) (*Store, error) {
 		WithNumMemtables(2).
 		WithBlockCacheSize(32 << 20).
 		WithIndexCacheSize(16 << 20).
+		// Writes come in bursts (a CSV import writes 100 MB in a few seconds) on two cores.
+		// Badger starts merging level 0 into the tree at 5 tables and builds up to eight
+		// tables at a time per compaction, with four compactors: mid-import that held 150-200
+		// MB of table builders. Letting level 0 hold 12 tables (16 MB each) before merging, and
+		// stall writes only at 24, means an import of 100,000 rows ends before a merge starts,
+		// and two compactors suit two cores; reads check a few more tables' bloom filters.
+		// Measured (docs/BENCHMARKS.md, CSV import): a second import in one process peaks at
+		// 438-465 MiB against 584, and applies at 36.6k rows/s against 28.1k.
+		WithNumLevelZeroTables(12).
+		WithNumLevelZeroTablesStall(24).
+		WithNumCompactors(2).
 		// 64 MB value-log files instead of 1 GB: value-log GC can reclaim space in smaller steps.
 		WithValueLogFileSize(64 << 20).
 		// Only the latest version of a key is ever read; older ones are garbage.

@@ -33,7 +33,15 @@ func main() {
 	requests := flag.Int("requests", 4000, "requests per measurement")
 	seconds := flag.Int("seconds", 5, "length of the 64-connection throughput loop, in seconds")
 	nethttp := flag.Bool("nethttp", true, "also run the throughput loop with net/http as the client, for comparison")
+	only := flag.String("generate", "", "only generate the store into this directory (for measuring the command line, e.g. an import) and exit")
 	flag.Parse()
+	if *only != "" {
+		t0 := time.Now()
+		_, err := generate(*only, *users, *units, *depth)
+		check(err)
+		fmt.Printf("generated %d users in %d units (depth ≤ %d) in %s in %v\n", *users, *units, *depth, *only, time.Since(t0).Round(time.Millisecond))
+		return
+	}
 
 	dir, err := os.MkdirTemp("", "userdesk-load-")
 	check(err)
