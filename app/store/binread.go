@@ -1,6 +1,9 @@
 package store
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"unsafe"
+)
 
 // binReader reads the varint-framed binary forms of this package (users in usercodec.go,
 // import rows in imports.go). The first malformed read sets err to bad, and every later read
@@ -11,6 +14,9 @@ type binReader struct {
 	err   error
 	bad   error
 	endOK bool
+	// alias makes str return strings that share b's memory instead of copies: only for
+	// bytes that are never written again and may stay alive as long as any string does.
+	alias bool
 }
 
 func (r *binReader) fail() { r.err = r.bad }
@@ -73,7 +79,12 @@ func (r *binReader) str() string {
 		r.fail()
 		return ""
 	}
-	s := string(r.b[:n])
+	var s string
+	if r.alias {
+		s = unsafe.String(&r.b[0], n) // #nosec G103 -- alias is set only over bytes that are never written again
+	} else {
+		s = string(r.b[:n])
+	}
 	r.b = r.b[n:]
 	return s
 }

@@ -587,7 +587,14 @@ func (s *userSnapshot) user(id string) (*app.User, error) {
 		return nil, notFound("User", badger.ErrKeyNotFound)
 	}
 	var u app.User
-	if err := decodeUser(s.chunks[sp.chunk][sp.start:sp.end], &u); err != nil {
+	// A chunk is never written again once a value is in it (a value that does not fit starts a
+	// new one), so the user's strings can share its memory rather than be copied: about 15
+	// allocations a row fewer for a validation's collector to chase.
+	if v := s.chunks[sp.chunk][sp.start:sp.end]; len(v) > 0 && v[0] != '{' {
+		if err := decodeUserBinaryFrom(v, &u, true); err != nil {
+			return nil, err
+		}
+	} else if err := decodeUser(v, &u); err != nil {
 		return nil, err
 	}
 	return &u, nil

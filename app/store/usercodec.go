@@ -176,11 +176,15 @@ func (r *binReader) timeValue() time.Time {
 }
 
 // decodeUserBinary reads a record written by encodeUser into u.
-func decodeUserBinary(b []byte, u *app.User) error {
+func decodeUserBinary(b []byte, u *app.User) error { return decodeUserBinaryFrom(b, u, false) }
+
+// decodeUserBinaryFrom is decodeUserBinary; with alias, u's strings share b's memory (b must
+// never be written again).
+func decodeUserBinaryFrom(b []byte, u *app.User, alias bool) error {
 	if len(b) == 0 || b[0] != userCodecV1 {
 		return errUserRecord
 	}
-	r := &binReader{b: b[1:], bad: errUserRecord, endOK: true}
+	r := &binReader{b: b[1:], bad: errUserRecord, endOK: true, alias: alias}
 	u.ID = r.str()
 	u.Version = r.uvarint()
 	u.Username = r.str()

@@ -1,12 +1,14 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"reflect"
 	"testing"
 	"time"
+	"unsafe"
 
 	"userdesk/app"
 )
@@ -59,6 +61,22 @@ func TestUserCodecCoversEveryField(t *testing.T) {
 		}
 		if !reflect.DeepEqual(got, u) {
 			t.Fatalf("round trip differs:\n got %+v\nwant %+v", got, u)
+		}
+		// Decoded with its strings sharing the record's memory (the users' snapshot of an
+		// import), it is the same user, and stays so as long as the record is not written.
+		rec := encodeUser(&u)
+		var aliased app.User
+		if err := decodeUserBinaryFrom(rec, &aliased, true); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(aliased, u) {
+			t.Fatalf("aliased decode differs:\n got %+v\nwant %+v", aliased, u)
+		}
+		if u.Username != "" && unsafe.StringData(aliased.Username) == unsafe.StringData(got.Username) {
+			t.Fatal("the copying decode shares memory")
+		}
+		if i := bytes.Index(rec, []byte(u.Username)); u.Username != "" && unsafe.StringData(aliased.Username) != &rec[i] {
+			t.Fatal("the aliased decode copied the username")
 		}
 	}
 }
