@@ -261,7 +261,7 @@ func (s *Service) ValidateImport(actor *app.User, fileName string, r io.Reader, 
 	if !s.canImport(actor) {
 		return nil, app.Errorf(app.EFORBIDDEN, "You need the Import users permission to import a CSV file.")
 	}
-	defer holdGC(gcImport)()
+	defer holdImportMemory(validateBudget)()
 	h := sha256.New()
 	cr := &countingReader{r: r, limit: csvio.MaxBytes, h: h}
 	rd, err := csvio.NewReader(cr, csvio.MaxRows)
@@ -1160,14 +1160,31 @@ type runResults struct {
 	bad  bool
 }
 
+// resultsSize is about the size of an import's results file: the file as uploaded plus a
+// result and a message a row (the buffer is grown once, not doubled from empty).
+func resultsSize(im *app.Import) int { return int(min(im.Size, csvio.MaxBytes)) + im.Rows*64 }
+
+// The memory an import may take above what the process held when it began
+// (holdImportMemory). Validation holds the users' snapshot (about 280 bytes a user), the Local
+// ID and duplicate maps and up to 16,384 rows in flight, and fills Badger's memtables and block
+// cache with the report; applying holds the results file it builds for the mail, a few
+// batches and Badger's table builders. Measured at 100,000 rows (docs/BENCHMARKS.md, CSV
+// import): less makes the collector run so often that validation misses 1 s; more lets the
+// peak pass 350 MiB.
+const (
+	validateBudget   = 192 << 20
+	applyBudgetFixed = 64 << 20
+)
+
+func applyBudget(im *app.Import) int64 { return applyBudgetFixed + int64(resultsSize(im)) }
+
 // newRunResults starts the results of a job that begins at im's first row, or returns nil.
 func newRunResults(im *app.Import) *runResults {
 	if im.Applied != 0 || im.Status != app.ImportApplying {
 		return nil
 	}
 	rr := &runResults{}
-	// The file as uploaded plus a result and a message a row: grown once, not doubled from empty.
-	rr.buf.Grow(int(min(im.Size, csvio.MaxBytes)) + im.Rows*64)
+	rr.buf.Grow(resultsSize(im))
 	rw, err := newResultsWriter(im, &rr.buf)
 	if err != nil {
 		return nil
@@ -1398,7 +1415,6 @@ func (s *Service) StopImports() {
 
 // runJob applies the running import batch by batch until done, stopped or failed.
 func (s *Service) runJob(id string) (err error) {
-	defer holdGC(gcImport)()
 	ctx, cancel := context.WithCancel(context.Background())
 	s.imp.mu.Lock()
 	s.imp.cancel = cancel
@@ -1430,6 +1446,7 @@ func (s *Service) runJob(id string) (err error) {
 		s.importLog().Error("import job", "import", id, "err", err)
 		return err
 	}
+	defer holdImportMemory(applyBudget(im))()
 	ic := newImportCtx(actor, im.Header, im.Keys)
 	ic.results = newRunResults(im)
 	defer func() { ic.ahead.wait() }()

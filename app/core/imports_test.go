@@ -82,6 +82,7 @@ func (ia *importApp) seed(t testing.TB, n int) {
 	if err := ia.Dir.Load(); err != nil {
 		t.Fatal(err)
 	}
+	ia.Dir.Index().WaitWarm() // Load warms the users list in the background: not the import's work
 }
 
 // jobTitleFile sets every user's job title to "Title <i>".

@@ -324,11 +324,13 @@ type Index struct {
 	text    textBuf
 	// holdCompact defers compactLocked while putMany still compares old records.
 	holdCompact bool
+	warmOnce    sync.Once
+	warmed      chan struct{} // closed when Warm first ends
 }
 
 // NewIndex returns an empty index.
 func NewIndex() *Index {
-	return &Index{byID: map[string]int32{}, units: map[string]int32{}, codes: map[string]uint8{}}
+	return &Index{byID: map[string]int32{}, units: map[string]int32{}, codes: map[string]uint8{}, warmed: make(chan struct{})}
 }
 
 // replace makes the index hold exactly these entries (Service.Load makes them while the store
@@ -367,6 +369,7 @@ func (ix *Index) Warm() {
 	ix.mu.Lock()
 	ix.text.buildTrigrams()
 	ix.mu.Unlock()
+	ix.warmOnce.Do(func() { close(ix.warmed) })
 }
 
 func (ix *Index) buildLocked(f int) {

@@ -5,7 +5,9 @@
 package core
 
 import (
+	"math"
 	"runtime/debug"
+	"runtime/metrics"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -174,6 +176,62 @@ func applyGCHoldLocked() {
 		want = gcHold.percent // an operator's lower GOGC, or GOGC=off, stands
 	}
 	debug.SetGCPercent(want)
+}
+
+var memHold struct {
+	mu      sync.Mutex
+	holders int
+	budget  int64
+	start   int64 // the process's memory when the first holder began
+	limit   int64 // the soft memory limit before (GOMEMLIMIT, or none)
+}
+
+// holdImportMemory makes the collector keep an import's memory in bounds until the returned
+// function is called: GOGC 50, and a soft memory limit of the process's memory when it began
+// plus budget, so that the heap does not grow to twice what is live between collections. What
+// the import allocates is mostly pointer-free (Badger's buffers, encoded rows) over a users
+// list that is too, so the extra collections are cheap. Imports that overlap (an upload
+// validating while another applies) add their budgets; an operator's lower GOMEMLIMIT stands,
+// and the last to end restores it.
+func holdImportMemory(budget int64) (release func()) {
+	gc := holdGC(gcImport)
+	memHold.mu.Lock()
+	defer memHold.mu.Unlock()
+	if memHold.holders == 0 {
+		memHold.limit = debug.SetMemoryLimit(-1) // a negative value only reads it
+		memHold.start = memoryInUse()
+	}
+	memHold.holders++
+	memHold.budget += budget
+	debug.SetMemoryLimit(min(memHold.limit, memHold.start+memHold.budget))
+	return sync.OnceFunc(func() {
+		memHold.mu.Lock()
+		memHold.holders--
+		memHold.budget -= budget
+		if memHold.holders == 0 {
+			debug.SetMemoryLimit(memHold.limit)
+		} else {
+			debug.SetMemoryLimit(min(memHold.limit, memHold.start+memHold.budget))
+		}
+		memHold.mu.Unlock()
+		gc()
+	})
+}
+
+// memoryInUse is the live heap as of the last collection plus the runtime's memory outside
+// the heap (stacks, metadata): what the process holds that is not garbage.
+func memoryInUse() int64 {
+	samples := []metrics.Sample{{Name: "/gc/heap/live:bytes"}, {Name: "/memory/classes/total:bytes"},
+		{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/memory/classes/heap/unused:bytes"},
+		{Name: "/memory/classes/heap/free:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
+	metrics.Read(samples)
+	v := make([]int64, len(samples))
+	for i, s := range samples {
+		if s.Value.Kind() == metrics.KindUint64 {
+			v[i] = int64(min(s.Value.Uint64(), math.MaxInt64)) // #nosec G115 -- clamped
+		}
+	}
+	return v[0] + v[1] - v[2] - v[3] - v[4] - v[5]
 }
 
 // Index exposes the users index (benchmarks).

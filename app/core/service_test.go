@@ -1,6 +1,7 @@
 package core
 
 import (
+	"math"
 	"runtime/debug"
 	"testing"
 )
@@ -52,5 +53,45 @@ func TestHoldGCImport(t *testing.T) {
 	release()
 	if got := debug.SetGCPercent(100); got != 30 {
 		t.Fatalf("collector at %d after the import, want 30 back", got)
+	}
+}
+
+// TestHoldImportMemory checks the soft memory limit an import sets: the process's memory at
+// the start plus the budget, budgets of overlapping imports added, an operator's lower limit
+// kept, and the limit from before restored when the last import ends.
+func TestHoldImportMemory(t *testing.T) {
+	before := debug.SetMemoryLimit(-1)
+	defer debug.SetMemoryLimit(before)
+	debug.SetMemoryLimit(math.MaxInt64)
+	first := holdImportMemory(100 << 20)
+	start := memHold.start
+	if start <= 0 {
+		t.Fatalf("memory in use %d", start)
+	}
+	if got := debug.SetMemoryLimit(-1); got != start+100<<20 {
+		t.Fatalf("limit %d during an import, want start %d + 100 MiB", got, start)
+	}
+	second := holdImportMemory(50 << 20)
+	if got := debug.SetMemoryLimit(-1); got != start+150<<20 {
+		t.Fatalf("limit %d during two imports, want start + 150 MiB", got)
+	}
+	first()
+	first() // a second call of the same release changes nothing
+	if got := debug.SetMemoryLimit(-1); got != start+50<<20 {
+		t.Fatalf("limit %d after the first ended, want start + 50 MiB", got)
+	}
+	second()
+	if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
+		t.Fatalf("limit %d after both, want none", got)
+	}
+	// GOMEMLIMIT below what an import would set stands.
+	debug.SetMemoryLimit(start + 10<<20)
+	release := holdImportMemory(100 << 20)
+	if got := debug.SetMemoryLimit(-1); got != start+10<<20 {
+		t.Fatalf("limit %d under a lower GOMEMLIMIT, want it kept", got)
+	}
+	release()
+	if got := debug.SetMemoryLimit(-1); got != start+10<<20 {
+		t.Fatalf("limit %d after, want the operator's back", got)
 	}
 }
