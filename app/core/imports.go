@@ -164,11 +164,9 @@ type importCtx struct {
 	col      map[string]int // column key → position
 	password int            // position of a password column, -1 when none
 	refs     *refs
-	// localIDs finds the account with a Local ID (lower case); sharedLocalIDs lists every
-	// account of a Local ID that several organisations use (a map of single entries rather than
-	// of slices: it holds every account's Local ID).
-	localIDs       map[string]localIDEntry
-	sharedLocalIDs map[string][]localIDEntry
+	// localIDs finds the accounts with a Local ID (lower case): one, or one per organisation
+	// that uses it.
+	localIDs *strTable[localIDEntry]
 	hasRoles       bool
 	emailSame      bool // the file has an Email Same As Username column
 	// results, while a job applies the import from its first row, builds the results file.
@@ -227,7 +225,8 @@ func (s *Service) snapshotUsers(ctx context.Context, ic *importCtx) {
 	})
 }
 
-type localIDEntry struct{ org, user string }
+// localIDEntry is an account with a Local ID: its organisation and id, in the table's buffer.
+type localIDEntry struct{ org, user span }
 
 func newImportCtx(actor *app.User, header, keys []string) *importCtx {
 	c := &importCtx{actor: actor, header: header, keys: keys, col: map[string]int{}, password: -1}
@@ -386,17 +385,10 @@ func (s *Service) loadImportCtx(ic *importCtx) error {
 		if ic.refs, err = s.currentRefs(tx); err != nil {
 			return err
 		}
-		ic.localIDs = make(map[string]localIDEntry, s.index.Len())
-		ic.sharedLocalIDs = map[string][]localIDEntry{}
+		t := newStrTable[localIDEntry](s.index.Len())
+		ic.localIDs = t
 		return tx.ForEachLocalID(func(org, lid, user string) error {
-			e := localIDEntry{org, user}
-			if first, dup := ic.localIDs[lid]; !dup {
-				ic.localIDs[lid] = e
-			} else if shared := ic.sharedLocalIDs[lid]; shared == nil {
-				ic.sharedLocalIDs[lid] = []localIDEntry{first, e}
-			} else {
-				ic.sharedLocalIDs[lid] = append(shared, e)
-			}
+			t.add(lid, localIDEntry{org: t.addText(org), user: t.addText(user)})
 			return nil
 		})
 	})
@@ -450,7 +442,7 @@ func (s *Service) dropImport(id string) {
 // commit's fsync, and a batch is cut by size as well as by count so that wide rows stay far
 // below Badger's transaction limit.
 func (s *Service) collectRows(im *app.Import, results <-chan *app.ImportRow) error {
-	seen := &seenRows{byLocalID: map[string]rowPlace{}, byUser: map[string]rowPlace{}, grow: s.index.Len()}
+	seen := &seenRows{byLocalID: newStrTable[rowPlace](0), byUser: newStrTable[rowPlace](0)}
 	fixups := map[int][]app.ImportProblem{}
 	var actions []string // by row index: the action each row is stored under
 	batches := make(chan []*app.ImportRow, 1)
@@ -482,10 +474,10 @@ func (s *Service) collectRows(im *app.Import, results <-chan *app.ImportRow) err
 	size := 0
 	for r := range results {
 		if r.LocalID != "" {
-			s.noteRow(seen.byLocalID, seen, fixups, r, true, strings.ToLower(r.LocalID))
+			s.noteRow(seen.byLocalID, fixups, r, true, strings.ToLower(r.LocalID))
 		}
 		if r.UserID != "" {
-			s.noteRow(seen.byUser, seen, fixups, r, false, r.UserID)
+			s.noteRow(seen.byUser, fixups, r, false, r.UserID)
 		}
 		for len(actions) <= r.Index {
 			actions = append(actions, "")
@@ -567,25 +559,9 @@ type actionLister interface {
 // ID. The maps start small (most files are) and are made again once, sized for the directory,
 // when a file turns out to be large: growing a map entry by entry to 100,000 costs more than
 // the lookups.
+// seenRows holds the accounts earlier rows named: by Local ID (lower case) and by User ID.
 type seenRows struct {
-	byLocalID, byUser map[string]rowPlace
-	grow              int // the size to make the maps again at, 0 once done
-}
-
-func (sr *seenRows) maybeGrow() {
-	if sr.grow == 0 || len(sr.byLocalID)+len(sr.byUser) < 4096 {
-		return
-	}
-	for _, m := range []*map[string]rowPlace{&sr.byLocalID, &sr.byUser} {
-		if len(*m) > 0 {
-			bigger := make(map[string]rowPlace, max(sr.grow, 2*len(*m)))
-			for k, v := range *m {
-				bigger[k] = v
-			}
-			*m = bigger
-		}
-	}
-	sr.grow = 0
+	byLocalID, byUser *strTable[rowPlace]
 }
 
 // rowPlace is where a row is: its index and its line in the file.
@@ -594,13 +570,13 @@ type rowPlace struct{ index, line int }
 // noteRow records that row r is about the account id names in seen (a Local ID, lower case,
 // when byLocalID, else a User ID) and, when an earlier row was about it too, makes both rows
 // errors: r now, the earlier one through fixups once it is stored.
-func (s *Service) noteRow(seen map[string]rowPlace, sr *seenRows, fixups map[int][]app.ImportProblem, r *app.ImportRow, byLocalID bool, id string) {
-	f, dup := seen[id]
+func (s *Service) noteRow(seen *strTable[rowPlace], fixups map[int][]app.ImportProblem, r *app.ImportRow, byLocalID bool, id string) {
+	earlier, dup := seen.first(id)
 	if !dup {
-		seen[id] = rowPlace{r.Index, r.Line}
-		sr.maybeGrow()
+		seen.add(id, rowPlace{r.Index, r.Line})
 		return
 	}
+	f := *earlier
 	what := "This account"
 	col := csvio.Header(csvio.KeyID)
 	if byLocalID {
@@ -702,23 +678,27 @@ func (s *Service) findTarget(tx app.Tx, ic *importCtx, cells []string) (*app.Use
 		return nil, &app.ImportProblem{Column: lidCol, Reason: "Local ID is empty: Userdesk finds each account by its Local ID (or User ID)."}
 	}
 	key := strings.ToLower(lid)
-	pick, found := ic.localIDs[key]
-	if !found {
+	var pick localIDEntry
+	n := 0
+	ic.localIDs.each(key, func(e *localIDEntry) bool { pick, n = *e, n+1; return n < 2 })
+	if n == 0 {
 		return nil, nil
 	}
-	if cands := ic.sharedLocalIDs[key]; len(cands) > 1 {
+	if n > 1 { // several organisations use this Local ID
 		org, _ := ic.cell(cells, "primaryOrgId")
-		found = false
-		for _, c := range cands {
-			if c.org == strings.TrimSpace(org) {
-				pick, found = c, true
+		org = strings.TrimSpace(org)
+		found := false
+		ic.localIDs.each(key, func(e *localIDEntry) bool {
+			if ic.localIDs.text(e.org) == org {
+				pick, found = *e, true
 			}
-		}
+			return !found
+		})
 		if !found {
 			return nil, &app.ImportProblem{Column: lidCol, Reason: "Several organisations have an account with this Local ID: add the Primary Organisation ID column (or User ID) to say which."}
 		}
 	}
-	u, err := ic.user(tx, pick.user)
+	u, err := ic.user(tx, ic.localIDs.text(pick.user))
 	if err != nil {
 		return nil, &app.ImportProblem{Column: lidCol, Reason: "The account with this Local ID could not be read; try again."}
 	}
