@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"hash/maphash"
 	"sort"
 	"strings"
 
@@ -536,12 +537,22 @@ func (s *Store) BeginUpdate() (tx app.Tx, commit func() (wait func() error), dis
 // row's account (a get seeks through every level and decompresses a block; the block cache
 // holds far fewer than 100,000 users). Decoding happens on demand, on the reader's core. It is
 // read-only once built, so any number of goroutines may use it.
+//
+// Each user is found by a hash of its id (map keys of strings would be 100,000 more small
+// objects for the collector to walk while the import runs): the chunk holds the id before the
+// value, and a lookup compares it; users whose ids share a hash are chained.
 type userSnapshot struct {
 	chunks [][]byte
-	at     map[string]userSpan
+	hash   func(id string) uint64
+	at     map[uint64]int32 // id hash → newest span with it
+	spans  []userSpan
 }
 
-type userSpan struct{ chunk, start, end uint32 }
+// userSpan is where a user is: the id at [start, mid) and the value at [mid, end) of a chunk.
+type userSpan struct {
+	chunk, start, mid, end uint32
+	prev                   int32 // the next older span with the same id hash, -1 at the end
+}
 
 // snapshotChunk is the size of a snapshot buffer (a larger value gets its own).
 const snapshotChunk = 1 << 20
@@ -550,7 +561,16 @@ const snapshotChunk = 1 << 20
 // of them by id, as the snapshot holds it (a new copy each call; an ENOTFOUND error when no
 // such user was stored), and how many users it holds. It stops early when ctx is done.
 func (t *Tx) UserSnapshot(ctx context.Context) (func(id string) (*app.User, error), int, error) {
-	s := &userSnapshot{at: map[string]userSpan{}}
+	return t.userSnapshot(ctx, nil)
+}
+
+// userSnapshot builds the snapshot with the given id hash (nil: a seeded maphash).
+func (t *Tx) userSnapshot(ctx context.Context, hash func(string) uint64) (func(id string) (*app.User, error), int, error) {
+	if hash == nil {
+		seed := maphash.MakeSeed()
+		hash = func(id string) uint64 { return maphash.String(seed, id) }
+	}
+	s := &userSnapshot{hash: hash, at: map[uint64]int32{}}
 	opts := badger.DefaultIteratorOptions
 	opts.Prefix = []byte(pUser)
 	opts.PrefetchValues = false // values are small and inline
@@ -558,39 +578,50 @@ func (t *Tx) UserSnapshot(ctx context.Context) (func(id string) (*app.User, erro
 	defer it.Close()
 	var cur []byte
 	for it.Rewind(); it.Valid(); it.Next() {
-		if len(s.at)%1024 == 0 && ctx.Err() != nil {
+		if len(s.spans)%1024 == 0 && ctx.Err() != nil {
 			return nil, 0, ctx.Err()
 		}
 		item := it.Item()
+		id := item.Key()[len(pUser):]
 		err := item.Value(func(v []byte) error {
-			if len(cur)+len(v) > cap(cur) {
-				cur = make([]byte, 0, max(snapshotChunk, len(v)))
+			if len(cur)+len(id)+len(v) > cap(cur) {
+				cur = make([]byte, 0, max(snapshotChunk, len(id)+len(v)))
 				s.chunks = append(s.chunks, nil)
 			}
 			start := len(cur)
-			cur = append(cur, v...)
+			cur = append(append(cur, id...), v...)
 			s.chunks[len(s.chunks)-1] = cur
-			// #nosec G115 -- chunk counts and offsets are far below 2^32 (a chunk is 1 MiB or one value)
-			s.at[string(item.Key()[len(pUser):])] = userSpan{uint32(len(s.chunks) - 1), uint32(start), uint32(len(cur))}
+			h := s.hash(string(id)) // no copy: the conversion does not escape
+			prev, ok := s.at[h]
+			if !ok {
+				prev = -1
+			}
+			// #nosec G115 -- chunk counts, offsets and users are far below 2^31 (a chunk is 1 MiB or one user)
+			s.spans = append(s.spans, userSpan{uint32(len(s.chunks) - 1), uint32(start), uint32(start + len(id)), uint32(len(cur)), prev})
+			s.at[h] = int32(len(s.spans) - 1) // #nosec G115 -- as above
 			return nil
 		})
 		if err != nil {
 			return nil, 0, err
 		}
 	}
-	return s.user, len(s.at), nil
+	return s.user, len(s.spans), nil
 }
 
 func (s *userSnapshot) user(id string) (*app.User, error) {
-	sp, ok := s.at[id]
-	if !ok {
+	i, ok := s.at[s.hash(id)]
+	for ok && i >= 0 && string(s.chunks[s.spans[i].chunk][s.spans[i].start:s.spans[i].mid]) != id {
+		i = s.spans[i].prev
+	}
+	if !ok || i < 0 {
 		return nil, notFound("User", badger.ErrKeyNotFound)
 	}
+	sp := s.spans[i]
 	var u app.User
 	// A chunk is never written again once a value is in it (a value that does not fit starts a
 	// new one), so the user's strings can share its memory rather than be copied: about 15
 	// allocations a row fewer for a validation's collector to chase.
-	if v := s.chunks[sp.chunk][sp.start:sp.end]; len(v) > 0 && v[0] != '{' {
+	if v := s.chunks[sp.chunk][sp.mid:sp.end]; len(v) > 0 && v[0] != '{' {
 		if err := decodeUserBinaryFrom(v, &u, true); err != nil {
 			return nil, err
 		}
