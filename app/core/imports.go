@@ -166,9 +166,9 @@ type importCtx struct {
 	refs     *refs
 	// localIDs finds the accounts with a Local ID (lower case): one, or one per organisation
 	// that uses it.
-	localIDs *strTable[localIDEntry]
-	hasRoles       bool
-	emailSame      bool // the file has an Email Same As Username column
+	localIDs  *strTable[localIDEntry]
+	hasRoles  bool
+	emailSame bool // the file has an Email Same As Username column
 	// results, while a job applies the import from its first row, builds the results file.
 	results *runResults
 	// ahead is the job's read of its next batch's rows.

@@ -18,10 +18,10 @@ import (
 // was for as long as a string points into it. It is not safe for concurrent writes; reads may
 // run in parallel once writing is done.
 type strTable[V any] struct {
-	hash  func(string) uint64
-	head  map[uint64]int32 // key hash → newest entry with it
-	ents  []strEntry[V]
-	buf   []byte
+	hash func(string) uint64
+	head map[uint64]int32 // key hash → newest entry with it
+	ents []strEntry[V]
+	buf  []byte
 }
 
 type strEntry[V any] struct {
