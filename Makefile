@@ -74,6 +74,7 @@ bench: $(BIN)
 	go test -run '^$$' -bench . -benchmem ./...
 	bash scripts/footprint.sh
 	go run ./scripts/load
+	go run ./scripts/badgerfloor
 
 clean:
 	rm -rf bin frontend/dist/assets frontend/dist/index.html
