@@ -60,6 +60,19 @@ test('export, edit in a spreadsheet, upload, preview every change, apply, downlo
   // History lists it.
   await page.getByRole('link', { name: 'All imports' }).click();
   await page.getByRole('table', { name: 'Import history' }).getByRole('link', { name: 'northgate-edits.csv' }).waitFor();
+
+  // The same file reaches the uploader's mailbox as the results mail's attachment (sent once
+  // the import is applied, so it may come a moment after).
+  for (let i = 0; i < 100 && !JSON.stringify((await api('GET', '/mail')).json).includes('Import results'); i++) await new Promise((r) => setTimeout(r, 100));
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Mail' }).click();
+  const inbox = page.getByRole('table', { name: 'Messages' });
+  await inbox.getByRole('button', { name: /Import results/ }).first().click({ timeout: 20000 });
+  const message = page.getByRole('article', { name: 'Message' });
+  const attachment = message.getByRole('link', { name: /results\.csv$/ });
+  await attachment.waitFor();
+  await screenshot(page, 'import-results-mail');
+  const [mailed] = await Promise.all([page.waitForEvent('download'), attachment.click()]);
+  assert.equal(await readFile(await mailed.path(), 'utf8'), text);
   assert.deepEqual(page.errors, []);
   await page.close();
 });
