@@ -49,6 +49,7 @@ func cliDirectory(st *store.Store, as string) (*core.Service, *app.User, error) 
 	if err := dir.Load(); err != nil {
 		return nil, nil, err
 	}
+	dir.Settle() // an import or export starts at once: not on top of what loading left
 	var actor *app.User
 	err = st.View(func(tx app.Tx) error {
 		if as != "" {
@@ -137,8 +138,12 @@ func importCSV(st *store.Store, file, as string, yes bool, stdout io.Writer) err
 		errs = "error"
 	}
 	fmt.Fprintf(stdout, "Applied: %d updated, %d created, %d unchanged, %d %s.\n", r.Update, r.Create, r.Unchanged, r.Error, errs)
+	core.HoldCloseMemory(closeBudget) // the store's close, next, merges the import's tables
 	return nil
 }
+
+// closeBudget is what closing the store after an import may take above what the process uses.
+const closeBudget = 64 << 20
 
 // isTerminal reports whether w is a terminal (a character device), where \r redraws a line.
 func isTerminal(w io.Writer) bool {

@@ -15,6 +15,3 @@ const ImportBatch = importBatch
 
 // PutManyForTest exposes the users list's bulk update.
 func (ix *Index) PutManyForTest(users map[string]*app.User) { ix.putMany(users) }
-
-// WaitWarm waits until Warm has first ended (benchmarks: start-up's warming is not an import's).
-func (ix *Index) WaitWarm() { <-ix.warmed }

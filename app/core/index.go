@@ -372,6 +372,9 @@ func (ix *Index) Warm() {
 	ix.warmOnce.Do(func() { close(ix.warmed) })
 }
 
+// WaitWarm waits until Warm has first ended.
+func (ix *Index) WaitWarm() { <-ix.warmed }
+
 func (ix *Index) buildLocked(f int) {
 	if ix.built[f] {
 		return

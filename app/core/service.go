@@ -116,6 +116,24 @@ func (s *Service) Load() error {
 	return nil
 }
 
+// HoldCloseMemory sets a soft memory limit of what the process uses now plus budget, for
+// the rest of its life: the command line calls it after an import, before closing the store,
+// whose last flush and level-0 merge build tables (tens of megabytes of buffers) with nothing
+// else left to do.
+func HoldCloseMemory(budget int64) {
+	debug.SetMemoryLimit(min(debug.SetMemoryLimit(-1), memoryInUse()+budget))
+}
+
+// Settle waits until Load's background warming of the users list has ended and hands back to
+// the system the memory the load left (it decodes every user with the collector off, and the
+// runtime returns freed pages only gradually): for a command that starts heavy work right
+// after Load, such as an import from the command line, whose memory limit is reckoned from
+// what the process holds when it starts.
+func (s *Service) Settle() {
+	s.index.WaitWarm()
+	debug.FreeOSMemory()
+}
+
 // Loading builds the whole users list and the authorizer from nothing: the heap only grows,
 // and each collection on the way (about six between 4 MB and the 130 MB of 100,000 users)
 // would mark what was just built, for little to free: about a quarter of start-up's CPU. So

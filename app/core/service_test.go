@@ -95,3 +95,21 @@ func TestHoldImportMemory(t *testing.T) {
 		t.Fatalf("limit %d after, want the operator's back", got)
 	}
 }
+
+// TestHoldCloseMemory: the limit for a command's last steps is what the process uses plus the
+// budget, and a lower limit already set stands.
+func TestHoldCloseMemory(t *testing.T) {
+	before := debug.SetMemoryLimit(-1)
+	defer debug.SetMemoryLimit(before)
+	debug.SetMemoryLimit(math.MaxInt64)
+	HoldCloseMemory(64 << 20)
+	got := debug.SetMemoryLimit(-1)
+	if in := memoryInUse(); got < in || got > in+64<<20+8<<20 {
+		t.Fatalf("limit %d, want about %d + 64 MiB", got, in)
+	}
+	debug.SetMemoryLimit(got - 1)
+	HoldCloseMemory(1 << 30)
+	if again := debug.SetMemoryLimit(-1); again != got-1 {
+		t.Fatalf("limit %d after a second hold, want the lower %d kept", again, got-1)
+	}
+}
