@@ -75,6 +75,7 @@ bench: $(BIN)
 	bash scripts/footprint.sh
 	go run ./scripts/load
 	go run ./scripts/badgerfloor
+	go run ./scripts/roundtrip --bin $(BIN)
 
 clean:
 	rm -rf bin frontend/dist/assets frontend/dist/index.html
