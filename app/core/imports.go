@@ -555,10 +555,6 @@ type actionLister interface {
 	PutImportActions(importID string, rows map[string][]int) error
 }
 
-// seenRows holds the accounts the rows so far are about, by Local ID (lower case) and by User
-// ID. The maps start small (most files are) and are made again once, sized for the directory,
-// when a file turns out to be large: growing a map entry by entry to 100,000 costs more than
-// the lookups.
 // seenRows holds the accounts earlier rows named: by Local ID (lower case) and by User ID.
 type seenRows struct {
 	byLocalID, byUser *strTable[rowPlace]

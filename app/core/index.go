@@ -35,13 +35,6 @@ type UserSummary struct {
 	UpdatedAt        time.Time       `json:"updatedAt"`
 }
 
-func summarise(u *app.User) UserSummary {
-	return UserSummary{ID: u.ID, DisplayName: u.DisplayName, FirstName: u.FirstName, LastName: u.LastName,
-		Username: u.Username, Email: u.Email, LocalID: u.LocalID, AccountType: u.AccountType, Status: u.Status,
-		Enabled: u.Enabled, AllowLogin: u.AllowLogin, IsExternal: u.IsExternal, ConnectorManaged: u.ConnectorManaged,
-		Leaver: u.Leaver, UnitID: u.UnitID, PrimaryOrgID: u.PrimaryOrgID, LastLoginAt: u.LastLoginAt, UpdatedAt: u.UpdatedAt}
-}
-
 // SortFields are the columns the users list sorts by, in the order of the sort* constants.
 var SortFields = []string{"displayName", "username", "email", "localId", "status", "accountType", "lastLoginAt", "updatedAt"}
 
@@ -600,8 +593,8 @@ func (ix *Index) compactLocked() {
 	}
 	old, trigrams := ix.text, ix.text.tri != nil
 	ix.text = textBuf{segOf: old.segOf, buf: make([]byte, 0, len(old.buf)-old.dead)}
-	for s := range ix.recs {
-		if seg := old.segOf[min(s, len(old.segOf)-1)]; s < len(old.segOf) && seg >= 0 {
+	for s, seg := range old.segOf {
+		if seg >= 0 {
 			ix.text.add(int32(s), string(old.segment(int(seg)))) // #nosec G115 -- far below 2^31 users
 		}
 	}

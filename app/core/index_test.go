@@ -13,6 +13,14 @@ import (
 	"userdesk/app"
 )
 
+// summarise is the row the users list should return for u.
+func summarise(u *app.User) UserSummary {
+	return UserSummary{ID: u.ID, DisplayName: u.DisplayName, FirstName: u.FirstName, LastName: u.LastName,
+		Username: u.Username, Email: u.Email, LocalID: u.LocalID, AccountType: u.AccountType, Status: u.Status,
+		Enabled: u.Enabled, AllowLogin: u.AllowLogin, IsExternal: u.IsExternal, ConnectorManaged: u.ConnectorManaged,
+		Leaver: u.Leaver, UnitID: u.UnitID, PrimaryOrgID: u.PrimaryOrgID, LastLoginAt: u.LastLoginAt, UpdatedAt: u.UpdatedAt}
+}
+
 func testUser(i int, r *rand.Rand) *app.User {
 	// İ lower-cases to three bytes from two, so a sort key can be longer than its field.
 	first := []string{"Ann", "Bob", "Cara", "Dev", "Eve", "İrem", "Ölaf"}[r.IntN(7)]

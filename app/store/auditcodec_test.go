@@ -101,17 +101,13 @@ func TestAuditCodecDamagedRecords(t *testing.T) {
 // TestAuditReadsBothForms: a record an earlier version stored as JSON and one stored now come
 // back through Audit, unfiltered and through the target index.
 func TestAuditReadsBothForms(t *testing.T) {
-	st, err := Open(t.TempDir(), Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openTestStore(t)
 	at := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 	old := app.AuditRecord{ID: "old", At: at, Action: "user.update", TargetID: "u1",
 		Changes: []app.FieldChange{{Field: "jobTitle", Before: "a", After: "b"}}}
 	cur := app.AuditRecord{ID: "new", At: at.Add(time.Second), Action: "user.update", TargetID: "u1",
 		Changes: []app.FieldChange{{Field: "enabled", Before: true, After: false}}}
-	err = st.Update(func(tx app.Tx) error {
+	err := st.Update(func(tx app.Tx) error {
 		j, _ := json.Marshal(&old)
 		tt := tx.(*Tx)
 		if err := tt.txn.Set(auditKey(old.At, old.ID), j); err != nil {

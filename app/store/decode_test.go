@@ -15,11 +15,7 @@ import (
 // one (decoded on the calling goroutine): both must give every user, equal to what was
 // written, in id order.
 func TestForEachUserDecodesEveryUserInOrder(t *testing.T) {
-	st, err := Open(t.TempDir(), Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openTestStore(t)
 	now := time.Date(2026, 11, 25, 9, 0, 0, 123, time.UTC)
 	want := map[string]app.User{}
 	const n = 3*userBatchSize + 17
@@ -95,7 +91,7 @@ func TestForEachUserDecodesEveryUserInOrder(t *testing.T) {
 	// An error from fn stops the walk and comes back; nothing is left running.
 	stop := errors.New("stop")
 	seen := 0
-	err = st.View(func(tx app.Tx) error {
+	err := st.View(func(tx app.Tx) error {
 		return tx.ForEachUser(func(u *app.User) error {
 			if seen++; seen == userBatchSize+3 {
 				return stop

@@ -11,11 +11,7 @@ import (
 // Rows by action stored as lists (PutImportActions) page as the key-per-row index does, across
 // the lists' chunks, and an import without lists still pages by its per-row keys.
 func TestImportActionListsPage(t *testing.T) {
-	st, err := Open(t.TempDir(), Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = st.Close() }()
+	st := openTestStore(t)
 	const n = 2*actionChunk + 100
 	actionOf := func(i int) string {
 		switch {

@@ -17,11 +17,7 @@ import (
 // message without attachments and a record of an earlier version (data inline in the JSON)
 // read as before; a damaged attachment is an error, not a panic or a short file.
 func TestMessageAttachmentsApart(t *testing.T) {
-	st, err := Open(t.TempDir(), Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = st.Close() }()
+	st := openTestStore(t)
 	var big strings.Builder
 	big.WriteString("Local ID,Job Title,Result,Message\n")
 	for i := 0; i < 200_000; i++ {
@@ -39,7 +35,7 @@ func TestMessageAttachmentsApart(t *testing.T) {
 	}
 	legacy := app.Message{ID: "legacy", To: "c@x.example", Subject: "Old", SentAt: at,
 		Attachments: []app.Attachment{{Name: "old.csv", ContentType: "text/csv", Data: []byte("a,b\n1,2\n")}}}
-	err = st.Update(func(tx app.Tx) error {
+	err := st.Update(func(tx app.Tx) error {
 		for i := range msgs {
 			if err := tx.PutMessage(&msgs[i]); err != nil {
 				return err

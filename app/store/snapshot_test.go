@@ -12,13 +12,9 @@ import (
 // The users' snapshot finds every user and no other when ids share hashes: all of them, or a
 // handful of values.
 func TestUserSnapshotHashCollisions(t *testing.T) {
-	st, err := Open(t.TempDir(), Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = st.Close() }()
+	st := openTestStore(t)
 	var users []app.User
-	err = st.Update(func(tx app.Tx) error {
+	err := st.Update(func(tx app.Tx) error {
 		for i := 0; i < 200; i++ {
 			u := app.User{ID: fmt.Sprintf("u%04d", i), Username: fmt.Sprintf("user%d@x.example", i), LocalID: fmt.Sprint("L", i), Version: uint64(i + 1)}
 			if err := tx.PutUser(&u); err != nil {
