@@ -3,7 +3,9 @@ package core
 import (
 	"fmt"
 	"math/rand/v2"
+	"net/mail"
 	"regexp"
+	"strings"
 	"testing"
 
 	"userdesk/app"
@@ -31,6 +33,50 @@ func TestPhoneCharsMatchesPattern(t *testing.T) {
 			s += alphabet[rng.IntN(len(alphabet))]
 		}
 		check(s)
+	}
+}
+
+// TestValidEmailMatchesParser checks validEmail, which skips the parser for plain addresses,
+// against the parser alone (what it did before) on edge cases and random strings of the
+// characters that matter.
+func TestValidEmailMatchesParser(t *testing.T) {
+	parsed := func(s string) bool {
+		if s == "" || len(s) > maxEmail || strings.ContainsAny(s, " <>\"\t\r\n") {
+			return false
+		}
+		a, err := mail.ParseAddress(s)
+		if err != nil || a.Address != s {
+			return false
+		}
+		at := strings.LastIndexByte(s, '@')
+		domain := s[at+1:]
+		return at > 0 && strings.Contains(domain, ".") && !strings.HasPrefix(domain, ".") && !strings.HasSuffix(domain, ".")
+	}
+	check := func(s string) {
+		t.Helper()
+		if got, want := validEmail(s), parsed(s); got != want {
+			t.Fatalf("validEmail(%q) = %v, the parser says %v", s, got, want)
+		}
+	}
+	for _, s := range []string{"a@b.c", "user1@acme.example", "first.last+tag@sub.example.org", "a..b@c.d", ".a@b.c", "a.@b.c",
+		"a@b..c", "a@.b.c", "a@b.c.", "a@b", "@b.c", "a@@b.c", "a@b@c.d", "a(b)@c.d", "\"a b\"@c.d", "é@b.c", "a@é.fr",
+		"{x}|~!#$%&'*/=?^_`-@a-b.c", strings.Repeat("a", 250) + "@b.c", strings.Repeat("a", 249) + "@b.c", "a@[1.2.3.4]", "a@b.c,d@e.f"} {
+		check(s)
+	}
+	for b := 0; b < 256; b++ {
+		check("a" + string([]byte{byte(b)}) + "b@c.d")
+		check("ab@c" + string([]byte{byte(b)}) + ".d")
+	}
+	alphabet := []string{"a", "Z", "0", ".", "@", "-", "_", "+", "!", "(", ")", ",", ";", ":", "[", "]", "\\", "\"", "é", "\xff", " "}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for i := 0; i < 100000; i++ {
+		s := ""
+		for n := rng.IntN(10); n > 0; n-- {
+			s += alphabet[rng.IntN(len(alphabet))]
+		}
+		check(s)
+		check("x" + s + "@y.z")
+		check("x@y" + s + ".z")
 	}
 }
 

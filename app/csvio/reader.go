@@ -134,7 +134,7 @@ func NewReader(r io.Reader, maxRows int) (*Reader, error) {
 	// row's cells to csvRow before it asks for the next row.
 	cr.ReuseRecord = true
 	rd.dec = &rowDecoder{cr: cr, width: len(header), done: rd.done, maxRows: maxRows,
-		row: make([]string, 0, len(header)+2)}
+		row: make([]string, 0, len(header)+3), widthText: strconv.Itoa(len(header))}
 	rd.ch = make(chan csvRow, 64)
 	rd.errc = make(chan error, 1)
 	go func() { rd.errc <- gocsv.UnmarshalDecoderToChan(rd.dec, rd.ch) }()
@@ -235,6 +235,14 @@ type csvRow struct {
 // UnmarshalCSVWithFields receives each cell of a row from gocsv.
 func (c *csvRow) UnmarshalCSVWithFields(key, value string) error {
 	switch key {
+	case hWidth:
+		// The first cell of every row: the cells are allocated once, at their size.
+		n, err := strconv.Atoi(value)
+		if err != nil || n < 0 || n > MaxColumns {
+			return fmt.Errorf("csvio: bad width %q", value)
+		}
+		c.cells = make([]string, n)
+		return nil
 	case hLine:
 		n, err := strconv.Atoi(value)
 		c.line = n
@@ -247,10 +255,7 @@ func (c *csvRow) UnmarshalCSVWithFields(key, value string) error {
 	if err != nil || i < 0 || i >= MaxColumns {
 		return fmt.Errorf("csvio: bad column %q", key)
 	}
-	if c.cells == nil {
-		c.cells = make([]string, 0, 32)
-	}
-	for len(c.cells) <= i {
+	for len(c.cells) <= i { // never, with the width first
 		c.cells = append(c.cells, "")
 	}
 	c.cells[i] = Unescape(value)
@@ -258,6 +263,7 @@ func (c *csvRow) UnmarshalCSVWithFields(key, value string) error {
 }
 
 const (
+	hWidth   = "\x00width"
 	hLine    = "\x00line"
 	hProblem = "\x00problem"
 )
@@ -272,17 +278,19 @@ type rowDecoder struct {
 	header  bool
 	done    chan struct{}
 	row     []string // the row GetCSVRow returns, reused
+	// widthText is width in decimal, the first cell of each row GetCSVRow returns.
+	widthText string
 }
 
 func (d *rowDecoder) GetCSVRow() ([]string, error) {
 	if !d.header {
 		d.header = true
-		h := make([]string, d.width+2)
+		h := make([]string, 1, d.width+3)
+		h[0] = hWidth
 		for i := 0; i < d.width; i++ {
-			h[i] = strconv.Itoa(i)
+			h = append(h, strconv.Itoa(i))
 		}
-		h[d.width], h[d.width+1] = hLine, hProblem
-		return h, nil
+		return append(h, hLine, hProblem), nil
 	}
 	select {
 	case <-d.done:
@@ -322,8 +330,8 @@ func (d *rowDecoder) GetCSVRow() ([]string, error) {
 			}
 			rec = rec[:d.width]
 		}
-		row := append(d.row[:0], rec...)
-		for len(row) < d.width {
+		row := append(append(d.row[:0], d.widthText), rec...)
+		for len(row) < 1+d.width {
 			row = append(row, "")
 		}
 		for i, c := range row {

@@ -541,18 +541,39 @@ func (s *Store) BeginUpdate() (tx app.Tx, commit func() (wait func() error), dis
 //
 // Each user is found by a hash of its id (map keys of strings would be 100,000 more small
 // objects for the collector to walk while the import runs): the chunk holds the id before the
-// value, and a lookup compares it; users whose ids share a hash are chained.
+// value, and a lookup compares it; users whose ids fall in the same bucket (a power-of-two
+// slice of chain heads, one or more per user, made once the scan is done) are chained.
 type userSnapshot struct {
 	chunks [][]byte
 	hash   func(id string) uint64
-	at     map[uint64]int32 // id hash → newest span with it
+	heads  []int32 // id hash & len-1 → a span in the bucket, -1 for none
 	spans  []userSpan
 }
 
 // userSpan is where a user is: the id at [start, mid) and the value at [mid, end) of a chunk.
 type userSpan struct {
 	chunk, start, mid, end uint32
-	prev                   int32 // the next older span with the same id hash, -1 at the end
+	prev                   int32 // the next span in the bucket, -1 at the end
+}
+
+func (s *userSnapshot) id(sp *userSpan) []byte { return s.chunks[sp.chunk][sp.start:sp.mid] }
+
+// chain makes the buckets and chains every span.
+func (s *userSnapshot) chain() {
+	size := 16
+	for size < len(s.spans) {
+		size *= 2
+	}
+	s.heads = make([]int32, size)
+	for i := range s.heads {
+		s.heads[i] = -1
+	}
+	for i := range s.spans {
+		id := s.id(&s.spans[i])
+		// The hash keeps nothing of its argument: the id's bytes need no string copy.
+		b := &s.heads[s.hash(unsafe.String(unsafe.SliceData(id), len(id)))&uint64(size-1)] // #nosec G103 G115 -- read during the call only; size is a positive power of two
+		s.spans[i].prev, *b = *b, int32(i)                                                 // #nosec G115 -- far below 2^31 users
+	}
 }
 
 // snapshotChunk is the size of a snapshot buffer (a larger value gets its own).
@@ -571,7 +592,7 @@ func (t *Tx) userSnapshot(ctx context.Context, hash func(string) uint64) (func(i
 		seed := maphash.MakeSeed()
 		hash = func(id string) uint64 { return maphash.String(seed, id) }
 	}
-	s := &userSnapshot{hash: hash, at: map[uint64]int32{}}
+	s := &userSnapshot{hash: hash}
 	opts := badger.DefaultIteratorOptions
 	opts.Prefix = []byte(pUser)
 	opts.PrefetchValues = false // values are small and inline
@@ -592,30 +613,24 @@ func (t *Tx) userSnapshot(ctx context.Context, hash func(string) uint64) (func(i
 			start := len(cur)
 			cur = append(append(cur, id...), v...)
 			s.chunks[len(s.chunks)-1] = cur
-			// The hash keeps nothing of its argument: the key's bytes need no string copy.
-			h := s.hash(unsafe.String(unsafe.SliceData(id), len(id))) // #nosec G103 -- read during the call only
-			prev, ok := s.at[h]
-			if !ok {
-				prev = -1
-			}
 			// #nosec G115 -- chunk counts, offsets and users are far below 2^31 (a chunk is 1 MiB or one user)
-			s.spans = append(s.spans, userSpan{uint32(len(s.chunks) - 1), uint32(start), uint32(start + len(id)), uint32(len(cur)), prev})
-			s.at[h] = int32(len(s.spans) - 1) // #nosec G115 -- as above
+			s.spans = append(s.spans, userSpan{uint32(len(s.chunks) - 1), uint32(start), uint32(start + len(id)), uint32(len(cur)), -1})
 			return nil
 		})
 		if err != nil {
 			return nil, 0, err
 		}
 	}
+	s.chain()
 	return s.user, len(s.spans), nil
 }
 
 func (s *userSnapshot) user(id string) (*app.User, error) {
-	i, ok := s.at[s.hash(id)]
-	for ok && i >= 0 && string(s.chunks[s.spans[i].chunk][s.spans[i].start:s.spans[i].mid]) != id {
+	i := s.heads[s.hash(id)&uint64(len(s.heads)-1)] // #nosec G115 -- len is a positive power of two
+	for i >= 0 && string(s.id(&s.spans[i])) != id {
 		i = s.spans[i].prev
 	}
-	if !ok || i < 0 {
+	if i < 0 {
 		return nil, notFound("User", badger.ErrKeyNotFound)
 	}
 	sp := s.spans[i]
