@@ -178,13 +178,14 @@ type importCtx struct {
 	users atomic.Pointer[userLookup]
 }
 
-// userLookup finds a user by id.
-type userLookup func(id string) (*app.User, error)
+// userLookup finds a user by id, decoded into the given user (nil: a new one).
+type userLookup func(id string, into *app.User) (*app.User, error)
 
-// user reads the account with id: from the snapshot when there is one, else from tx.
-func (c *importCtx) user(tx app.Tx, id string) (*app.User, error) {
+// user reads the account with id: from the snapshot when there is one (into into, when that is
+// not nil), else from tx.
+func (c *importCtx) user(tx app.Tx, id string, into *app.User) (*app.User, error) {
 	if look := c.users.Load(); look != nil {
-		return (*look)(id)
+		return (*look)(id, into)
 	}
 	return tx.User(id)
 }
@@ -192,7 +193,7 @@ func (c *importCtx) user(tx app.Tx, id string) (*app.User, error) {
 // userSnapshotter is a read-only transaction that reads every user in one ordered scan and
 // decodes them on demand (store.Tx).
 type userSnapshotter interface {
-	UserSnapshot(ctx context.Context) (func(id string) (*app.User, error), int, error)
+	UserSnapshot(ctx context.Context) (func(id string, into *app.User) (*app.User, error), int, error)
 }
 
 // When validation switches to a snapshot of the users (snapshotAfter).
@@ -292,9 +293,10 @@ func (s *Service) ValidateImport(actor *app.User, fileName string, r io.Reader, 
 			<-loaded
 			err := loadErr
 			if err == nil {
+				var scratch rowScratch
 				err = s.store.View(func(tx app.Tx) error {
 					for j := range jobs {
-						results <- s.checkRow(tx, ic, j)
+						results <- s.checkRow(tx, ic, j, &scratch)
 					}
 					return nil
 				})
@@ -607,8 +609,18 @@ func addProblem(r *app.ImportRow, p app.ImportProblem) {
 	r.Warning = ""
 }
 
-// checkRow decides what one row would do.
-func (s *Service) checkRow(tx app.Tx, ic *importCtx, j rowJob) *app.ImportRow {
+// rowScratch is a validation worker's room for the account a row is about, before and after
+// the row: nothing of a checked row points into it, so each row reuses it (two allocations of
+// the size of a user a row fewer, about a third of what a validation allocates).
+type rowScratch struct{ before, after app.User }
+
+// checkRow decides what one row would do. The accounts it reads and builds are in scratch
+// (when not nil) and are dead once it returns.
+func (s *Service) checkRow(tx app.Tx, ic *importCtx, j rowJob, scratch *rowScratch) *app.ImportRow {
+	var before, after *app.User
+	if scratch != nil {
+		before, after = &scratch.before, &scratch.after
+	}
 	row := &app.ImportRow{Index: j.index, Line: j.rec.Line, Cells: j.rec.Cells}
 	cells := j.rec.Cells
 	row.LocalID, _ = ic.cell(cells, csvio.KeyLocalID)
@@ -619,7 +631,7 @@ func (s *Service) checkRow(tx app.Tx, ic *importCtx, j rowJob) *app.ImportRow {
 	if ic.password >= 0 {
 		row.Errors = append(row.Errors, app.ImportProblem{Column: ic.header[ic.password], Reason: csvio.PasswordReason})
 	}
-	before, problem := s.findTarget(tx, ic, cells)
+	before, problem := s.findTarget(tx, ic, cells, before)
 	if problem != nil {
 		row.Errors = append(row.Errors, *problem)
 	}
@@ -627,7 +639,7 @@ func (s *Service) checkRow(tx app.Tx, ic *importCtx, j rowJob) *app.ImportRow {
 		row.UserID, row.Version, row.Name = before.ID, before.Version, before.Username
 	}
 	if problem == nil {
-		after, changes, problems, warning := s.buildRow(tx, ic, before, cells)
+		after, changes, problems, warning := s.finishRow(tx, ic, before, s.ruleRow(ic, before, cells, after))
 		row.Errors = append(row.Errors, problems...)
 		row.Changes, row.Warning = changes, warning
 		if after != nil {
@@ -651,15 +663,16 @@ func (s *Service) checkRow(tx app.Tx, ic *importCtx, j rowJob) *app.ImportRow {
 const createWarning = "No account has this Local ID — this will create a new account; check the Local ID if you meant an update."
 
 // findTarget finds the account a row is about: by User ID when the row has one, else by Local
-// ID. (nil, nil) means no account has the Local ID: the row creates one.
-func (s *Service) findTarget(tx app.Tx, ic *importCtx, cells []string) (*app.User, *app.ImportProblem) {
+// ID. (nil, nil) means no account has the Local ID: the row creates one. The account may be
+// read into into (nil: a new copy).
+func (s *Service) findTarget(tx app.Tx, ic *importCtx, cells []string, into *app.User) (*app.User, *app.ImportProblem) {
 	idCol, lidCol := s.columnName(ic, csvio.KeyID), s.columnName(ic, csvio.KeyLocalID)
 	outside := func(col string) *app.ImportProblem {
 		return &app.ImportProblem{Column: col, Reason: "This account is outside the units you may import into: you need the " +
 			"Import users permission over its OU. Ask an administrator of that OU, or remove the row."}
 	}
 	if id, ok := ic.cell(cells, csvio.KeyID); ok && strings.TrimSpace(id) != "" {
-		u, err := ic.user(tx, strings.TrimSpace(id))
+		u, err := ic.user(tx, strings.TrimSpace(id), into)
 		if err != nil || !s.canView(ic.actor, u) {
 			return nil, &app.ImportProblem{Column: idCol, Reason: "No account you can see has this User ID. Leave User ID empty to find the account by its Local ID."}
 		}
@@ -694,7 +707,7 @@ func (s *Service) findTarget(tx app.Tx, ic *importCtx, cells []string) (*app.Use
 			return nil, &app.ImportProblem{Column: lidCol, Reason: "Several organisations have an account with this Local ID: add the Primary Organisation ID column (or User ID) to say which."}
 		}
 	}
-	u, err := ic.user(tx, ic.localIDs.text(pick.user))
+	u, err := ic.user(tx, ic.localIDs.text(pick.user), into)
 	if err != nil {
 		return nil, &app.ImportProblem{Column: lidCol, Reason: "The account with this Local ID could not be read; try again."}
 	}
@@ -702,13 +715,6 @@ func (s *Service) findTarget(tx app.Tx, ic *importCtx, cells []string) (*app.Use
 		return u, outside(lidCol)
 	}
 	return u, nil
-}
-
-// buildRow applies a row's cells to a copy of before (or to a new account when before is nil)
-// under the edit page's rules. It returns the account as it would be stored, the changes as CSV
-// text, the row's problems and a warning for the report.
-func (s *Service) buildRow(tx app.Tx, ic *importCtx, before *app.User, cells []string) (*app.User, []app.ImportChange, []app.ImportProblem, string) {
-	return s.finishRow(tx, ic, before, s.ruleRow(ic, before, cells))
 }
 
 // ruledRow is a row after the rules that read nothing from the store: final when done (the row
@@ -721,21 +727,25 @@ type ruledRow struct {
 	done     bool
 }
 
-// ruleRow is buildRow's first part: the field, rights and shape rules, which need no store
-// reads, so the import job runs it for a batch's rows on every core.
-func (s *Service) ruleRow(ic *importCtx, before *app.User, cells []string) ruledRow {
+// ruleRow applies a row's cells to a copy of before (or to a new account when before is nil)
+// under the edit page's rules that need no store reads, so the import job runs it for a
+// batch's rows on every core; finishRow does the rest. The copy is made in into, unless that
+// is nil.
+func (s *Service) ruleRow(ic *importCtx, before *app.User, cells []string, into *app.User) ruledRow {
 	var problems []app.ImportProblem
 	var warning string
 	bad := func(key, reason string) {
 		problems = append(problems, app.ImportProblem{Column: s.columnName(ic, key), Reason: reason})
 	}
-	var after *app.User
+	after := into
+	if after == nil {
+		after = new(app.User)
+	}
 	if before != nil {
-		a := *before
-		after = &a
+		*after = *before
 	} else {
 		now := s.now()
-		after = &app.User{AccountType: app.Internal, Status: app.StatusCreated, Enabled: true, AllowLogin: true,
+		*after = app.User{AccountType: app.Internal, Status: app.StatusCreated, Enabled: true, AllowLogin: true,
 			EmailSameAsUsername: true, Language: "en", MailboxSizeMB: 1024, CreatedAt: now, UpdatedAt: now}
 	}
 	base := *after
@@ -831,7 +841,7 @@ func (s *Service) ruleRow(ic *importCtx, before *app.User, cells []string) ruled
 	return ruledRow{after: after, changes: changes, warning: warning}
 }
 
-// finishRow is buildRow's second part: the clashes the store would refuse (another account's
+// finishRow is the second part of checking a row, after ruleRow: the clashes the store would refuse (another account's
 // username or Local ID), read through tx, which sees what earlier rows of the batch wrote.
 func (s *Service) finishRow(tx app.Tx, ic *importCtx, before *app.User, rr ruledRow) (*app.User, []app.ImportChange, []app.ImportProblem, string) {
 	if rr.done {
@@ -1881,7 +1891,7 @@ func (s *Service) ruleRows(ic *importCtx, rows []*app.ImportRow, work []rowWork)
 			defer wg.Done()
 			for i := w; i < len(rows); i += n {
 				if work[i].rule {
-					work[i].ruled = s.ruleRow(ic, work[i].before, rows[i].Cells)
+					work[i].ruled = s.ruleRow(ic, work[i].before, rows[i].Cells, nil)
 				}
 			}
 		}()

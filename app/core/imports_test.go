@@ -538,17 +538,22 @@ func TestUserSnapshot(t *testing.T) {
 			return err
 		}
 		count := 0
+		var scratch app.User
 		err = tx.ForEachUser(func(want *app.User) error {
 			count++
-			got, err := look(want.ID)
+			got, err := look(want.ID, nil)
 			if err != nil {
 				return err
 			}
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("user %s:\n got %+v\nwant %+v", want.ID, got, want)
 			}
-			if again, _ := look(want.ID); again == got {
+			if again, _ := look(want.ID, nil); again == got {
 				t.Errorf("user %s: the same copy twice", want.ID)
+			}
+			// Decoded into the user before it, every field is this user's.
+			if into, err := look(want.ID, &scratch); err != nil || into != &scratch || !reflect.DeepEqual(into, want) {
+				t.Errorf("user %s into a used copy:\n got %+v (%v)\nwant %+v", want.ID, into, err, want)
 			}
 			return nil
 		})
@@ -558,7 +563,7 @@ func TestUserSnapshot(t *testing.T) {
 		if n != count || count != 302 { // the seeded users, the legacy one and the bootstrap admin
 			t.Errorf("snapshot holds %d users, the store %d", n, count)
 		}
-		if _, err := look("u0000001"); app.ErrorCodeOf(err) != app.ENOTFOUND {
+		if _, err := look("u0000001", nil); app.ErrorCodeOf(err) != app.ENOTFOUND {
 			t.Errorf("a user that is not there: %v", err)
 		}
 		ctx, cancel := context.WithCancel(context.Background())

@@ -40,7 +40,7 @@ func TestUserSnapshotHashCollisions(t *testing.T) {
 				t.Errorf("%s: %d users, want %d", name, n, len(users))
 			}
 			for _, want := range users {
-				got, err := look(want.ID)
+				got, err := look(want.ID, nil)
 				if err != nil {
 					return err
 				}
@@ -52,7 +52,7 @@ func TestUserSnapshotHashCollisions(t *testing.T) {
 					t.Errorf("%s: %s read back as %+v", name, want.ID, got)
 				}
 			}
-			if _, err := look("u9999"); app.ErrorCodeOf(err) != app.ENOTFOUND {
+			if _, err := look("u9999", nil); app.ErrorCodeOf(err) != app.ENOTFOUND {
 				t.Errorf("%s: a user that is not there: %v", name, err)
 			}
 			return nil
