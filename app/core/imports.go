@@ -569,9 +569,8 @@ type rowPlace struct{ index, line int }
 // when byLocalID, else a User ID) and, when an earlier row was about it too, makes both rows
 // errors: r now, the earlier one through fixups once it is stored.
 func (s *Service) noteRow(seen *strTable[rowPlace], fixups map[int][]app.ImportProblem, r *app.ImportRow, byLocalID bool, id string) {
-	earlier, dup := seen.first(id)
+	earlier, dup := seen.addNew(id, rowPlace{r.Index, r.Line})
 	if !dup {
-		seen.add(id, rowPlace{r.Index, r.Line})
 		return
 	}
 	f := *earlier

@@ -28,7 +28,8 @@ type strTable[V any] struct {
 
 type strEntry[V any] struct {
 	key  span
-	prev int32 // the next older entry in the bucket, -1 at the end
+	tag  uint32 // the key hash's top bits: most other keys in a chain differ here, unread
+	prev int32  // the next older entry in the bucket, -1 at the end
 	val  V
 }
 
@@ -60,9 +61,9 @@ func (t *strTable[V]) rehash(n int) {
 	}
 }
 
-// bucket is where key's chain starts.
-func (t *strTable[V]) bucket(key string) *int32 {
-	return &t.heads[t.hash(key)&uint64(len(t.heads)-1)] // #nosec G115 -- len is a positive power of two
+// bucket is where the chain of a key with hash h starts.
+func (t *strTable[V]) bucket(h uint64) *int32 {
+	return &t.heads[h&uint64(len(t.heads)-1)] // #nosec G115 -- len is a positive power of two
 }
 
 // addText copies s into the buffer and returns where it is.
@@ -85,11 +86,30 @@ func (t *strTable[V]) add(key string, v V) *V {
 	if len(t.ents) >= len(t.heads) {
 		t.rehash(2 * len(t.heads))
 	}
-	head := t.bucket(key)
-	t.ents = append(t.ents, strEntry[V]{key: t.addText(key), prev: *head, val: v})
+	h := t.hash(key)
+	head := t.bucket(h)
+	t.ents = append(t.ents, strEntry[V]{key: t.addText(key), tag: uint32(h >> 32), prev: *head, val: v})
 	i := int32(len(t.ents) - 1) // #nosec G115 -- far below 2^31 entries
 	*head = i
 	return &t.ents[i].val
+}
+
+// addNew adds an entry for key unless key has one already, which it returns instead.
+func (t *strTable[V]) addNew(key string, v V) (existing *V, found bool) {
+	if len(t.ents) >= len(t.heads) {
+		t.rehash(2 * len(t.heads))
+	}
+	h := t.hash(key)
+	tag := uint32(h >> 32)
+	head := t.bucket(h)
+	for i := *head; i >= 0; i = t.ents[i].prev {
+		if e := &t.ents[i]; e.tag == tag && t.text(e.key) == key {
+			return &e.val, true
+		}
+	}
+	t.ents = append(t.ents, strEntry[V]{key: t.addText(key), tag: tag, prev: *head, val: v})
+	*head = int32(len(t.ents) - 1) // #nosec G115 -- far below 2^31 entries
+	return nil, false
 }
 
 // each calls fn with the value of every entry for key, newest first, until fn returns false.
@@ -98,20 +118,15 @@ func (t *strTable[V]) each(key string, fn func(v *V) bool) {
 	if t == nil {
 		return
 	}
-	for i := *t.bucket(key); i >= 0; {
+	h := t.hash(key)
+	tag := uint32(h >> 32)
+	for i := *t.bucket(h); i >= 0; {
 		e := &t.ents[i]
-		if t.text(e.key) == key && !fn(&e.val) {
+		if e.tag == tag && t.text(e.key) == key && !fn(&e.val) {
 			return
 		}
 		i = e.prev
 	}
-}
-
-// first returns the newest entry's value for key.
-func (t *strTable[V]) first(key string) (*V, bool) {
-	var found *V
-	t.each(key, func(v *V) bool { found = v; return false })
-	return found, found != nil
 }
 
 // len is the number of entries.

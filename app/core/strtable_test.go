@@ -19,9 +19,9 @@ func TestStrTableAgreesWithMaps(t *testing.T) {
 	for name, h := range hashes {
 		t.Run(name, func(t *testing.T) {
 			r := rand.New(rand.NewPCG(3, 4))
-			tab := newStrTable[span](0)
+			tab, uniq := newStrTable[span](0), newStrTable[span](0) // uniq: addNew's, the first value of each key
 			if h != nil {
-				tab.hash = h
+				tab.hash, uniq.hash = h, h
 			}
 			want := map[string][]string{}
 			var texts []span
@@ -33,12 +33,16 @@ func TestStrTableAgreesWithMaps(t *testing.T) {
 				}
 				val := fmt.Sprintf("v%d-%s", i, key)
 				tab.add(key, tab.addText(val))
+				got, found := uniq.addNew(key, uniq.addText(val))
+				if found != (len(want[key]) > 0) || (found && uniq.text(*got) != want[key][0]) {
+					t.Fatalf("addNew %s: found %v, want the first of %v", key, found, want[key])
+				}
 				want[key] = append(want[key], val)
 				texts = append(texts, tab.addText(key+"!"))
 				textWant = append(textWant, key+"!")
 			}
-			if tab.len() != 3000 {
-				t.Fatalf("len %d", tab.len())
+			if tab.len() != 3000 || uniq.len() != len(want) {
+				t.Fatalf("len %d, %d unique of %d", tab.len(), uniq.len(), len(want))
 			}
 			for i := -1; i < 900; i++ {
 				key := fmt.Sprintf("k%d", i)
@@ -51,7 +55,9 @@ func TestStrTableAgreesWithMaps(t *testing.T) {
 				if !slices.Equal(got, want[key]) {
 					t.Fatalf("%s: got %v, want %v", key, got, want[key])
 				}
-				first, ok := tab.first(key)
+				var first *span
+				tab.each(key, func(v *span) bool { first = v; return false })
+				ok := first != nil
 				if ok != (len(want[key]) > 0) || (ok && tab.text(*first) != want[key][len(want[key])-1]) {
 					t.Fatalf("%s: first %v %v", key, ok, first)
 				}

@@ -109,6 +109,7 @@ type refs struct {
 	units map[string]*app.Unit
 	roles map[string]*app.Role
 	lists map[app.RefKind]map[string]bool
+	org   map[string]string // unit id → its organisation: a walk up the tree (up to a dozen lookups) done once
 }
 
 func loadRefs(tx app.Tx) (*refs, error) {
@@ -137,11 +138,18 @@ func loadRefs(tx app.Tx) (*refs, error) {
 			r.lists[k][it.ID] = true
 		}
 	}
+	r.org = make(map[string]string, len(r.units))
+	for id := range r.units {
+		r.org[id] = r.walkToOrg(id)
+	}
 	return r, nil
 }
 
 // orgOf returns the organisation a unit belongs to ("" when the unit is unknown).
-func (r *refs) orgOf(unitID string) string {
+func (r *refs) orgOf(unitID string) string { return r.org[unitID] }
+
+// walkToOrg finds the organisation above a unit by its parents.
+func (r *refs) walkToOrg(unitID string) string {
 	for i := 0; i < 1000; i++ {
 		u := r.units[unitID]
 		if u == nil {
