@@ -553,7 +553,8 @@ type userSnapshot struct {
 // userSpan is where a user is: the id at [start, mid) and the value at [mid, end) of a chunk.
 type userSpan struct {
 	chunk, start, mid, end uint32
-	prev                   int32 // the next span in the bucket, -1 at the end
+	tag                    uint32 // the id hash's top bits: other ids in a chain mostly differ here, unread
+	prev                   int32  // the next span in the bucket, -1 at the end
 }
 
 func (s *userSnapshot) id(sp *userSpan) []byte { return s.chunks[sp.chunk][sp.start:sp.mid] }
@@ -571,8 +572,9 @@ func (s *userSnapshot) chain() {
 	for i := range s.spans {
 		id := s.id(&s.spans[i])
 		// The hash keeps nothing of its argument: the id's bytes need no string copy.
-		b := &s.heads[s.hash(unsafe.String(unsafe.SliceData(id), len(id)))&uint64(size-1)] // #nosec G103 G115 -- read during the call only; size is a positive power of two
-		s.spans[i].prev, *b = *b, int32(i)                                                 // #nosec G115 -- far below 2^31 users
+		h := s.hash(unsafe.String(unsafe.SliceData(id), len(id)))         // #nosec G103 -- read during the call only
+		b := &s.heads[h&uint64(size-1)]                                   // #nosec G115 -- size is a positive power of two
+		s.spans[i].tag, s.spans[i].prev, *b = uint32(h>>32), *b, int32(i) // #nosec G115 -- far below 2^31 users
 	}
 }
 
@@ -615,7 +617,7 @@ func (t *Tx) userSnapshot(ctx context.Context, hash func(string) uint64) (func(i
 			cur = append(append(cur, id...), v...)
 			s.chunks[len(s.chunks)-1] = cur
 			// #nosec G115 -- chunk counts, offsets and users are far below 2^31 (a chunk is 1 MiB or one user)
-			s.spans = append(s.spans, userSpan{uint32(len(s.chunks) - 1), uint32(start), uint32(start + len(id)), uint32(len(cur)), -1})
+			s.spans = append(s.spans, userSpan{uint32(len(s.chunks) - 1), uint32(start), uint32(start + len(id)), uint32(len(cur)), 0, -1})
 			return nil
 		})
 		if err != nil {
@@ -627,8 +629,9 @@ func (t *Tx) userSnapshot(ctx context.Context, hash func(string) uint64) (func(i
 }
 
 func (s *userSnapshot) user(id string, into *app.User) (*app.User, error) {
-	i := s.heads[s.hash(id)&uint64(len(s.heads)-1)] // #nosec G115 -- len is a positive power of two
-	for i >= 0 && string(s.id(&s.spans[i])) != id {
+	h := s.hash(id)
+	i := s.heads[h&uint64(len(s.heads)-1)] // #nosec G115 -- len is a positive power of two
+	for i >= 0 && (s.spans[i].tag != uint32(h>>32) || string(s.id(&s.spans[i])) != id) {
 		i = s.spans[i].prev
 	}
 	if i < 0 {
