@@ -227,6 +227,40 @@ func TestImportFileErrors(t *testing.T) {
 	if r := it.sa.Do("POST", "/api/v1/imports", map[string]any{"file": "x"}, nil); r.Status != 400 {
 		t.Errorf("JSON body: %d %s", r.Status, r.Body)
 	}
+	// The body is read in place (uploadImport): other fields may come first; a "file" field
+	// that is not a file, or none, is a 400 naming the field; so is a broken body.
+	form := func(build func(mw *multipart.Writer)) *apptest.Response {
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		build(mw)
+		_ = mw.Close()
+		return it.sa.Do("POST", "/api/v1/imports", body.Bytes(), map[string]string{"Content-Type": mw.FormDataContentType()})
+	}
+	if r := form(func(mw *multipart.Writer) {
+		_ = mw.WriteField("note", "first")
+		fw, _ := mw.CreateFormFile("file", "second.csv")
+		_, _ = io.WriteString(fw, "Local ID,Job Title\nA1,Ward sister\n")
+	}); r.Status != 201 || !strings.Contains(string(r.Body), `"fileName":"second.csv"`) || !strings.Contains(string(r.Body), "Ward sister") {
+		t.Errorf("file after a field: %d %.300s", r.Status, r.Body)
+	}
+	for name, build := range map[string]func(mw *multipart.Writer){
+		"a field named file": func(mw *multipart.Writer) { _ = mw.WriteField("file", "Local ID\nA1\n") },
+		"no file":            func(mw *multipart.Writer) { _ = mw.WriteField("note", "x") },
+		"another file": func(mw *multipart.Writer) {
+			fw, _ := mw.CreateFormFile("upload", "x.csv")
+			_, _ = io.WriteString(fw, "Local ID\nA1\n")
+		},
+	} {
+		if r := form(build); r.Status != 400 || !strings.Contains(string(r.Body), `"file":"Choose a CSV file."`) {
+			t.Errorf("%s: %d %s", name, r.Status, r.Body)
+		}
+	}
+	if r := it.sa.Do("POST", "/api/v1/imports", []byte("--x\r\nnot a part"), map[string]string{"Content-Type": "multipart/form-data; boundary=x"}); r.Status != 400 {
+		t.Errorf("broken body: %d %s", r.Status, r.Body)
+	}
+	if r := it.sa.Do("POST", "/api/v1/imports", []byte("x"), map[string]string{"Content-Type": "multipart/form-data"}); r.Status != 400 {
+		t.Errorf("no boundary: %d %s", r.Status, r.Body)
+	}
 	// Helpdesk has no users.import.
 	hd, _ := it.scopedAdmin(t, "helpdesk@acme.example", it.sales, "role-helpdesk", it.sales)
 	if r := upload(t, it.s, hd, "x.csv", "Local ID\nA1\n"); r.Status != 403 {

@@ -75,13 +75,15 @@ func New(cfg Config) *Server {
 		s.events = NewBroker()
 	}
 	s.app = fiber.New(fiber.Config{
-		AppName:               app.ProductName,
-		BodyLimit:             maxBody,
-		ReadBufferSize:        maxHeaderSize,
-		ReadTimeout:           60 * time.Second,
-		IdleTimeout:           120 * time.Second,
-		DisableStartupMessage: true,
-		ErrorHandler:          s.errorHandler,
+		AppName:   app.ProductName,
+		BodyLimit: maxBody,
+		// The one multipart request, the CSV upload, reads its body itself (uploadImport).
+		DisablePreParseMultipartForm: true,
+		ReadBufferSize:               maxHeaderSize,
+		ReadTimeout:                  60 * time.Second,
+		IdleTimeout:                  120 * time.Second,
+		DisableStartupMessage:        true,
+		ErrorHandler:                 s.errorHandler,
 		// Event streams stay open, so there is no write timeout; slow readers are bounded by
 		// the idle timeout and the size of what we send.
 	})

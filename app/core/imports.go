@@ -258,10 +258,18 @@ func (c *importCtx) cell(rec []string, key string) (string, bool) {
 // ValidateImport reads an uploaded CSV and stores its report; nothing is written to users.
 // The returned import holds the totals; its rows page with ImportRows.
 func (s *Service) ValidateImport(actor *app.User, fileName string, r io.Reader, src app.Source) (*app.Import, error) {
+	return s.ValidateUpload(actor, fileName, r, src, 0)
+}
+
+// ValidateUpload is ValidateImport of a file of which the caller holds held bytes in memory
+// while it is read (an upload's body): they count against the validation's memory budget,
+// which is reckoned from what the process holds when validation starts, the held bytes
+// included.
+func (s *Service) ValidateUpload(actor *app.User, fileName string, r io.Reader, src app.Source, held int64) (*app.Import, error) {
 	if !s.canImport(actor) {
 		return nil, app.Errorf(app.EFORBIDDEN, "You need the Import users permission to import a CSV file.")
 	}
-	defer holdImportMemory(validateBudget)()
+	defer holdImportMemory(max(validateBudget-held, validateBudget/2))()
 	h := sha256.New()
 	cr := &countingReader{r: r, limit: csvio.MaxBytes, h: h}
 	rd, err := csvio.NewReader(cr, csvio.MaxRows)
