@@ -88,6 +88,18 @@ func start(t *testing.T, env []string, args ...string) *proc {
 	return p
 }
 
+// waitOutput returns the process's output once it holds want, or as it is after timeout.
+func (p *proc) waitOutput(want string, timeout time.Duration) string {
+	deadline := time.Now().Add(timeout)
+	for {
+		out := p.out.String()
+		if strings.Contains(out, want) || time.Now().After(deadline) {
+			return out
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 func waitHealthy(t *testing.T, addr string) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
@@ -175,7 +187,8 @@ func TestGeneratedPasswordPrintedOnce(t *testing.T) {
 	addr := freeAddr(t)
 	p := start(t, []string{"USERDESK_ADMIN_PASSWORD="}, "--addr", addr, "--data", data, "--no-browser")
 	waitHealthy(t, addr)
-	out := p.out.String()
+	// The child's output reaches the buffer through a pipe, perhaps after it serves.
+	out := p.waitOutput("with the password:", 5*time.Second)
 	i := strings.Index(out, "with the password:")
 	if i < 0 {
 		t.Fatalf("no generated password shown:\n%s", out)
