@@ -10,7 +10,8 @@ import (
 // right), LF line ends (CRLF would drop a CR inside a cell), and every cell escaped against
 // formula injection.
 type Writer struct {
-	w *csv.Writer
+	w   *csv.Writer
+	out []string // the escaped cells of the record being written, reused
 }
 
 // NewWriter starts a CSV file on w, writing the byte-order mark.
@@ -23,11 +24,11 @@ func NewWriter(w io.Writer) (*Writer, error) {
 
 // Write writes one record, escaping each cell.
 func (w *Writer) Write(cells []string) error {
-	out := make([]string, len(cells))
-	for i, c := range cells {
-		out[i] = Escape(c)
+	w.out = w.out[:0]
+	for _, c := range cells {
+		w.out = append(w.out, Escape(c))
 	}
-	return w.w.Write(out)
+	return w.w.Write(w.out)
 }
 
 // Flush writes buffered records and reports any write error.
