@@ -2,6 +2,7 @@ package core
 
 import (
 	"math"
+	"runtime"
 	"runtime/debug"
 	"testing"
 )
@@ -58,40 +59,55 @@ func TestHoldGCImport(t *testing.T) {
 
 // TestHoldImportMemory checks the soft memory limit an import sets: the process's memory at
 // the start plus the budget, budgets of overlapping imports added, an operator's lower limit
-// kept, and the limit from before restored when the last import ends.
+// kept, and the limit from before restored when the last import ends. The start is measured
+// after a collection of its own: 100 MB that the last collection saw live, and that are
+// garbage when the import starts, are not in it.
 func TestHoldImportMemory(t *testing.T) {
 	before := debug.SetMemoryLimit(-1)
 	defer debug.SetMemoryLimit(before)
 	debug.SetMemoryLimit(math.MaxInt64)
-	first := holdImportMemory(100 << 20)
-	start := memHold.start
-	if start <= 0 {
-		t.Fatalf("memory in use %d", start)
+	// The start and the limit, read together: the collection may move both.
+	state := func() (start, limit int64) {
+		memHold.mu.Lock()
+		defer memHold.mu.Unlock()
+		return memHold.start, debug.SetMemoryLimit(-1)
 	}
-	if got := debug.SetMemoryLimit(-1); got != start+100<<20 {
-		t.Fatalf("limit %d during an import, want start %d + 100 MiB", got, start)
+	garbage := make([]byte, 100<<20)
+	for i := range garbage {
+		garbage[i] = 1
+	}
+	runtime.GC()
+	runtime.KeepAlive(garbage)
+	garbage = nil
+	stale := memoryInUse()
+	first := holdImportMemory(100 << 20)
+	if start, limit := state(); start <= 0 || limit != start+100<<20 {
+		t.Fatalf("limit %d during an import, want start %d + 100 MiB", limit, start)
+	} else if start > stale-80<<20 {
+		t.Fatalf("start %d still counts the garbage (%d before)", start, stale)
 	}
 	second := holdImportMemory(50 << 20)
-	if got := debug.SetMemoryLimit(-1); got != start+150<<20 {
-		t.Fatalf("limit %d during two imports, want start + 150 MiB", got)
+	if start, limit := state(); limit != start+150<<20 {
+		t.Fatalf("limit %d during two imports, want start %d + 150 MiB", limit, start)
 	}
 	first()
 	first() // a second call of the same release changes nothing
-	if got := debug.SetMemoryLimit(-1); got != start+50<<20 {
-		t.Fatalf("limit %d after the first ended, want start + 50 MiB", got)
+	if start, limit := state(); limit != start+50<<20 {
+		t.Fatalf("limit %d after the first ended, want start %d + 50 MiB", limit, start)
 	}
 	second()
-	if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
-		t.Fatalf("limit %d after both, want none", got)
+	if _, limit := state(); limit != math.MaxInt64 {
+		t.Fatalf("limit %d after both, want none", limit)
 	}
 	// GOMEMLIMIT below what an import would set stands.
-	debug.SetMemoryLimit(start + 10<<20)
+	floor := memoryInUse() + 10<<20
+	debug.SetMemoryLimit(floor)
 	release := holdImportMemory(100 << 20)
-	if got := debug.SetMemoryLimit(-1); got != start+10<<20 {
-		t.Fatalf("limit %d under a lower GOMEMLIMIT, want it kept", got)
+	if _, limit := state(); limit != floor {
+		t.Fatalf("limit %d under a lower GOMEMLIMIT, want it kept", limit)
 	}
 	release()
-	if got := debug.SetMemoryLimit(-1); got != start+10<<20 {
+	if got := debug.SetMemoryLimit(-1); got != floor {
 		t.Fatalf("limit %d after, want the operator's back", got)
 	}
 }
