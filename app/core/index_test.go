@@ -43,8 +43,9 @@ func testUser(i int, r *rand.Rand) *app.User {
 // built early and the search text compacted often, and checks every order against a fresh sort
 // and every search against a naive scan.
 func TestIndexOrdersStaySorted(t *testing.T) {
-	defer func(old int) { compactMinDead = old }(compactMinDead)
+	defer func(old, bits int) { compactMinDead, recChunkBits = old, bits }(compactMinDead, recChunkBits)
 	compactMinDead = 256
+	recChunkBits = 9 // 512-byte record chunks: a few records each, and some records larger than one
 	r := rand.New(rand.NewPCG(1, 2))
 	ix := NewIndex()
 	users := map[string]*app.User{}
@@ -77,9 +78,26 @@ func TestIndexOrdersStaySorted(t *testing.T) {
 			continue
 		}
 		u := testUser(i, r)
+		if r.IntN(40) == 0 {
+			u.FirstName = strings.Repeat("Long", 90) // a record larger than a chunk
+		}
 		u.DeriveDisplayName()
 		ix.Put(u)
 		users[u.ID] = u
+	}
+	// Replaced records are reclaimed: at most half the chunks' bytes are dead, give or take
+	// the chunk being filled and the large records' chunks.
+	if d := ix.data; d.used-d.inUse > d.used/2+4<<recChunkBits {
+		t.Fatalf("records: %d bytes in chunks, %d in use", d.used, d.inUse)
+	}
+	chunks := 0
+	for _, c := range ix.data.chunks {
+		if c != nil {
+			chunks++
+		}
+	}
+	if chunks == len(ix.data.chunks) || chunks*2 > len(ix.data.chunks) && len(ix.data.chunks) > 100 {
+		t.Fatalf("%d of %d record chunks still held", chunks, len(ix.data.chunks))
 	}
 	if ix.Len() != len(users) {
 		t.Fatalf("len %d, want %d", ix.Len(), len(users))
