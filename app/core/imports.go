@@ -567,6 +567,12 @@ type actionLister interface {
 	PutImportActions(importID string, rows map[string][]int) error
 }
 
+// resultPutter is a transaction that stores an applied row's result apart from the row
+// (store.Tx), so that applying does not write the row's cells again.
+type resultPutter interface {
+	PutImportResult(importID string, index int, result, message string) error
+}
+
 // seenRows holds the accounts earlier rows named: by Local ID (lower case) and by User ID.
 type seenRows struct {
 	byLocalID, byUser *strTable[rowPlace]
@@ -1759,7 +1765,11 @@ func (s *Service) prepareBatch(tx app.Tx, ic *importCtx, im *app.Import, readRec
 				p.changed = append(p.changed, changedUser{before, after})
 				p.actor = p.actor || (ic.actor != nil && after.ID == ic.actor.ID)
 			}
-			if err := tx.PutImportRow(cur.ID, r, r.Action); err != nil {
+			if rp, ok := tx.(resultPutter); ok {
+				if err := rp.PutImportResult(cur.ID, r.Index, r.Result, r.Message); err != nil {
+					return nil, err
+				}
+			} else if err := tx.PutImportRow(cur.ID, r, r.Action); err != nil {
 				return nil, err
 			}
 			cur.Results.Add(resultAction(r.Result), 1)

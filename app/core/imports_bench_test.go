@@ -290,8 +290,8 @@ func BenchmarkImportApply100k(b *testing.B) {
 
 	// The same records, written plainly in batches of the same size: for each row, the bytes
 	// the import stored (the user as it left it, its audit record, the audit record's two
-	// index keys, the import's row with its result), under keys of the same lengths. No reads,
-	// no rules, no encoding.
+	// index keys, the row's result), under keys of the same lengths. No reads, no rules, no
+	// encoding.
 	db := ia.Store.DB()
 	type record struct{ key, value []byte }
 	var recs [][]record // by row
@@ -333,8 +333,8 @@ func BenchmarkImportApply100k(b *testing.B) {
 				rr = append(rr, record{append([]byte("audit/"), suffix...), get(append([]byte("audit/"), suffix...))},
 					record{append(append([]byte{}, opts.Prefix...), suffix...), nil},
 					record{append([]byte("ix/auditactor/"+ia.admin.ID+"/"), suffix...), nil})
-				rowKey := binary.BigEndian.AppendUint32([]byte("imp/"+id+"/row/"), uint32(r.Index)) // #nosec G115 -- below 2^32 rows
-				rr = append(rr, record{rowKey, get(rowKey)})
+				resKey := binary.BigEndian.AppendUint32([]byte("imp/"+id+"/res/"), uint32(r.Index)) // #nosec G115 -- below 2^32 rows
+				rr = append(rr, record{resKey, get(resKey)})
 				recs = append(recs, rr)
 				return nil
 			})

@@ -22,6 +22,7 @@ import (
 //	imp/<id>/act/<action>/<index, 4 bytes BE> → empty (rows by validated action, a key per row)
 //	imp/<id>/acl/<action>/<chunk, 4 bytes BE> → row indexes, 4 bytes BE each (rows by validated
 //	                                           action, actionChunk to a key; PutImportActions)
+//	imp/<id>/res/<index, 4 bytes BE>        → a row's result and message (PutImportResult)
 //	ix/imptime/<unix nanos, 8 bytes BE><id> → empty (imports newest first)
 //	ix/impsha/<sha256 hex>/<id>             → empty (the same file uploaded before)
 func importKey(id string) []byte { return []byte(pImport + id + "/") }
@@ -35,6 +36,10 @@ func importActionPrefix(id, action string) []byte {
 	return []byte(pImport + id + "/act/" + action + "/")
 }
 func importActionListPrefix(id string) []byte { return []byte(pImport + id + "/acl/") }
+func importResultPrefix(id string) []byte     { return []byte(pImport + id + "/res/") }
+func importResultKey(id string, index int) []byte {
+	return binary.BigEndian.AppendUint32(importResultPrefix(id), uint32(index)) // #nosec G115 -- bounded by csvio.MaxRows
+}
 func importActionListKey(id, action string, chunk int) []byte {
 	return binary.BigEndian.AppendUint32(append(importActionListPrefix(id), action+"/"...), uint32(chunk)) // #nosec G115 -- chunk numbers are bounded by csvio.MaxRows
 }
@@ -314,6 +319,37 @@ func (t *Tx) PutImportRow(importID string, r *app.ImportRow, oldAction string) e
 	return t.txn.Set(binary.BigEndian.AppendUint32(importActionPrefix(importID, r.Action), uint32(r.Index)), nil) // #nosec G115 -- bounded by csvio.MaxRows
 }
 
+// PutImportResult records that an applied row ended with result and message, beside the row
+// rather than in it: applying a row would otherwise write its cells again (a row of a full
+// export is about 220 bytes; a result, 20). The row reads back with them.
+func (t *Tx) PutImportResult(importID string, index int, result, message string) error {
+	v := appendString(appendString(make([]byte, 0, 4+len(result)+len(message)), result), message)
+	return t.txn.Set(importResultKey(importID, index), v)
+}
+
+// setResult reads a result PutImportResult stored into r.
+func setResult(v []byte, r *app.ImportRow) error {
+	d := binReader{b: v, bad: errBadRow}
+	result, message := d.str(), d.str()
+	if d.err != nil || len(d.b) != 0 {
+		return errBadRow
+	}
+	r.Result, r.Message = result, message
+	return nil
+}
+
+// readResult sets r's result from its key, when it has one.
+func (t *Tx) readResult(importID string, r *app.ImportRow) error {
+	item, err := t.txn.Get(importResultKey(importID, r.Index))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return item.Value(func(v []byte) error { return setResult(v, r) })
+}
+
 // PutImportActions stores an import's rows by validated action as lists, actionChunk indexes to
 // a key, instead of a key per row: validation writes them once, when every row's action is
 // known, and then stores its rows with PutImportRow(id, r, r.Action), which leaves the per-row
@@ -359,17 +395,26 @@ func (t *Tx) ImportRow(importID string, index int) (*app.ImportRow, error) {
 	if err := item.Value(func(v []byte) error { return decodeImportRow(v, &r) }); err != nil {
 		return nil, err
 	}
+	if err := t.readResult(importID, &r); err != nil {
+		return nil, err
+	}
 	return &r, nil
 }
 
-// ForEachImportRow walks an import's rows in file order.
+// ForEachImportRow walks an import's rows in file order, each with its result.
 func (t *Tx) ForEachImportRow(importID, action string, skip int, fn func(r *app.ImportRow) error) error {
 	if skip < 0 {
 		skip = 0
 	}
+	// results gives a row's result: from an iterator over the results alongside the rows when
+	// they are walked in order, else by a get.
+	results := func(r *app.ImportRow) error { return t.readResult(importID, r) }
 	call := func(v []byte) error {
 		var r app.ImportRow
 		if err := decodeImportRow(v, &r); err != nil {
+			return err
+		}
+		if err := results(&r); err != nil {
 			return err
 		}
 		return fn(&r)
@@ -385,6 +430,24 @@ func (t *Tx) ForEachImportRow(importID, action string, skip int, fn func(r *app.
 	case lists:
 		err = t.forEachListedRow(importID, action, skip, call)
 	case action == "":
+		ropts := badger.DefaultIteratorOptions
+		ropts.Prefix = importResultPrefix(importID)
+		res := t.txn.NewIterator(ropts)
+		defer res.Close()
+		res.Seek(importResultKey(importID, skip))
+		results = func(r *app.ImportRow) error {
+			for ; res.Valid(); res.Next() {
+				k := res.Item().Key()
+				switch i := int(binary.BigEndian.Uint32(k[len(ropts.Prefix):])); {
+				case i < r.Index:
+					continue
+				case i == r.Index:
+					return res.Item().Value(func(v []byte) error { return setResult(v, r) })
+				}
+				break
+			}
+			return nil
+		}
 		opts := badger.DefaultIteratorOptions
 		opts.Prefix = importRowPrefix(importID)
 		it := t.txn.NewIterator(opts)

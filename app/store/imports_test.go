@@ -160,3 +160,125 @@ func TestImportRowCodec(t *testing.T) {
 		t.Error("a reference past the cells: no error")
 	}
 }
+
+// Results stored apart (PutImportResult) read back with their rows, whichever way the rows are
+// read: one by one, in file order from any row on, and by action, from lists or per-row keys.
+// A row without one keeps the result its own value holds (rows applied before results were
+// stored apart), and a damaged result is an error, not a silent blank.
+func TestImportResultsApart(t *testing.T) {
+	st := openTestStore(t)
+	const n = 300
+	resultOf := func(i int) (string, string) {
+		switch {
+		case i%10 == 9:
+			return "", "" // not applied
+		case i%5 == 0:
+			return "error", "Row " + string(rune('A'+i%26)) + " failed."
+		default:
+			return "updated", ""
+		}
+	}
+	for _, lists := range []bool{true, false} {
+		id := map[bool]string{true: "lists", false: "keys"}[lists]
+		err := st.Update(func(tx app.Tx) error {
+			byAction := map[string][]int{}
+			for i := 0; i < n; i++ {
+				r := &app.ImportRow{Index: i, Line: i + 2, Cells: []string{"c", "d"}, Action: app.ActionUpdate}
+				if i%3 == 0 {
+					r.Action = app.ActionUnchanged
+				}
+				if i == 7 {
+					r.Result, r.Message = "unchanged", "in the row itself" // an older store's applied row
+				}
+				old := ""
+				if lists {
+					old = r.Action
+				}
+				if err := tx.PutImportRow(id, r, old); err != nil {
+					return err
+				}
+				byAction[r.Action] = append(byAction[r.Action], i)
+			}
+			if lists {
+				if err := tx.(*Tx).PutImportActions(id, byAction); err != nil {
+					return err
+				}
+			}
+			for i := 0; i < n; i++ {
+				if res, msg := resultOf(i); res != "" && i != 7 {
+					if err := tx.(*Tx).PutImportResult(id, i, res, msg); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		check := func(how string, r *app.ImportRow) {
+			t.Helper()
+			res, msg := resultOf(r.Index)
+			if r.Index == 7 {
+				res, msg = "unchanged", "in the row itself"
+			}
+			if r.Result != res || r.Message != msg || len(r.Cells) != 2 {
+				t.Fatalf("%s %s row %d: result %q %q, want %q %q", id, how, r.Index, r.Result, r.Message, res, msg)
+			}
+		}
+		err = st.View(func(tx app.Tx) error {
+			for _, i := range []int{0, 5, 7, 9, 299} {
+				r, err := tx.ImportRow(id, i)
+				if err != nil {
+					return err
+				}
+				check("one", r)
+			}
+			for _, skip := range []int{0, 1, 9, 150, 299} {
+				next := skip
+				err := tx.ForEachImportRow(id, "", skip, func(r *app.ImportRow) error {
+					if r.Index != next {
+						t.Fatalf("%s from %d: row %d, want %d", id, skip, r.Index, next)
+					}
+					next++
+					check("in order", r)
+					return nil
+				})
+				if err != nil || next != n {
+					t.Fatalf("%s from %d: ended at %d: %v", id, skip, next, err)
+				}
+			}
+			seen := 0
+			for _, action := range []string{app.ActionUpdate, app.ActionUnchanged} {
+				err := tx.ForEachImportRow(id, action, 3, func(r *app.ImportRow) error { seen++; check(action, r); return nil })
+				if err != nil {
+					return err
+				}
+			}
+			if seen != n-6 {
+				t.Fatalf("%s by action: %d rows, want %d", id, seen, n-6)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.Update(func(tx app.Tx) error {
+		return tx.(*Tx).txn.Set(importResultKey("keys", 3), []byte{9, 'x'})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	err := st.View(func(tx app.Tx) error {
+		if _, err := tx.ImportRow("keys", 3); err == nil {
+			t.Error("a damaged result read as a row")
+		}
+		if err := tx.ForEachImportRow("keys", "", 0, func(*app.ImportRow) error { return nil }); err == nil {
+			t.Error("a damaged result read in order")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -35,6 +35,8 @@ import (
 //	imp/<importId>/                          → app.Import JSON (a CSV import: report totals, apply progress)
 //	imp/<importId>/row/<index, 4 bytes BE>   → app.ImportRow JSON (cells, validation, result)
 //	imp/<importId>/act/<action>/<index>      → empty (rows by validated action, for paging a filter)
+//	imp/<importId>/acl/<action>/<chunk>      → row indexes (the same, as lists: imports.go)
+//	imp/<importId>/res/<index, 4 bytes BE>   → an applied row's result and message (imports.go)
 //	ix/imptime/<unix nanos, 8 bytes BE><id>  → empty (import history, newest first)
 //	ix/impsha/<sha256 hex>/<importId>        → empty (the same file uploaded before)
 const (
