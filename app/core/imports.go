@@ -167,10 +167,13 @@ type importCtx struct {
 	password int            // position of a password column, -1 when none
 	refs     *refs
 	// localIDs finds the accounts with a Local ID (lower case): one, or one per organisation
-	// that uses it.
-	localIDs  *strTable[localIDEntry]
-	hasRoles  bool
-	emailSame bool // the file has an Email Same As Username column
+	// that uses it. It is read on first use (localIDTable), once.
+	localIDs     *strTable[localIDEntry]
+	localIDsOnce sync.Once
+	localIDsErr  error
+	readLocalIDs func() (*strTable[localIDEntry], error)
+	hasRoles     bool
+	emailSame    bool // the file has an Email Same As Username column
 	// results, while a job applies the import from its first row, builds the results file.
 	results *runResults
 	// ahead is the job's read of its next batch's rows.
@@ -286,11 +289,21 @@ func (s *Service) ValidateUpload(actor *app.User, fileName string, r io.Reader, 
 	if ic.password >= 0 {
 		im.Warnings = append(im.Warnings, "The column \""+rd.Header()[ic.password]+"\" holds passwords: "+csvio.PasswordReason)
 	}
-	// The Local ID index is read (about 0.1 s at 100,000 accounts) while the file's first rows
-	// are read and wait in jobs; the workers start on them once it is in.
-	loaded := make(chan struct{})
-	var loadErr error
-	go func() { defer close(loaded); loadErr = s.loadImportCtx(ic) }()
+	// The references first (usually in memory already). The Local ID index (0.1 s at 100,000
+	// accounts) is read at once, beside the reader, when the file has no User ID column; else
+	// by the first row without a User ID, if any: an export's rows all have one.
+	if err := s.store.View(func(tx app.Tx) (err error) { ic.refs, err = s.currentRefs(tx); return }); err != nil {
+		return nil, err
+	}
+	ic.readLocalIDs = s.readLocalIDs
+	if _, ok := ic.col[csvio.KeyID]; !ok {
+		go func() { _, _ = ic.localIDTable() }()
+	}
+	// The workers start when the snapshot of the users is in (a get per row before it costs
+	// about eight times what the row's share of the scan does, and the two cores are busy
+	// anyway), when the file ends without one, or when the reader would otherwise wait for them.
+	gate := make(chan struct{})
+	openGate := sync.OnceFunc(func() { close(gate) })
 
 	jobs := make(chan rowJob, 16384)
 	results := make(chan *app.ImportRow, 256)
@@ -300,17 +313,14 @@ func (s *Service) ValidateUpload(actor *app.User, fileName string, r io.Reader, 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			<-loaded
-			err := loadErr
-			if err == nil {
-				var scratch rowScratch
-				err = s.store.View(func(tx app.Tx) error {
-					for j := range jobs {
-						results <- s.checkRow(tx, ic, j, &scratch)
-					}
-					return nil
-				})
-			}
+			<-gate
+			var scratch rowScratch
+			err := s.store.View(func(tx app.Tx) error {
+				for j := range jobs {
+					results <- s.checkRow(tx, ic, j, &scratch)
+				}
+				return nil
+			})
 			if err != nil {
 				for j := range jobs { // keep the reader moving; the collector reports the failure
 					results <- &app.ImportRow{Index: j.index, Line: j.rec.Line, Cells: j.rec.Cells, Action: app.ActionError,
@@ -337,7 +347,7 @@ func (s *Service) ValidateUpload(actor *app.User, fileName string, r io.Reader, 
 	for {
 		if n == snapAt && !snapping {
 			snapping = true
-			go func() { defer close(snapDone); s.snapshotUsers(snapCtx, ic) }()
+			go func() { defer close(snapDone); defer openGate(); s.snapshotUsers(snapCtx, ic) }()
 		}
 		rec, err := rd.Next()
 		if errors.Is(err, io.EOF) {
@@ -347,8 +357,14 @@ func (s *Service) ValidateUpload(actor *app.User, fileName string, r io.Reader, 
 			readErr = err
 			break
 		}
+		if !snapping && len(jobs) == cap(jobs) {
+			openGate()
+		}
 		jobs <- rowJob{index: n, rec: rec}
 		n++
+	}
+	if !snapping {
+		openGate()
 	}
 	close(jobs)
 	wg.Wait()
@@ -357,9 +373,9 @@ func (s *Service) ValidateUpload(actor *app.User, fileName string, r io.Reader, 
 	if err := <-collected; err != nil && readErr == nil {
 		readErr = err
 	}
-	if loadErr != nil { // the workers waited for it: set before wg.Wait returned
+	if ic.localIDsErr != nil { // set before wg.Wait returned, by a worker
 		s.dropImport(im.ID)
-		return nil, loadErr
+		return nil, ic.localIDsErr
 	}
 	if readErr == nil && n == 0 {
 		readErr = &csvio.FileError{Message: "The file has a header row but no rows of accounts."}
@@ -389,21 +405,26 @@ func (s *Service) ValidateUpload(actor *app.User, fileName string, r io.Reader, 
 	return im, nil
 }
 
-// loadImportCtx reads what validation needs before its first row: the units, roles and lists,
-// and the Local ID index.
-func (s *Service) loadImportCtx(ic *importCtx) error {
-	return s.store.View(func(tx app.Tx) error {
-		var err error
-		if ic.refs, err = s.currentRefs(tx); err != nil {
-			return err
-		}
-		t := newStrTable[localIDEntry](s.index.Len())
-		ic.localIDs = t
+// readLocalIDs reads the Local ID index into a table.
+func (s *Service) readLocalIDs() (*strTable[localIDEntry], error) {
+	t := newStrTable[localIDEntry](s.index.Len())
+	err := s.store.View(func(tx app.Tx) error {
 		return tx.ForEachLocalID(func(org, lid, user string) error {
 			t.add(lid, localIDEntry{org: t.addText(org), user: t.addText(user)})
 			return nil
 		})
 	})
+	return t, err
+}
+
+// localIDTable returns the Local ID table, reading it on the first call (the others wait).
+func (c *importCtx) localIDTable() (*strTable[localIDEntry], error) {
+	c.localIDsOnce.Do(func() {
+		if c.readLocalIDs != nil {
+			c.localIDs, c.localIDsErr = c.readLocalIDs()
+		}
+	})
+	return c.localIDs, c.localIDsErr
 }
 
 func importFileError(err error) error {
@@ -702,9 +723,13 @@ func (s *Service) findTarget(tx app.Tx, ic *importCtx, cells []string, into *app
 		return nil, &app.ImportProblem{Column: lidCol, Reason: "Local ID is empty: Userdesk finds each account by its Local ID (or User ID)."}
 	}
 	key := strings.ToLower(lid)
+	localIDs, err := ic.localIDTable()
+	if err != nil {
+		return nil, &app.ImportProblem{Column: lidCol, Reason: "The Local IDs could not be read; try again."}
+	}
 	var pick localIDEntry
 	n := 0
-	ic.localIDs.each(key, func(e *localIDEntry) bool { pick, n = *e, n+1; return n < 2 })
+	localIDs.each(key, func(e *localIDEntry) bool { pick, n = *e, n+1; return n < 2 })
 	if n == 0 {
 		return nil, nil
 	}
@@ -712,8 +737,8 @@ func (s *Service) findTarget(tx app.Tx, ic *importCtx, cells []string, into *app
 		org, _ := ic.cell(cells, "primaryOrgId")
 		org = strings.TrimSpace(org)
 		found := false
-		ic.localIDs.each(key, func(e *localIDEntry) bool {
-			if ic.localIDs.text(e.org) == org {
+		localIDs.each(key, func(e *localIDEntry) bool {
+			if localIDs.text(e.org) == org {
 				pick, found = *e, true
 			}
 			return !found
@@ -722,7 +747,7 @@ func (s *Service) findTarget(tx app.Tx, ic *importCtx, cells []string, into *app
 			return nil, &app.ImportProblem{Column: lidCol, Reason: "Several organisations have an account with this Local ID: add the Primary Organisation ID column (or User ID) to say which."}
 		}
 	}
-	u, err := ic.user(tx, ic.localIDs.text(pick.user), into)
+	u, err := ic.user(tx, localIDs.text(pick.user), into)
 	if err != nil {
 		return nil, &app.ImportProblem{Column: lidCol, Reason: "The account with this Local ID could not be read; try again."}
 	}
