@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"testing"
+	"time"
 )
 
 // TestHoldGCNests checks that overlapping loads share one pause of the collector and that the
@@ -127,5 +128,40 @@ func TestHoldCloseMemory(t *testing.T) {
 	HoldCloseMemory(1 << 30)
 	if again := debug.SetMemoryLimit(-1); again != got-1 {
 		t.Fatalf("limit %d after a second hold, want the lower %d kept", again, got-1)
+	}
+}
+
+// TestHoldImportMemoryWatch: memory that was in use when an import began and is freed soon
+// after (Badger finishing the step before) comes out of the start, and the limit follows.
+func TestHoldImportMemoryWatch(t *testing.T) {
+	before := debug.SetMemoryLimit(-1)
+	defer debug.SetMemoryLimit(before)
+	debug.SetMemoryLimit(math.MaxInt64)
+	busy := make([]byte, 64<<20)
+	for i := range busy {
+		busy[i] = 1
+	}
+	release := holdImportMemory(100 << 20)
+	defer release()
+	memHold.mu.Lock()
+	first := memHold.start
+	memHold.mu.Unlock()
+	runtime.KeepAlive(busy)
+	busy = nil
+	for deadline := time.Now().Add(startWatch); ; {
+		runtime.GC()
+		memHold.mu.Lock()
+		start, limit := memHold.start, debug.SetMemoryLimit(-1)
+		memHold.mu.Unlock()
+		if limit != start+100<<20 {
+			t.Fatalf("limit %d, want start %d + 100 MiB", limit, start)
+		}
+		if start < first-48<<20 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("start %d still counts the 64 MB freed after it (%d at first)", start, first)
+		}
+		time.Sleep(startWatchTick)
 	}
 }
