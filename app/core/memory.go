@@ -159,11 +159,11 @@ func watchStart(gen int) {
 	seen := gcCycles()
 	for deadline := time.Now().Add(startWatch); time.Now().Before(deadline); {
 		time.Sleep(startWatchTick)
-		if c := gcCycles(); c == seen {
+		c := gcCycles()
+		if c == seen {
 			continue
-		} else {
-			seen = c
 		}
+		seen = c
 		inUse := memoryInUse()
 		memHold.mu.Lock()
 		if memHold.gen != gen || memHold.holders == 0 {
