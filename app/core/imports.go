@@ -297,7 +297,10 @@ func (s *Service) ValidateUpload(actor *app.User, fileName string, r io.Reader, 
 	}
 	ic.readLocalIDs = s.readLocalIDs
 	if _, ok := ic.col[csvio.KeyID]; !ok {
-		go func() { _, _ = ic.localIDTable() }()
+		var early sync.WaitGroup // never left running past the return: the store may close then
+		early.Add(1)
+		go func() { defer early.Done(); _, _ = ic.localIDTable() }()
+		defer early.Wait()
 	}
 	// The workers start when the snapshot of the users is in (a get per row before it costs
 	// about eight times what the row's share of the scan does, and the two cores are busy
