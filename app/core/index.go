@@ -196,10 +196,13 @@ type rec struct {
 // address is the chunk's number then the offset in it. The buffer grows a chunk at a time, never
 // by copying what it holds (a 100,000-user import adds a record per user, and a single buffer
 // grew from 22 to 44 MB in copies, each alive beside the one before), and a replaced user's
-// record stays until its chunk is emptied (compactLocked).
+// record stays until its chunk is emptied (compactLocked). The numbers of emptied chunks are
+// given to new ones, so that addresses stay below 4 GiB however long the process runs.
 type recBuf struct {
-	chunks [][]byte // nil once emptied
+	chunks [][]byte // nil once emptied, and for the numbers a chunk larger than the size covers
 	live   []int    // by chunk, the bytes of records in use
+	free   []int    // numbers of emptied chunks
+	cur    int      // the chunk being filled (when there are chunks)
 	used   int      // bytes in the chunks, dead records included
 	inUse  int      // bytes of records in use
 }
@@ -207,27 +210,44 @@ type recBuf struct {
 // recChunkBits sets the chunk size, 1 MiB (a variable for tests, which use small chunks).
 var recChunkBits = 20
 
-// place copies a record of n bytes to the end of the buffer and returns its address.
+// span is how many chunk numbers a chunk of capacity size covers.
+func chunkSpan(size int) int { return (size-1)>>recChunkBits + 1 }
+
+// place copies a record to the end of the chunk being filled, or of a new one, and returns
+// its address.
 func (b *recBuf) place(data []byte) uint32 {
-	last := len(b.chunks) - 1
-	if last < 0 || len(b.chunks[last])+len(data) > cap(b.chunks[last]) {
+	if len(b.chunks) == 0 || len(b.chunks[b.cur])+len(data) > cap(b.chunks[b.cur]) {
 		// A record larger than a chunk (none is: fields are a few hundred bytes at most) gets a
-		// chunk of its own, and the addresses it covers.
+		// chunk of its own, with the numbers it covers, at the end.
 		size := max(1<<recChunkBits, len(data))
-		b.chunks = append(b.chunks, make([]byte, 0, size))
-		b.live = append(b.live, 0)
-		for extra := (size - 1) >> recChunkBits; extra > 0; extra-- {
-			b.chunks, b.live = append(b.chunks, nil), append(b.live, 0)
+		if n := len(b.free); n > 0 && chunkSpan(size) == 1 {
+			b.cur, b.free = b.free[n-1], b.free[:n-1]
+			b.chunks[b.cur] = make([]byte, 0, size)
+		} else {
+			b.cur = len(b.chunks)
+			b.chunks = append(b.chunks, make([]byte, 0, size))
+			b.live = append(b.live, 0)
+			for extra := chunkSpan(size) - 1; extra > 0; extra-- {
+				b.chunks, b.live = append(b.chunks, nil), append(b.live, 0)
+			}
 		}
-		last = len(b.chunks) - 1 - (size-1)>>recChunkBits
 	}
-	c := b.chunks[last]
-	addr := uint32(last<<recChunkBits | len(c)) // #nosec G115 -- far below 4 GiB of records
-	b.chunks[last] = append(c, data...)
-	b.live[last] += len(data)
+	c := b.chunks[b.cur]
+	addr := uint32(b.cur<<recChunkBits | len(c)) // #nosec G115 -- chunk numbers are reused: far below 4 GiB
+	b.chunks[b.cur] = append(c, data...)
+	b.live[b.cur] += len(data)
 	b.used += len(data)
 	b.inUse += len(data)
 	return addr
+}
+
+// empty frees chunk c, whose records are all dead, and its numbers.
+func (b *recBuf) empty(c int) {
+	b.used -= len(b.chunks[c])
+	for i := c + chunkSpan(cap(b.chunks[c])) - 1; i >= c; i-- {
+		b.chunks[i], b.live[i] = nil, 0
+		b.free = append(b.free, i)
+	}
 }
 
 // at returns n bytes at addr.
@@ -639,10 +659,10 @@ func (ix *Index) compactLocked() {
 // dead, some chunks are at most half in use.
 func (ix *Index) compactRecsLocked() {
 	d := &ix.data
-	last := len(d.chunks) - 1
+	filling := d.cur
 	slotsOf := map[int][]int32{} // chunk → slots with a record in it, for the chunks to empty
-	for c := 0; c < last; c++ {
-		if d.chunks[c] != nil && d.live[c]*2 <= cap(d.chunks[c]) {
+	for c := range d.chunks {
+		if c != filling && d.chunks[c] != nil && d.live[c]*2 <= cap(d.chunks[c]) {
 			slotsOf[c] = nil
 		}
 	}
@@ -656,7 +676,7 @@ func (ix *Index) compactRecsLocked() {
 			}
 		}
 	}
-	for c := 0; c < last; c++ {
+	for c := range d.chunks {
 		slots, ok := slotsOf[c]
 		if !ok {
 			continue
@@ -664,8 +684,7 @@ func (ix *Index) compactRecsLocked() {
 		for _, s := range slots {
 			ix.recs[s] = d.move(ix.recs[s])
 		}
-		d.used -= len(d.chunks[c])
-		d.chunks[c] = nil
+		d.empty(c)
 	}
 }
 
