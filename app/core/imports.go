@@ -296,11 +296,11 @@ func (s *Service) ValidateUpload(actor *app.User, fileName string, r io.Reader, 
 		return nil, err
 	}
 	ic.readLocalIDs = s.readLocalIDs
+	var early sync.WaitGroup // never left running past the return: the store may close then
+	defer early.Wait()
 	if _, ok := ic.col[csvio.KeyID]; !ok {
-		var early sync.WaitGroup // never left running past the return: the store may close then
 		early.Add(1)
 		go func() { defer early.Done(); _, _ = ic.localIDTable() }()
-		defer early.Wait()
 	}
 	// The workers start when the snapshot of the users is in (a get per row before it costs
 	// about eight times what the row's share of the scan does, and the two cores are busy
@@ -376,7 +376,8 @@ func (s *Service) ValidateUpload(actor *app.User, fileName string, r io.Reader, 
 	if err := <-collected; err != nil && readErr == nil {
 		readErr = err
 	}
-	if ic.localIDsErr != nil { // set before wg.Wait returned, by a worker
+	early.Wait() // the workers may not have needed the early read: it is done, and seen, from here
+	if ic.localIDsErr != nil {
 		s.dropImport(im.ID)
 		return nil, ic.localIDsErr
 	}
