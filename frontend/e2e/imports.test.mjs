@@ -49,6 +49,13 @@ test('export, edit in a spreadsheet, upload, preview every change, apply, downlo
 
   await report.getByRole('button', { name: /^Apply \d+ changes$/ }).click();
   await report.getByText(/Applied: \d+ rows/).waitFor({ timeout: 20000 });
+  // The bar says every row is done, and shows it once its animation ends.
+  const bar = report.getByRole('progressbar', { name: 'Import progress' });
+  assert.equal(await bar.getAttribute('aria-valuenow'), await bar.getAttribute('aria-valuemax'));
+  await page.waitForFunction(() => {
+    const fill = document.querySelector('[role=progressbar] .bar');
+    return fill && Math.abs(fill.getBoundingClientRect().width - fill.parentElement.getBoundingClientRect().width) < 1;
+  });
   await screenshot(page, 'import-applied');
   assert.equal((await api('GET', '/users/' + before.id)).json.jobTitle, 'Chief Pharmacist');
 
