@@ -1511,7 +1511,7 @@ func (s *Service) runJob(id string) (err error) {
 	defer s.flushIndex(pend)
 	bs, pipelined := s.store.(batchStore)
 	conflicts := 0
-	for batch := 0; im.Status == app.ImportApplying; {
+	for batch := 0; im.Status == app.ImportApplying && im.Applied < im.Rows; {
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -1541,9 +1541,41 @@ func (s *Service) runJob(id string) (err error) {
 			s.flushIndex(pend)
 		}
 	}
+	// Every row is applied: the users list shows them before the import says so.
 	s.flushIndex(pend)
+	if im, err = s.finishImport(im); err != nil {
+		s.importLog().Error("import job stopped", "import", id, "err", err)
+		return err
+	}
 	s.mailResults(im, actor, ic.results.csv(im))
 	return nil
+}
+
+// finishImport marks an import whose rows are all applied as applied, and says so. It comes
+// after the users list is brought up to date, so that whoever sees the import applied finds its
+// accounts in the list; a crash before it leaves the import applying with every row done, which
+// the next start finishes the same way.
+func (s *Service) finishImport(im *app.Import) (*app.Import, error) {
+	if im.Status != app.ImportApplying {
+		return im, nil
+	}
+	var cur *app.Import
+	err := s.store.Update(func(tx app.Tx) (err error) {
+		if cur, err = tx.Import(im.ID); err != nil {
+			return err
+		}
+		if cur.Status == app.ImportApplying && cur.Applied >= cur.Rows {
+			now := s.now()
+			cur.Status, cur.FinishedAt = app.ImportApplied, &now
+			return tx.PutImport(cur)
+		}
+		return nil
+	})
+	if err != nil {
+		return im, err
+	}
+	s.publishProgress(cur)
+	return cur, nil
 }
 
 // maxConflicts bounds how often an import's batches may collide with other writers before the
@@ -1684,7 +1716,7 @@ func (s *Service) applyRun(ctx context.Context, bs batchStore, ic *importCtx, im
 	}
 	state := im // the import as the next batch starts from
 	end := batch + runBatches
-	for batch < end && state.Status == app.ImportApplying && ctx.Err() == nil {
+	for batch < end && state.Status == app.ImportApplying && state.Applied < state.Rows && ctx.Err() == nil {
 		tx, commit, discard := bs.BeginUpdate()
 		if prev != nil {
 			prev.wait = prev.commit() // tx began first: it reads the store as it was before prev
@@ -1806,7 +1838,7 @@ func (s *Service) prepareBatch(tx app.Tx, ic *importCtx, im *app.Import, readRec
 		cur.Applied = r.Index + 1
 	}
 	if len(rows) < importBatch {
-		cur.Status, cur.FinishedAt = app.ImportApplied, &now
+		cur.Applied = cur.Rows // no rows left: finishImport says it is applied
 	}
 	if crash != nil {
 		if err := crash(batch, false); err != nil {

@@ -239,6 +239,66 @@ func TestImportResumesAfterCrash(t *testing.T) {
 	}
 }
 
+// TestImportFinishesAfterCrashAtTheEnd: killed after its last batch committed, but before it
+// was marked applied (the users list is brought up to date in between, so that whoever sees it
+// applied finds its accounts listed), an import is finished by the next start: applied, every
+// row once, its results mailed.
+func TestImportFinishesAfterCrashAtTheEnd(t *testing.T) {
+	const n = core.ImportBatch + 10
+	dir := t.TempDir()
+	ia := openImportApp(t, dir)
+	ia.seed(t, n)
+	im := mustValidate(t, ia, jobTitleFile(n))
+	crashed := make(chan struct{})
+	core.SetImportCrashHook(ia.Dir, func(batch int, committed bool) error {
+		if batch == 1 && committed {
+			close(crashed)
+			return errors.New("killed")
+		}
+		return nil
+	})
+	if _, err := ia.Dir.ApplyImport(ia.admin, im.ID); err != nil {
+		t.Fatal(err)
+	}
+	<-crashed
+	for ia.Dir.RunningImport() != nil {
+		time.Sleep(time.Millisecond)
+	}
+	if got, _ := ia.Dir.Import(ia.admin, im.ID); got.Status != app.ImportApplying || got.Applied != n || got.FinishedAt != nil {
+		t.Fatalf("after the crash: %+v", got)
+	}
+	if err := ia.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ia = openImportApp(t, dir)
+	t.Cleanup(func() { _ = ia.Close() })
+	done := waitApplied(t, ia, im.ID)
+	if done.Applied != n || done.Results.Update != n || done.FinishedAt == nil {
+		t.Fatalf("final %+v", done)
+	}
+	for deadline := time.Now().Add(10 * time.Second); done.MailedAt == nil; done, _ = ia.Dir.Import(ia.admin, im.ID) {
+		if time.Now().After(deadline) {
+			t.Fatal("no results mail")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	err := ia.Store.View(func(tx app.Tx) error {
+		for _, i := range []int{0, core.ImportBatch - 1, core.ImportBatch, n - 1} {
+			u, err := tx.User(fmt.Sprintf("u%06d", i))
+			if err != nil {
+				return err
+			}
+			if u.JobTitle != fmt.Sprintf("Title %d", i) || u.Version != 2 {
+				return fmt.Errorf("user %d: %q version %d", i, u.JobTitle, u.Version)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestImportBatchConflict: a write that lands while a batch's transaction is open, on an
 // account that batch already read, makes the batch's commit fail; the job carries on from what
 // the store holds, so the row of that account becomes an error ("changed after the file was
