@@ -3,7 +3,6 @@ package core
 import (
 	"fmt"
 	"math/rand/v2"
-	"net/mail"
 	"regexp"
 	"strings"
 	"testing"
@@ -41,16 +40,7 @@ func TestPhoneCharsMatchesPattern(t *testing.T) {
 // characters that matter.
 func TestValidEmailMatchesParser(t *testing.T) {
 	parsed := func(s string) bool {
-		if s == "" || len(s) > maxEmail || strings.ContainsAny(s, " <>\"\t\r\n") {
-			return false
-		}
-		a, err := mail.ParseAddress(s)
-		if err != nil || a.Address != s {
-			return false
-		}
-		at := strings.LastIndexByte(s, '@')
-		domain := s[at+1:]
-		return at > 0 && strings.Contains(domain, ".") && !strings.HasPrefix(domain, ".") && !strings.HasSuffix(domain, ".")
+		return s != "" && len(s) <= maxEmail && !strings.ContainsAny(s, " <>\"\t\r\n") && parsedAddress(s)
 	}
 	check := func(s string) {
 		t.Helper()
