@@ -308,7 +308,9 @@ func (s *Service) ValidateUpload(actor *app.User, fileName string, r io.Reader, 
 	gate := make(chan struct{})
 	openGate := sync.OnceFunc(func() { close(gate) })
 
-	jobs := make(chan rowJob, 16384)
+	// Rows read ahead of the workers: enough to keep the reader going while the snapshot is
+	// read, few enough that rows in flight stay a small part of the memory budget.
+	jobs := make(chan rowJob, 8192)
 	results := make(chan *app.ImportRow, 256)
 	workers := max(1, runtime.GOMAXPROCS(0))
 	var wg sync.WaitGroup
@@ -1213,7 +1215,7 @@ func resultsSize(im *app.Import) int { return int(min(im.Size, csvio.MaxBytes)) 
 
 // The memory an import may take above what the process held when it began
 // (holdImportMemory). Validation holds the users' snapshot (about 280 bytes a user), the Local
-// ID and duplicate maps and up to 16,384 rows in flight, and fills Badger's memtables and block
+// ID and duplicate maps and up to 8,192 rows in flight, and fills Badger's memtables and block
 // cache with the report; applying holds the results file it builds for the mail, a few
 // batches and Badger's table builders. Measured at 100,000 rows (docs/BENCHMARKS.md, CSV
 // import): less makes the collector run so often that validation misses 1 s; more lets the
