@@ -49,6 +49,10 @@ test('export, edit in a spreadsheet, upload, preview every change, apply, downlo
 
   await report.getByRole('button', { name: /^Apply \d+ changes$/ }).click();
   await report.getByText(/Applied: \d+ rows/).waitFor({ timeout: 20000 });
+  // One notice at a time for the import's steps: "applied" replaced "checked" and "started".
+  await page.getByText('Import applied', { exact: true }).waitFor();
+  assert.equal(await page.getByText('File checked', { exact: true }).count(), 0);
+  assert.equal(await page.getByText('Import started', { exact: true }).count(), 0);
   // The bar says every row is done, and shows it once its animation ends.
   const bar = report.getByRole('progressbar', { name: 'Import progress' });
   assert.equal(await bar.getAttribute('aria-valuenow'), await bar.getAttribute('aria-valuemax'));

@@ -11,11 +11,13 @@ export interface Toast {
 export const toasts = $state<Toast[]>([]);
 let next = 1;
 
-export function notify(kind: Toast['kind'], title: string, detail?: string): void {
+// notify shows a notification and returns its id (for dismiss).
+export function notify(kind: Toast['kind'], title: string, detail?: string): number {
   const id = next++;
   toasts.push({ id, kind, title, detail });
   // Failures stay long enough to be read and acted on; they can be dismissed at once.
   setTimeout(() => dismiss(id), kind === 'error' ? 20000 : 6000);
+  return id;
 }
 
 export function dismiss(id: number): void {
