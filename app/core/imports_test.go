@@ -121,6 +121,27 @@ func waitApplied(t *testing.T, ia *importApp, id string) *app.Import {
 	return nil
 }
 
+// killAt makes svc's import job "die" at batch, just after its commit or inside its transaction,
+// runs start (which sets the job going) and waits until the job has stopped.
+func killAt(t *testing.T, svc *core.Service, batch int, committed bool, start func() error) {
+	t.Helper()
+	crashed := make(chan struct{})
+	core.SetImportCrashHook(svc, func(b int, c bool) error {
+		if b == batch && c == committed {
+			close(crashed)
+			return errors.New("killed")
+		}
+		return nil
+	})
+	if err := start(); err != nil {
+		t.Fatal(err)
+	}
+	<-crashed
+	for svc.RunningImport() != nil {
+		time.Sleep(time.Millisecond)
+	}
+}
+
 // TestImportResumesAfterCrash applies an import, "kills" it twice — once just after a batch
 // committed, once inside a batch's transaction — reopens the store on the same directory each
 // time, and checks that every row was applied exactly once: one audit record per user, the
@@ -134,21 +155,7 @@ func TestImportResumesAfterCrash(t *testing.T) {
 	if im.Totals.Update != n {
 		t.Fatalf("totals %+v", im.Totals)
 	}
-	crashed := make(chan struct{})
-	core.SetImportCrashHook(ia.Dir, func(batch int, committed bool) error {
-		if batch == 1 && committed {
-			close(crashed)
-			return errors.New("killed")
-		}
-		return nil
-	})
-	if _, err := ia.Dir.ApplyImport(ia.admin, im.ID); err != nil {
-		t.Fatal(err)
-	}
-	<-crashed
-	for ia.Dir.RunningImport() != nil {
-		time.Sleep(time.Millisecond)
-	}
+	killAt(t, ia.Dir, 1, true, func() error { _, err := ia.Dir.ApplyImport(ia.admin, im.ID); return err })
 	if err := ia.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -171,21 +178,7 @@ func TestImportResumesAfterCrash(t *testing.T) {
 	if got.Status != app.ImportApplying || got.Applied%core.ImportBatch != 0 || got.Applied < 2*core.ImportBatch {
 		t.Fatalf("after the first crash: %+v", got)
 	}
-	crashed = make(chan struct{})
-	core.SetImportCrashHook(raw, func(batch int, committed bool) error {
-		if batch == 0 && !committed {
-			close(crashed)
-			return errors.New("killed mid-batch")
-		}
-		return nil
-	})
-	if err := raw.ResumeImports(); err != nil {
-		t.Fatal(err)
-	}
-	<-crashed
-	for raw.RunningImport() != nil {
-		time.Sleep(time.Millisecond)
-	}
+	killAt(t, raw, 0, false, raw.ResumeImports)
 	mid, _ := raw.Import(ia.admin, im.ID)
 	if mid.Applied != got.Applied {
 		t.Fatalf("an aborted batch moved progress: %d → %d", got.Applied, mid.Applied)
@@ -249,21 +242,7 @@ func TestImportFinishesAfterCrashAtTheEnd(t *testing.T) {
 	ia := openImportApp(t, dir)
 	ia.seed(t, n)
 	im := mustValidate(t, ia, jobTitleFile(n))
-	crashed := make(chan struct{})
-	core.SetImportCrashHook(ia.Dir, func(batch int, committed bool) error {
-		if batch == 1 && committed {
-			close(crashed)
-			return errors.New("killed")
-		}
-		return nil
-	})
-	if _, err := ia.Dir.ApplyImport(ia.admin, im.ID); err != nil {
-		t.Fatal(err)
-	}
-	<-crashed
-	for ia.Dir.RunningImport() != nil {
-		time.Sleep(time.Millisecond)
-	}
+	killAt(t, ia.Dir, 1, true, func() error { _, err := ia.Dir.ApplyImport(ia.admin, im.ID); return err })
 	if got, _ := ia.Dir.Import(ia.admin, im.ID); got.Status != app.ImportApplying || got.Applied != n || got.FinishedAt != nil {
 		t.Fatalf("after the crash: %+v", got)
 	}

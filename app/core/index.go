@@ -659,29 +659,26 @@ func (ix *Index) compactLocked() {
 // dead, some chunks are at most half in use.
 func (ix *Index) compactRecsLocked() {
 	d := &ix.data
-	filling := d.cur
-	slotsOf := map[int][]int32{} // chunk → slots with a record in it, for the chunks to empty
-	for c := range d.chunks {
-		if c != filling && d.chunks[c] != nil && d.live[c]*2 <= cap(d.chunks[c]) {
-			slotsOf[c] = nil
-		}
+	n := len(d.chunks)
+	toEmpty, some := make([]bool, n), false
+	for c := range n {
+		toEmpty[c] = c != d.cur && d.chunks[c] != nil && d.live[c]*2 <= cap(d.chunks[c])
+		some = some || toEmpty[c]
 	}
-	if len(slotsOf) == 0 {
+	if !some {
 		return
 	}
+	slotsOf := make([][]int32, n) // by chunk to empty, the slots whose records are in it
 	for s := range ix.recs {
-		if r := &ix.recs[s]; r.n != 0 {
-			if slots, ok := slotsOf[int(r.off>>recChunkBits)]; ok {
-				slotsOf[int(r.off>>recChunkBits)] = append(slots, int32(s)) // #nosec G115 -- far below 2^31 users
-			}
+		if r := &ix.recs[s]; r.n != 0 && toEmpty[r.off>>recChunkBits] {
+			slotsOf[r.off>>recChunkBits] = append(slotsOf[r.off>>recChunkBits], int32(s)) // #nosec G115 -- far below 2^31 users
 		}
 	}
-	for c := range d.chunks {
-		slots, ok := slotsOf[c]
-		if !ok {
+	for c := range n {
+		if !toEmpty[c] {
 			continue
 		}
-		for _, s := range slots {
+		for _, s := range slotsOf[c] {
 			ix.recs[s] = d.move(ix.recs[s])
 		}
 		d.empty(c)

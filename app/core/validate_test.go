@@ -27,11 +27,7 @@ func TestPhoneCharsMatchesPattern(t *testing.T) {
 	alphabet := []string{"0", "9", "+", "(", ")", "-", ".", " ", "a", "x", "/", "\t", "é", "\xff", "٣"}
 	rng := rand.New(rand.NewPCG(1, 2))
 	for i := 0; i < 20000; i++ {
-		s := ""
-		for n := rng.IntN(12); n > 0; n-- {
-			s += alphabet[rng.IntN(len(alphabet))]
-		}
-		check(s)
+		check(randomString(rng, alphabet, 12))
 	}
 }
 
@@ -60,14 +56,20 @@ func TestValidEmailMatchesParser(t *testing.T) {
 	alphabet := []string{"a", "Z", "0", ".", "@", "-", "_", "+", "!", "(", ")", ",", ";", ":", "[", "]", "\\", "\"", "é", "\xff", " "}
 	rng := rand.New(rand.NewPCG(3, 4))
 	for i := 0; i < 100000; i++ {
-		s := ""
-		for n := rng.IntN(10); n > 0; n-- {
-			s += alphabet[rng.IntN(len(alphabet))]
-		}
+		s := randomString(rng, alphabet, 10)
 		check(s)
 		check("x" + s + "@y.z")
 		check("x@y" + s + ".z")
 	}
+}
+
+// randomString joins fewer than maxLen pieces of alphabet picked at random.
+func randomString(rng *rand.Rand, alphabet []string, maxLen int) string {
+	s := ""
+	for n := rng.IntN(maxLen); n > 0; n-- {
+		s += alphabet[rng.IntN(len(alphabet))]
+	}
+	return s
 }
 
 // TestRightsChanged compares rightsChanged with the text comparison it replaced on the cases
