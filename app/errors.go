@@ -21,6 +21,7 @@ const (
 	ETOOMANY      ErrorCode = "too_many_requests"     // 429
 	ETOOLARGE     ErrorCode = "too_large"             // 413
 	EINTERNAL     ErrorCode = "internal"              // 500
+	ESTORAGE      ErrorCode = "insufficient_storage"  // 507: the disk is (nearly) full
 )
 
 // Error is an error meant for the person at the other end: Message is shown as is and Fields

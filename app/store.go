@@ -74,5 +74,21 @@ type Store interface {
 	View(fn func(tx Tx) error) error
 	Update(fn func(tx Tx) error) error
 	Audit(f AuditFilter) (items []AuditRecord, next string, err error)
+	// Space reports the disk under the store; CheckSpace refuses (ESTORAGE) work that will
+	// write about need bytes when the disk would then fall below the store's reserve.
+	Space() Space
+	CheckSpace(need uint64, what string) error
 	Close() error
+}
+
+// Space is what the store knows of the disk under its data directory.
+type Space struct {
+	Free    uint64 `json:"freeBytes"`
+	Reserve uint64 `json:"reserveBytes"`
+	// Known is false where the free space cannot be read.
+	Known bool `json:"known"`
+	// ReadOnly is set when the store was opened read-only (it started on a full disk).
+	ReadOnly bool `json:"readOnly"`
+	// Full is set while changes are refused: read-only, or free space below the reserve.
+	Full bool `json:"full"`
 }

@@ -23,6 +23,7 @@ var statusOf = map[app.ErrorCode]int{
 	app.EPRECONDITION: http.StatusPreconditionRequired,
 	app.ETOOMANY:      http.StatusTooManyRequests,
 	app.EINTERNAL:     http.StatusInternalServerError,
+	app.ESTORAGE:      http.StatusInsufficientStorage,
 }
 
 // Problem is an RFC 9457 problem document with Userdesk's "errors" extension.

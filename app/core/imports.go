@@ -1387,6 +1387,11 @@ func (s *Service) startImport(actor *app.User, id string) (*app.Import, error) {
 	if !s.canImport(actor) {
 		return nil, app.Errorf(app.EFORBIDDEN, "You need the Import users permission to apply an import.")
 	}
+	// An apply writes each account, its audit record and the row's result: about twice the
+	// file, plus Badger's flushes and merges (docs/RELIABILITY.md).
+	if err := s.store.CheckSpace(2*uint64(max(im.Size, 0))+64<<20, "applying this import"); err != nil { // #nosec G115 -- max(,0)
+		return nil, err
+	}
 	s.imp.mu.Lock()
 	defer s.imp.mu.Unlock()
 	if r := s.imp.running; r != nil {

@@ -580,6 +580,11 @@ func (t *Tx) ForEachLocalID(fn func(orgID, localID, userID string) error) error 
 // function it returns blocks until the write is durable and reports its outcome. discard
 // abandons the transaction; after commit it does nothing.
 func (s *Store) BeginUpdate() (tx app.Tx, commit func() (wait func() error), discard func()) {
+	if why := s.writable(); why != nil {
+		// The batch is built as usual; its commit writes nothing and reports why.
+		txn := s.db.NewTransaction(!s.readOnly)
+		return &Tx{txn: txn, ov: s.ov}, func() func() error { txn.Discard(); return func() error { return why } }, txn.Discard
+	}
 	txn := s.db.NewTransaction(true)
 	commit = func() func() error {
 		done := make(chan error, 1)
@@ -593,7 +598,7 @@ func (s *Store) BeginUpdate() (tx app.Tx, commit func() (wait func() error), dis
 			return err
 		}
 	}
-	return &Tx{txn: txn}, commit, txn.Discard
+	return &Tx{txn: txn, ov: s.ov}, commit, txn.Discard
 }
 
 // userSnapshot holds every stored user as read by one ordered scan, still encoded, in a few

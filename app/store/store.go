@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -27,6 +28,8 @@ type Options struct {
 	NoSync bool
 	// Logger receives Badger's warnings and errors; nil means slog.Default.
 	Logger *slog.Logger
+	// Reserve is the free disk space below which changes are refused (0: DefaultReserve).
+	Reserve uint64
 }
 
 // Store is the Badger-backed implementation of app.Store.
@@ -35,6 +38,13 @@ type Store struct {
 	stop   chan struct{}
 	wg     sync.WaitGroup
 	closed sync.Once
+
+	dir      string // "" in memory
+	reserve  uint64
+	readOnly bool        // opened read-only: it started on a full disk
+	full     atomic.Bool // the last check found free space below the reserve
+	ov       *sessionOverlay
+	instance string
 }
 
 var _ app.Store = (*Store)(nil)
@@ -75,17 +85,41 @@ func Open(dir string, o Options) (*Store, error) {
 		// every read and write (about 1% of a GET's CPU).
 		WithMetricsEnabled(false).
 		WithCompactL0OnClose(true)
+	s := &Store{stop: make(chan struct{}), dir: dir, reserve: o.Reserve, ov: newSessionOverlay()}
+	if s.reserve == 0 {
+		s.reserve = DefaultReserve
+	}
 	if o.InMemory {
 		opts = opts.WithDir("").WithValueDir("").WithInMemory(true)
-	}
-	db, err := badger.Open(opts)
-	if err != nil {
-		if strings.Contains(err.Error(), "Cannot acquire directory lock") {
-			return nil, fmt.Errorf("%w: %v", ErrLocked, err)
+		s.dir = ""
+	} else {
+		if err := checkDir(dir); err != nil {
+			return nil, err
 		}
-		return nil, fmt.Errorf("open store: %w", err)
+		if free, err := freeSpace(dir); err == nil && free < s.reserve {
+			if !HoldsStore(dir) {
+				return nil, fmt.Errorf("the disk holding %s has only %s free, below the %s Userdesk keeps in reserve: "+
+					"free some space, or choose another data directory with --data", dir, MiB(free), MiB(s.reserve))
+			}
+			// Opening for writing would replay and extend memory-mapped files, which a full
+			// disk answers with SIGBUS. Read-only, every read and export still works.
+			s.readOnly = true
+			opts = opts.WithReadOnly(true).WithCompactL0OnClose(false)
+			badgerLogger{o.Logger}.log().Warn("the disk is full: the store is open read-only", "dir", dir, "free", MiB(free))
+		}
 	}
-	s := &Store{db: db, stop: make(chan struct{})}
+	db, err := openBadger(opts)
+	if err != nil {
+		return nil, err
+	}
+	s.db = db
+	if err := s.loadInstance(); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	if s.readOnly {
+		return s, nil
+	}
 	if p := builderPool(db); p != nil {
 		s.every(drainEvery, func() { drainPool(p) })
 	}
@@ -141,7 +175,7 @@ func (s *Store) Close() error {
 
 // View runs fn in a read-only transaction.
 func (s *Store) View(fn func(tx app.Tx) error) error {
-	return s.db.View(func(txn *badger.Txn) error { return fn(&Tx{txn: txn, readOnly: true}) })
+	return s.db.View(func(txn *badger.Txn) error { return fn(&Tx{txn: txn, readOnly: true, ov: s.ov}) })
 }
 
 // maxRetries bounds retries of a transaction that lost a write conflict.
@@ -154,9 +188,12 @@ func (s *Store) Update(fn func(tx app.Tx) error) error {
 
 // UpdateContext is Update with a context that stops retries.
 func (s *Store) UpdateContext(ctx context.Context, fn func(tx app.Tx) error) error {
+	if why := s.writable(); why != nil {
+		return s.degradedUpdate(fn, why)
+	}
 	var err error
 	for i := 0; i < maxRetries; i++ {
-		err = s.db.Update(func(txn *badger.Txn) error { return fn(&Tx{txn: txn}) })
+		err = s.db.Update(func(txn *badger.Txn) error { return fn(&Tx{txn: txn, ov: s.ov}) })
 		if !errors.Is(err, badger.ErrConflict) {
 			return err
 		}

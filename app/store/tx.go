@@ -20,6 +20,10 @@ type Tx struct {
 	// readOnly transactions may read from several goroutines at once (ForEachUser does);
 	// read-write ones track their reads for conflict detection, so they stay on one.
 	readOnly bool
+	// ov holds the sessions begun while the store could not write; degraded is set on the
+	// transactions that run then (Store.degradedUpdate), whose session writes go to ov.
+	ov       *sessionOverlay
+	degraded bool
 }
 
 var _ app.Tx = (*Tx)(nil)
@@ -162,6 +166,9 @@ func (t *Tx) putUser(old, u *app.User) error {
 
 // SetLastLogin records a sign-in time in place.
 func (t *Tx) SetLastLogin(userID string, at time.Time) error {
+	if t.degraded {
+		return nil // not recorded while the store cannot write
+	}
 	u, err := t.User(userID)
 	if err != nil {
 		return err
@@ -401,6 +408,13 @@ func (t *Tx) AddAudit(rec *app.AuditRecord) error {
 
 // Session returns the session with the given id.
 func (t *Tx) Session(id string) (*app.Session, error) {
+	if t.ov != nil {
+		if s, ended := t.ov.get(sessionHash(id)); s != nil {
+			return s, nil
+		} else if ended {
+			return nil, app.Errorf(app.ENOTFOUND, "Session not found.")
+		}
+	}
 	var s app.Session
 	if err := t.getJSON(sessionKey(id), &s); err != nil {
 		return nil, notFound("Session", err)
@@ -410,6 +424,13 @@ func (t *Tx) Session(id string) (*app.Session, error) {
 
 // PutSession stores a session under the hash of its id.
 func (t *Tx) PutSession(id string, s *app.Session) error {
+	if t.degraded {
+		t.ov.put(sessionHash(id), s)
+		return nil
+	}
+	if t.ov != nil {
+		t.ov.end(sessionHash(id), false) // written to the store from now on
+	}
 	if err := t.putJSON(sessionKey(id), s); err != nil {
 		return err
 	}
@@ -418,12 +439,19 @@ func (t *Tx) PutSession(id string, s *app.Session) error {
 
 // DeleteSession ends one session.
 func (t *Tx) DeleteSession(id string) error {
+	if t.ov != nil && t.ov.end(sessionHash(id), false) {
+		return nil
+	}
 	s, err := t.Session(id)
 	if err != nil {
 		if app.ErrorCodeOf(err) == app.ENOTFOUND {
 			return nil
 		}
 		return err
+	}
+	if t.degraded {
+		t.ov.end(sessionHash(id), true)
+		return nil
 	}
 	if err := t.txn.Delete(userSessionKey(s.UserID, id)); err != nil {
 		return err
@@ -433,6 +461,10 @@ func (t *Tx) DeleteSession(id string) error {
 
 // DeleteUserSessions ends every session of a user.
 func (t *Tx) DeleteUserSessions(userID string) (int, error) {
+	n := 0
+	if t.ov != nil {
+		n = t.ov.endUser(userID)
+	}
 	prefix := userSessionPrefix(userID)
 	var keys [][]byte
 	if err := t.scanKeys(prefix, func(k []byte) error { keys = append(keys, k); return nil }); err != nil {
@@ -440,6 +472,10 @@ func (t *Tx) DeleteUserSessions(userID string) (int, error) {
 	}
 	for _, k := range keys {
 		hash := string(k[len(prefix):])
+		if t.degraded {
+			t.ov.end(hash, true)
+			continue
+		}
 		if err := t.txn.Delete([]byte(pSession + hash)); err != nil {
 			return 0, err
 		}
@@ -447,7 +483,7 @@ func (t *Tx) DeleteUserSessions(userID string) (int, error) {
 			return 0, err
 		}
 	}
-	return len(keys), nil
+	return n + len(keys), nil
 }
 
 // Meta returns a meta value, or nil when unset.
