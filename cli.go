@@ -1,12 +1,13 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"sort"
+	"strings"
 	"time"
 
 	"userdesk/app"
@@ -14,153 +15,273 @@ import (
 	"userdesk/app/store"
 )
 
-// runCommand runs a scripting subcommand against a data directory that no server holds.
-func runCommand(name string, args []string, stdout, stderr io.Writer) (int, error) {
-	c, fs, err := parseFlags("userdesk "+name, args, stderr)
-	replace := false
-	if name == "restore" {
-		fs = flag.NewFlagSet("userdesk restore", flag.ContinueOnError)
-		fs.SetOutput(stderr)
-		fs.StringVar(&c.data, "data", c.data, "data directory (USERDESK_DATA)")
-		fs.BoolVar(&replace, "replace", false, "replace everything in a data directory that already holds data")
-		err = fs.Parse(args)
+// Exit codes of the commands, as `userdesk help` documents them.
+const (
+	exitOK          = 0 // everything asked for happened
+	exitFailed      = 1 // it could not be done; nothing was changed (import: or no row could be)
+	exitUsage       = 2 // the command line itself is wrong
+	exitPartial     = 3 // import: some rows failed; the others were applied (or, without --yes, are valid)
+	exitInterrupted = 4 // import: stopped before every row was applied; it resumes at the next start
+)
+
+// cmdOpts holds every command's flags; each command declares the ones it takes.
+type cmdOpts struct {
+	data    string
+	replace bool
+	yes     bool
+	as      string
+	json    bool
+}
+
+// command is one scripting subcommand.
+type command struct {
+	name, args, summary, help string
+	flags                     func(fs *flag.FlagSet, o *cmdOpts)
+	run                       func(o *cmdOpts, arg string, stdout, stderr io.Writer) (int, error)
+}
+
+func dataFlag(fs *flag.FlagSet, o *cmdOpts) {
+	fs.StringVar(&o.data, "data", envOr("USERDESK_DATA", defaultDataDir()), "data directory (USERDESK_DATA)")
+}
+
+var commands []*command
+
+func init() {
+	commands = []*command{
+		{name: "backup", args: "FILE|-", summary: "write a backup of the whole store (- for standard output)",
+			help: "Works while Userdesk runs (it asks the running server) and while it is stopped. The file is\n" +
+				"checked (a header, a checksum and counts) by restore before anything is touched. Refuses a\n" +
+				"data directory that holds no store, and an existing FILE.",
+			flags: dataFlag, run: runBackup},
+		{name: "restore", args: "FILE|-", summary: "restore a backup (- for standard input) into the data directory",
+			help: "The backup is loaded into a new directory beside the data directory and proven (it opens,\n" +
+				"has a Super admin, and matches the backup's counts) before the two are swapped. With\n" +
+				"--replace the store it replaces is kept as DATA.previous-<time> until Userdesk next starts.\n" +
+				"Userdesk must be stopped.",
+			flags: func(fs *flag.FlagSet, o *cmdOpts) {
+				dataFlag(fs, o)
+				fs.BoolVar(&o.replace, "replace", false, "replace a store that already holds users")
+			}, run: runRestore},
+		{name: "reset-password", args: "USERNAME", summary: "give an account a new generated password and end its sessions",
+			help: "Prints the new password once. Userdesk must be stopped.", flags: dataFlag, run: runResetPassword},
+		{name: "import", args: "FILE.csv|-", summary: "check a CSV file (- for standard input); apply it with --yes",
+			help: "Exit status: 0 every row is valid (and applied with --yes); 1 nothing could be done (or every\n" +
+				"row failed); 3 some rows failed and the others were applied (without --yes: are valid);\n" +
+				"4 the apply was interrupted (it resumes when Userdesk next starts). Userdesk must be stopped.",
+			flags: func(fs *flag.FlagSet, o *cmdOpts) {
+				dataFlag(fs, o)
+				fs.BoolVar(&o.yes, "yes", false, "apply the import after checking it")
+				fs.StringVar(&o.as, "as", "", "username the change is recorded under (default: the first Super admin)")
+				fs.BoolVar(&o.json, "json", false, "print the summary as JSON (and no progress bar)")
+			}, run: runImport},
+		{name: "export", args: "FILE.csv|-", summary: "write every account to a CSV file (- for standard output)",
+			help: "Userdesk must be stopped. Refuses a data directory that holds no store.",
+			flags: func(fs *flag.FlagSet, o *cmdOpts) {
+				dataFlag(fs, o)
+				fs.StringVar(&o.as, "as", "", "username the export is made as (default: the first Super admin)")
+				fs.BoolVar(&o.json, "json", false, "print the summary as JSON")
+			}, run: runExport},
+		{name: "version", summary: "print the version", run: func(_ *cmdOpts, _ string, stdout, _ io.Writer) (int, error) {
+			fmt.Fprintf(stdout, "userdesk %s\n", app.Version)
+			return exitOK, nil
+		}},
+		{name: "help", args: "[COMMAND]", summary: "show the usage of userdesk or of one command"},
 	}
-	yes, as := false, ""
-	if name == "import" || name == "export" {
-		fs = flag.NewFlagSet("userdesk "+name, flag.ContinueOnError)
-		fs.SetOutput(stderr)
-		fs.StringVar(&c.data, "data", c.data, "data directory (USERDESK_DATA)")
-		fs.StringVar(&as, "as", "", "username of the Super admin the change is recorded under (default: the first Super admin)")
-		if name == "import" {
-			fs.BoolVar(&yes, "yes", false, "apply the import after validating it")
+}
+
+func findCommand(name string) *command {
+	for _, c := range commands {
+		if c.name == name {
+			return c
 		}
-		err = fs.Parse(interleave(args))
 	}
+	return nil
+}
+
+// usage is the whole program's usage.
+func usage(w io.Writer, fs *flag.FlagSet) {
+	fmt.Fprintf(w, "Usage: userdesk [flags]            serve the console (see the flags below)\n"+
+		"       userdesk COMMAND [ARG] [flags]  flags may come before or after the argument\n\nCommands:\n")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-16s %-12s %s\n", c.name, c.args, c.summary)
+	}
+	fmt.Fprintf(w, "\nExit status: 0 done; 1 failed (nothing changed); 2 usage; import also 3 (some rows failed)\n"+
+		"and 4 (interrupted). Run `userdesk help COMMAND` for a command's flags.\n\nFlags:\n")
+	if fs != nil {
+		fs.SetOutput(w)
+		fs.PrintDefaults()
+	}
+}
+
+// commandUsage is one command's usage.
+func commandUsage(w io.Writer, c *command) {
+	fmt.Fprintf(w, "Usage: userdesk %s %s [flags]\n\n%s.\n", c.name, c.args, upperFirst(c.summary))
+	if c.help != "" {
+		fmt.Fprintf(w, "\n%s\n", c.help)
+	}
+	if c.flags != nil {
+		fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
+		c.flags(fs, &cmdOpts{})
+		fmt.Fprintln(w, "\nFlags:")
+		fs.SetOutput(w)
+		fs.PrintDefaults()
+	}
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// runCommand runs a scripting subcommand.
+func runCommand(name string, args []string, stdout, stderr io.Writer) (int, error) {
+	c := findCommand(name)
+	if c == nil {
+		names := make([]string, len(commands))
+		for i, c := range commands {
+			names[i] = c.name
+		}
+		sort.Strings(names)
+		return exitUsage, fmt.Errorf("unknown command %q (commands: %s; see userdesk help)", name, strings.Join(names, ", "))
+	}
+	if c.name == "help" {
+		return runHelp(args, stdout)
+	}
+	var o cmdOpts
+	fs := flag.NewFlagSet("userdesk "+c.name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	if c.flags != nil {
+		c.flags(fs, &o)
+	}
+	err := fs.Parse(interleave(fs, args))
 	if errors.Is(err, flag.ErrHelp) {
-		return 0, nil
+		commandUsage(stdout, c)
+		return exitOK, nil
 	}
 	if err != nil {
-		return 2, nil
+		commandUsage(stderr, c)
+		return exitUsage, err
 	}
 	rest := fs.Args()
-	if len(rest) != 1 {
-		return 2, fmt.Errorf("%s needs exactly one argument (see userdesk -h)", name)
+	want := 1
+	if c.args == "" {
+		want = 0
 	}
-	switch name {
-	case "backup":
-		return withStore(c, func(st *store.Store) error { return backup(st, rest[0], stdout) })
-	case "restore":
-		return withStore(c, func(st *store.Store) error { return restore(st, rest[0], replace, stdout) })
-	case "reset-password":
-		return withStore(c, func(st *store.Store) error { return resetPassword(st, rest[0], stdout) })
-	case "import":
-		return withStore(c, func(st *store.Store) error { return importCSV(st, rest[0], as, yes, stdout) })
-	case "export":
-		return withStore(c, func(st *store.Store) error { return exportCSV(st, rest[0], as, stdout) })
+	if len(rest) != want {
+		commandUsage(stderr, c)
+		if want == 0 {
+			return exitUsage, fmt.Errorf("%s takes no argument", c.name)
+		}
+		return exitUsage, fmt.Errorf("%s needs one argument, %s", c.name, c.args)
 	}
-	return 2, fmt.Errorf("unknown command %q (commands: backup, restore, reset-password, import, export)", name)
+	arg := ""
+	if want == 1 {
+		arg = rest[0]
+	}
+	return c.run(&o, arg, stdout, stderr)
 }
 
-func withStore(c *config, fn func(st *store.Store) error) (int, error) {
-	st, err := store.Open(c.data, store.Options{Logger: newLogger(os.Stderr)})
-	if errors.Is(err, store.ErrLocked) {
-		return 1, fmt.Errorf("userdesk is running on %s; stop it first (Ctrl-C in its terminal)", c.data)
+func runHelp(args []string, stdout io.Writer) (int, error) {
+	if len(args) == 0 {
+		_, fs, _ := parseFlags("userdesk", nil, io.Discard)
+		usage(stdout, fs)
+		return exitOK, nil
 	}
-	if err != nil {
-		return 1, err
+	c := findCommand(args[0])
+	if c == nil {
+		return exitUsage, fmt.Errorf("unknown command %q (see userdesk help)", args[0])
 	}
-	err = fn(st)
-	if cerr := st.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return 1, err
-	}
-	return 0, nil
+	commandUsage(stdout, c)
+	return exitOK, nil
 }
 
-// backup writes Badger's own backup stream of the whole store.
-func backup(st *store.Store, file string, stdout io.Writer) error {
-	// The operator names the file on their own command line.
-	f, err := os.OpenFile(file, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600) // #nosec G304 G703 -- operator's own path
-	if err != nil {
-		return fmt.Errorf("backup: %w", err)
-	}
-	w := bufio.NewWriter(f)
-	if _, err := st.DB().Backup(w, 0); err != nil {
-		_ = f.Close()
-		_ = os.Remove(file) // #nosec G703 -- the file this command just created
-		return fmt.Errorf("backup: %w", err)
-	}
-	if err := w.Flush(); err != nil {
-		_ = f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		_ = f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "Backed up to %s\n", file)
-	return nil
-}
-
-// restore loads a backup stream into an empty store (or, with --replace, over an existing one).
-func restore(st *store.Store, file string, replace bool, stdout io.Writer) error {
-	var n int
-	if err := st.View(func(tx app.Tx) error {
-		var err error
-		n, err = tx.CountUsers()
-		return err
-	}); err != nil {
-		return err
-	}
-	if n > 0 && !replace {
-		return fmt.Errorf("the data directory already holds %d users; restore into an empty directory (--data) or pass --replace", n)
-	}
-	f, err := os.Open(file) // #nosec G304 G703 -- operator's own path
-	if err != nil {
-		return fmt.Errorf("restore: %w", err)
-	}
-	defer f.Close()
-	if n > 0 {
-		if err := st.DB().DropAll(); err != nil {
-			return err
+// interleave moves the flags among args in front of the arguments, so that flags may come
+// before or after the file ("import FILE --yes" and "import --yes FILE"); "-" is an argument
+// (standard input or output), and "--" ends the flags.
+func interleave(fs *flag.FlagSet, args []string) []string {
+	var flags, rest []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			rest = append(rest, args[i+1:]...)
+			i = len(args)
+		case a != "-" && strings.HasPrefix(a, "-"):
+			flags = append(flags, a)
+			name, _, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+			if f := fs.Lookup(name); f != nil && !hasValue && !isBoolFlag(f) && i+1 < len(args) {
+				flags = append(flags, args[i+1])
+				i++
+			}
+		default:
+			rest = append(rest, a)
 		}
 	}
-	if err := st.DB().Load(bufio.NewReader(f), 256); err != nil {
-		return fmt.Errorf("restore: %s is not a Userdesk backup or is damaged: %w", file, err)
+	return append(append(flags, "--"), rest...)
+}
+
+func isBoolFlag(f *flag.Flag) bool {
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return ok && b.IsBoolFlag()
+}
+
+// openStore opens the store of a data directory for a command, refusing a directory that
+// holds none: a mistyped --data must not silently create an empty store and work on it.
+func openStore(data string) (*store.Store, error) {
+	if !store.HoldsStore(data) {
+		if _, err := os.Stat(data); err != nil {
+			return nil, fmt.Errorf("%s does not exist: no Userdesk store there (check --data or USERDESK_DATA)", data)
+		}
+		return nil, fmt.Errorf("%s holds no Userdesk store (check --data or USERDESK_DATA)", data)
 	}
-	fmt.Fprintf(stdout, "Restored from %s\n", file)
-	return nil
+	st, err := store.Open(data, store.Options{Logger: newLogger(os.Stderr)})
+	if errors.Is(err, store.ErrLocked) {
+		return nil, fmt.Errorf("userdesk is running on %s; stop it first (Ctrl-C in its terminal)", data)
+	}
+	return st, err
+}
+
+// withStore runs fn on the data directory's store and closes it.
+func withStore(data string, fn func(st *store.Store) (int, error)) (int, error) {
+	st, err := openStore(data)
+	if err != nil {
+		return exitFailed, err
+	}
+	code, err := fn(st)
+	if cerr := st.Close(); err == nil && cerr != nil {
+		code, err = exitFailed, cerr
+	}
+	return code, err
 }
 
 // resetPassword gives an account a new generated password and ends its sessions.
-func resetPassword(st *store.Store, username string, stdout io.Writer) error {
-	pw := password.Generate(20)
-	hash, err := password.Hash(pw)
-	if err != nil {
-		return err
-	}
-	err = st.Update(func(tx app.Tx) error {
-		u, err := tx.UserByUsername(username)
+func runResetPassword(o *cmdOpts, username string, stdout, _ io.Writer) (int, error) {
+	return withStore(o.data, func(st *store.Store) (int, error) {
+		pw := password.Generate(20)
+		hash, err := password.Hash(pw)
 		if err != nil {
-			return fmt.Errorf("no account has the username %s", username)
+			return exitFailed, err
 		}
-		if err := tx.SetPasswordHash(u.ID, hash); err != nil {
-			return err
+		err = st.Update(func(tx app.Tx) error {
+			u, err := tx.UserByUsername(username)
+			if err != nil {
+				return fmt.Errorf("no account has the username %s", username)
+			}
+			if err := tx.SetPasswordHash(u.ID, hash); err != nil {
+				return err
+			}
+			if _, err := tx.DeleteUserSessions(u.ID); err != nil {
+				return err
+			}
+			return tx.AddAudit(&app.AuditRecord{At: time.Now().UTC(), ActorEmail: "command line", Source: app.SourceCLI,
+				Action: "user.password-reset", TargetType: "user", TargetID: u.ID, TargetName: u.Username})
+		})
+		if err != nil {
+			return exitFailed, cliError(err)
 		}
-		if _, err := tx.DeleteUserSessions(u.ID); err != nil {
-			return err
-		}
-		return tx.AddAudit(&app.AuditRecord{At: time.Now().UTC(), ActorEmail: "command line", Source: app.SourceCLI,
-			Action: "user.password-reset", TargetType: "user", TargetID: u.ID, TargetName: u.Username})
+		fmt.Fprintf(stdout, "New password for %s:\n\n    %s\n\nIt is shown only this once.\n", username, pw)
+		return exitOK, nil
 	})
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "New password for %s:\n\n    %s\n\nIt is shown only this once.\n", username, pw)
-	return nil
 }

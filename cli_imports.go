@@ -3,40 +3,19 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"strings"
+	"syscall"
 
 	"userdesk/app"
 	"userdesk/app/authz"
 	"userdesk/app/core"
 	"userdesk/app/store"
 )
-
-// interleave moves flags after the file argument to the front, so "import FILE --yes" works as
-// well as "import --yes FILE".
-func interleave(args []string) []string {
-	var flags, rest []string
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		switch {
-		case a == "--":
-			rest = append(rest, args[i+1:]...)
-			i = len(args)
-		case strings.HasPrefix(a, "-"):
-			flags = append(flags, a)
-			if (a == "--data" || a == "-data" || a == "--as" || a == "-as") && i+1 < len(args) {
-				flags = append(flags, args[i+1])
-				i++
-			}
-		default:
-			rest = append(rest, a)
-		}
-	}
-	return append(append(flags, "--"), rest...)
-}
 
 // cliDirectory loads the directory service on an open store, and the account the command
 // line acts as: --as, or the first Super admin.
@@ -73,73 +52,129 @@ func cliDirectory(st *store.Store, as string) (*core.Service, *app.User, error) 
 	return dir, actor, err
 }
 
-// importCSV validates a file, prints the summary and, with --yes, applies it with a progress bar.
-func importCSV(st *store.Store, file, as string, yes bool, stdout io.Writer) error {
-	dir, actor, err := cliDirectory(st, as)
+// importSummary is what `import --json` prints.
+type importSummary struct {
+	Import    string `json:"import"`
+	File      string `json:"file"`
+	Rows      int    `json:"rows"`
+	Update    int    `json:"update"`
+	Unchanged int    `json:"unchanged"`
+	Create    int    `json:"create"`
+	Error     int    `json:"error"`
+	// Applied is set with --yes: what the apply did.
+	Applied  *app.ImportTotals `json:"applied,omitempty"`
+	Status   string            `json:"status"`
+	Warnings []string          `json:"warnings,omitempty"`
+	Exit     int               `json:"exit"`
+}
+
+// runImport validates a file, prints the summary and, with --yes, applies it with a progress
+// bar. The exit status says whether every row made it (see the exit constants).
+func runImport(o *cmdOpts, file string, stdout, _ io.Writer) (int, error) {
+	return withStore(o.data, func(st *store.Store) (int, error) { return importCSV(st, o, file, stdout) })
+}
+
+func importCSV(st *store.Store, o *cmdOpts, file string, stdout io.Writer) (int, error) {
+	dir, actor, err := cliDirectory(st, o.as)
 	if err != nil {
-		return err
+		return exitFailed, err
 	}
-	f, err := os.Open(file) // #nosec G304 G703 -- operator's own path
-	if err != nil {
-		return err
+	var src io.Reader = os.Stdin
+	name := "stdin.csv"
+	if file != "-" {
+		f, err := os.Open(file) // #nosec G304 G703 -- operator's own path
+		if err != nil {
+			return exitFailed, err
+		}
+		defer f.Close()
+		src, name = f, file
 	}
-	defer f.Close()
-	im, err := dir.ValidateImport(actor, file, bufio.NewReaderSize(f, 1<<20), app.SourceCLI)
+	im, err := dir.ValidateImport(actor, name, bufio.NewReaderSize(src, 1<<20), app.SourceCLI)
 	if err != nil {
-		return cliError(err)
+		return exitFailed, cliError(err)
 	}
 	t := im.Totals
-	fmt.Fprintf(stdout, "%s: %d rows — %d update, %d unchanged, %d create, %d error (import %s)\n",
+	sum := importSummary{Import: im.ID, File: im.FileName, Rows: im.Rows, Update: t.Update, Unchanged: t.Unchanged, Create: t.Create,
+		Error: t.Error, Status: string(im.Status), Warnings: im.Warnings}
+	out := stdout
+	if o.json {
+		out = io.Discard
+	}
+	fmt.Fprintf(out, "%s: %d rows — %d update, %d unchanged, %d create, %d error (import %s)\n",
 		im.FileName, im.Rows, t.Update, t.Unchanged, t.Create, t.Error, im.ID)
 	rep, err := dir.ImportReport(actor, im.ID, app.ActionError, 0, 20)
 	if err == nil {
 		for _, r := range rep.Rows {
-			fmt.Fprintf(stdout, "  row %d: %s\n", r.Line, problemText(r.Errors))
+			fmt.Fprintf(out, "  row %d: %s\n", r.Line, problemText(r.Errors))
 		}
 		if rep.Next > 0 {
-			fmt.Fprintf(stdout, "  … and %d more error rows\n", t.Error-len(rep.Rows))
+			fmt.Fprintf(out, "  … and %d more error rows\n", t.Error-len(rep.Rows))
 		}
 		if rep.AlreadyApplied != nil {
-			fmt.Fprintf(stdout, "Warning: %s\n", rep.AlreadyApplied.Message)
+			fmt.Fprintf(out, "Warning: %s\n", rep.AlreadyApplied.Message)
+			sum.Warnings = append(sum.Warnings, rep.AlreadyApplied.Message)
 		}
 	}
 	for _, w := range im.Warnings {
-		fmt.Fprintf(stdout, "Warning: %s\n", w)
+		fmt.Fprintf(out, "Warning: %s\n", w)
 	}
-	if !yes {
-		fmt.Fprintln(stdout, "Nothing was changed. Run again with --yes to apply.")
-		return nil
+	finish := func(code int) (int, error) {
+		sum.Exit = code
+		if o.json {
+			return code, json.NewEncoder(stdout).Encode(sum)
+		}
+		return code, nil
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	if !o.yes {
+		fmt.Fprintln(out, "Nothing was changed. Run again with --yes to apply.")
+		return finish(rowsCode(t.Error, im.Rows))
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	// On a terminal the bar redraws in place; into a file or pipe, a line every tenth.
-	tty, lastTenth := isTerminal(stdout), -1
+	tty, lastTenth := isTerminal(out), -1
 	done, err := dir.RunImport(ctx, actor, im.ID, func(p core.ImportProgress) {
 		if tty {
-			fmt.Fprintf(stdout, "\r%s", progressBar(p.Applied, p.Total))
+			fmt.Fprintf(out, "\r%s", progressBar(p.Applied, p.Total))
 		} else if tenth := p.Applied * 10 / max(p.Total, 1); tenth != lastTenth {
 			lastTenth = tenth
-			fmt.Fprintln(stdout, progressBar(p.Applied, p.Total))
+			fmt.Fprintln(out, progressBar(p.Applied, p.Total))
 		}
 	})
 	if tty {
-		fmt.Fprintln(stdout)
+		fmt.Fprintln(out)
 	}
 	if err != nil {
-		return cliError(err)
+		if ctx.Err() != nil {
+			return exitInterrupted, fmt.Errorf("interrupted: %s; the import resumes when Userdesk next starts", cliError(err))
+		}
+		return exitFailed, cliError(err)
 	}
+	sum.Status = string(done.Status)
 	if done.Status != app.ImportApplied {
-		fmt.Fprintf(stdout, "Stopped after %d of %d rows; the import resumes when Userdesk next starts.\n", done.Applied, done.Rows)
-		return nil
+		fmt.Fprintf(out, "Stopped after %d of %d rows; the import resumes when Userdesk next starts.\n", done.Applied, done.Rows)
+		return finish(exitInterrupted)
 	}
 	r := done.Results
+	sum.Applied = &r
 	errs := "errors"
 	if r.Error == 1 {
 		errs = "error"
 	}
-	fmt.Fprintf(stdout, "Applied: %d updated, %d created, %d unchanged, %d %s.\n", r.Update, r.Create, r.Unchanged, r.Error, errs)
+	fmt.Fprintf(out, "Applied: %d updated, %d created, %d unchanged, %d %s.\n", r.Update, r.Create, r.Unchanged, r.Error, errs)
 	core.HoldCloseMemory(closeBudget) // the store's close, next, merges the import's tables
-	return nil
+	return finish(rowsCode(r.Error, done.Rows))
+}
+
+// rowsCode is an import's exit status from its failed rows: none, some, or all of them.
+func rowsCode(failed, rows int) int {
+	switch {
+	case failed == 0:
+		return exitOK
+	case failed >= rows:
+		return exitFailed
+	}
+	return exitPartial
 }
 
 // closeBudget is what closing the store after an import may take above what the process uses.
@@ -183,27 +218,39 @@ func cliError(err error) error {
 	return err
 }
 
-// exportCSV writes the users report of every account.
-func exportCSV(st *store.Store, file, as string, stdout io.Writer) error {
-	dir, actor, err := cliDirectory(st, as)
-	if err != nil {
-		return err
-	}
-	f, err := os.OpenFile(file, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600) // #nosec G304 G703 -- operator's own path
-	if err != nil {
-		return err
-	}
-	w := bufio.NewWriter(f)
-	n, err := dir.ExportUsers(actor, core.Query{}, "", w)
-	if err == nil {
-		err = w.Flush()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return cliError(err)
-	}
-	fmt.Fprintf(stdout, "Exported %d users to %s\n", n, file)
-	return nil
+// runExport writes the users report of every account to a file or standard output.
+func runExport(o *cmdOpts, file string, stdout, stderr io.Writer) (int, error) {
+	return withStore(o.data, func(st *store.Store) (int, error) {
+		dir, actor, err := cliDirectory(st, o.as)
+		if err != nil {
+			return exitFailed, err
+		}
+		info := stdout
+		var w *bufio.Writer
+		var closeFile func() error
+		if file == "-" {
+			info, w, closeFile = stderr, bufio.NewWriterSize(os.Stdout, 1<<20), func() error { return nil }
+		} else {
+			f, err := os.OpenFile(file, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600) // #nosec G304 G703 -- operator's own path
+			if err != nil {
+				return exitFailed, err
+			}
+			w, closeFile = bufio.NewWriterSize(f, 1<<20), f.Close
+		}
+		n, err := dir.ExportUsers(actor, core.Query{}, "", w)
+		if err == nil {
+			err = w.Flush()
+		}
+		if cerr := closeFile(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return exitFailed, cliError(err)
+		}
+		if o.json {
+			return exitOK, json.NewEncoder(info).Encode(map[string]any{"file": file, "users": n, "exit": exitOK})
+		}
+		fmt.Fprintf(info, "Exported %d users to %s\n", n, file)
+		return exitOK, nil
+	})
 }

@@ -42,6 +42,10 @@ type config struct {
 	demo, noBrowser        bool
 	allowedHosts           string
 	smtp                   string
+	version                bool
+	backupEvery            time.Duration
+	backupKeep             int
+	diskReserve            sizeFlag
 }
 
 func defaultDataDir() string {
@@ -75,26 +79,73 @@ func parseFlags(name string, args []string, stderr io.Writer) (*config, *flag.Fl
 	fs.StringVar(&c.adminEmail, "admin-email", envOr("USERDESK_ADMIN_EMAIL", boot.DefaultAdminEmail), "username of the first Super admin (USERDESK_ADMIN_EMAIL)")
 	fs.StringVar(&c.smtp, "smtp", envOr("USERDESK_SMTP", ""), "also relay mail to this SMTP server, smtp://host:port (USERDESK_SMTP; default: local mail store only)")
 	fs.StringVar(&c.allowedHosts, "allowed-hosts", envOr("USERDESK_ALLOWED_HOSTS", ""), "extra host names the server answers to, comma-separated (USERDESK_ALLOWED_HOSTS)")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: userdesk [flags]\n"+
-			"       userdesk backup FILE | restore FILE [--replace] | reset-password EMAIL\n"+
-			"       userdesk export FILE.csv [--as USERNAME] | import FILE.csv [--yes] [--as USERNAME]\n\nFlags:\n")
-		fs.PrintDefaults()
+	fs.DurationVar(&c.backupEvery, "backup-every", envDuration("USERDESK_BACKUP_EVERY"), "take a backup into DATA/backups this often while running, e.g. 24h; 0 for none (USERDESK_BACKUP_EVERY)")
+	fs.IntVar(&c.backupKeep, "backup-keep", envInt("USERDESK_BACKUP_KEEP", 7), "how many scheduled backups to keep (USERDESK_BACKUP_KEEP)")
+	c.diskReserve = sizeFlag(store.DefaultReserve)
+	if v := os.Getenv("USERDESK_DISK_RESERVE"); v != "" {
+		_ = c.diskReserve.Set(v)
 	}
+	fs.Var(&c.diskReserve, "disk-reserve", "free disk space to keep: below it changes are refused (507), e.g. 128MiB (USERDESK_DISK_RESERVE)")
+	fs.BoolVar(&c.version, "version", false, "print the version and exit")
+	fs.Usage = func() { usage(stderr, fs) }
 	err := fs.Parse(args)
 	return c, fs, err
+}
+
+func envDuration(name string) time.Duration {
+	d, _ := time.ParseDuration(os.Getenv(name))
+	return d
+}
+
+func envInt(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil {
+		return n
+	}
+	return def
+}
+
+// sizeFlag is a byte count written as 134217728, 128MiB, 128MB or 1GiB.
+type sizeFlag uint64
+
+func (f *sizeFlag) String() string { return store.MiB(uint64(*f)) }
+
+func (f *sizeFlag) Set(v string) error {
+	v = strings.TrimSpace(v)
+	mult := uint64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   uint64
+	}{{"GiB", 1 << 30}, {"GB", 1 << 30}, {"MiB", 1 << 20}, {"MB", 1 << 20}, {"KiB", 1 << 10}, {"KB", 1 << 10}, {"B", 1}} {
+		if strings.HasSuffix(v, u.suffix) {
+			v, mult = strings.TrimSpace(strings.TrimSuffix(v, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseUint(v, 10, 64)
+	if err != nil {
+		return fmt.Errorf("not a size: %q (say 128MiB)", v)
+	}
+	*f = sizeFlag(n * mult)
+	return nil
 }
 
 func run(args []string, stdout, stderr io.Writer) (int, error) {
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		return runCommand(args[0], args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
+		return runHelp(nil, stdout)
+	}
 	c, _, err := parseFlags("userdesk", args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0, nil
 	}
 	if err != nil {
-		return 2, nil
+		return exitUsage, nil
+	}
+	if c.version {
+		fmt.Fprintf(stdout, "userdesk %s\n", app.Version)
+		return 0, nil
 	}
 	return serve(c, stdout, stderr)
 }
@@ -110,6 +161,11 @@ const instanceFile = "instance.json"
 type instance struct {
 	URL string `json:"url"`
 	PID int    `json:"pid"`
+	// InstanceID is the store's own id: a second launch joins only a server that answers with
+	// it, never whatever now listens on a stale file's address.
+	InstanceID string `json:"instanceId"`
+	// Control lets the command line ask this server for a backup; the file is the owner's only.
+	Control string `json:"control"`
 }
 
 func readInstance(dataDir string) (*instance, error) {
@@ -119,6 +175,44 @@ func readInstance(dataDir string) (*instance, error) {
 	}
 	var in instance
 	return &in, json.Unmarshal(b, &in)
+}
+
+// liveInstance returns the instance recorded in dataDir's instance.json when it is really the
+// one serving that data directory: its process is alive and its address answers with the
+// store's instance id. A file left by a crash is not enough.
+func liveInstance(dataDir string) (*instance, bool) {
+	in, err := readInstance(dataDir)
+	if err != nil || in.URL == "" || in.InstanceID == "" || in.PID <= 0 || !processAlive(in.PID) {
+		return nil, false
+	}
+	cl := http.Client{Timeout: 2 * time.Second}
+	resp, err := cl.Get(in.URL + "/api/v1/info")
+	if err != nil {
+		return nil, false
+	}
+	defer resp.Body.Close()
+	var info struct {
+		InstanceID string `json:"instanceId"`
+	}
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(io.LimitReader(resp.Body, 1<<16)).Decode(&info) != nil {
+		return nil, false
+	}
+	return in, info.InstanceID == in.InstanceID
+}
+
+// writeInstance records this instance in the data directory, replacing a stale file: written
+// aside and renamed, so a second launch never reads half a file.
+func writeInstance(dataDir string, in instance) (string, error) {
+	path := filepath.Join(dataDir, instanceFile)
+	b, err := json.Marshal(in)
+	if err != nil {
+		return path, err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		return path, err
+	}
+	return path, os.Rename(tmp, path)
 }
 
 func healthy(url string) bool {
@@ -136,7 +230,7 @@ func healthy(url string) bool {
 func joinRunning(c *config, stdout io.Writer, wait time.Duration) bool {
 	deadline := time.Now().Add(wait)
 	for {
-		if in, err := readInstance(c.data); err == nil && in.URL != "" && healthy(in.URL) {
+		if in, ok := liveInstance(c.data); ok {
 			fmt.Fprintf(stdout, "Userdesk is already running for %s at %s\n", c.data, in.URL)
 			openBrowser(c, in.URL, stdout)
 			return true
@@ -179,10 +273,13 @@ func serve(c *config, stdout, stderr io.Writer) (int, error) {
 	if c.allowedHosts != "" {
 		hosts = strings.Split(c.allowedHosts, ",")
 	}
+	control := app.NewToken()
 	a, err := boot.Open(boot.Options{
 		DataDir: c.data, Addr: addr, AllowedHosts: hosts, AdminEmail: c.adminEmail, SMTP: c.smtp,
 		AdminPassword: os.Getenv("USERDESK_ADMIN_PASSWORD"), Demo: c.demo,
 		ModelConf: modelConf, SPA: consoleFS(), Logger: log, ServerTiming: envBool("USERDESK_SERVER_TIMING"),
+		DiskReserve: uint64(c.diskReserve), ControlToken: control,
+		Backups: app.BackupSchedule{Every: c.backupEvery, Keep: c.backupKeep},
 	})
 	if err != nil {
 		_ = ln.Close()
@@ -207,17 +304,25 @@ func serve(c *config, stdout, stderr io.Writer) (int, error) {
 	defer signal.Stop(sig)
 	served := make(chan error, 1)
 	go func() { served <- a.Server.Serve(ln) }()
-	instPath := filepath.Join(c.data, instanceFile)
-	if b, err := json.Marshal(instance{URL: url, PID: os.Getpid()}); err == nil {
-		_ = os.WriteFile(instPath, b, 0o600)
+	instPath, err := writeInstance(c.data, instance{URL: url, PID: os.Getpid(), InstanceID: a.Store.InstanceID(), Control: control})
+	if err != nil {
+		log.Warn("could not record this instance; a second launch will not find it", "err", err)
 	}
 	defer os.Remove(instPath)
+	if sp := a.Store.Space(); sp.ReadOnly {
+		fmt.Fprintf(stdout, "The disk holding %s is full: Userdesk is read-only (reading and exporting work; changes are refused). "+
+			"Free some space and restart it.\n", c.data)
+	}
 
 	go func() {
 		for i := 0; i < 100 && !healthy(url); i++ {
 			time.Sleep(20 * time.Millisecond)
 		}
 		fmt.Fprintf(stdout, "Userdesk %s is running at %s (data: %s). Press Ctrl-C to stop.\n", app.Version, url, c.data)
+		// This start worked: a store a restore set aside is no longer needed.
+		for _, d := range store.TidyAfterStart(c.data) {
+			log.Info("removed a store set aside by a restore", "dir", d)
+		}
 		openBrowser(c, url, stdout)
 		// Start-up decodes every user once (core.Service.Load); hand that garbage back to the
 		// system now rather than keeping it until the scavenger gets round to it, since a desktop

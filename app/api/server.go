@@ -30,6 +30,13 @@ type Config struct {
 	Logger       *slog.Logger
 	// Now returns the current time; tests may replace it.
 	Now func() time.Time
+	// Backups makes, lists and serves backups of the running store; nil without a data directory.
+	Backups Backups
+	// ControlToken lets the command line on this machine ask for a backup (instance.json).
+	ControlToken string
+	// InstanceID tells this store from every other one (GET /info), so that a second launch
+	// joins only the instance serving its own data directory.
+	InstanceID string
 	// ServerTiming adds a Server-Timing header to API answers (USERDESK_SERVER_TIMING=1, for
 	// scripts/load). It is off by default: exact server times would sharpen timing attacks
 	// such as telling known usernames from unknown ones at sign-in.
@@ -47,6 +54,9 @@ type Server struct {
 	hosts    hostPolicy
 	now      func() time.Time
 	throttle *throttle
+	backups  Backups
+	control  string
+	instance string
 }
 
 // Limits of the HTTP server (SPEC §8): bodies, headers and slow clients are bounded.
@@ -67,6 +77,9 @@ func New(cfg Config) *Server {
 		hosts:    newHostPolicy(cfg.Addr, cfg.AllowedHosts),
 		now:      cfg.Now,
 		throttle: newThrottle(),
+		backups:  cfg.Backups,
+		control:  cfg.ControlToken,
+		instance: cfg.InstanceID,
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -127,6 +140,9 @@ func New(cfg Config) *Server {
 	api.Delete("/reference/:kind/:id", auth, s.deleteReferenceItem)
 	s.accountRoutes(api, auth) // routes_account.go: lifecycle, My Account, mail
 	s.importRoutes(api, auth)  // routes_imports.go: CSV import and export
+	api.Post("/backups", s.createBackup) // signed in with config.settings, or the command line
+	api.Get("/backups", auth, s.listBackups)
+	api.Get("/backups/:name", auth, s.downloadBackup)
 
 	// Unknown API paths are a 404 problem, never the console's index.html.
 	a.All("/api/*", func(c *fiber.Ctx) error { return fiber.ErrNotFound })
@@ -158,5 +174,6 @@ func (s *Server) health(c *fiber.Ctx) error {
 }
 
 func (s *Server) info(c *fiber.Ctx) error {
-	return c.JSON(fiber.Map{"name": app.ProductName, "version": app.Version})
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(fiber.Map{"name": app.ProductName, "version": app.Version, "instanceId": s.instance, "storage": s.store.Space()})
 }

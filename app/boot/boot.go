@@ -40,6 +40,12 @@ type Options struct {
 	// ServerTiming adds a Server-Timing header to API answers, for measuring latency
 	// server-side (scripts/load); off by default, since it is a precise timing oracle.
 	ServerTiming bool
+	// DiskReserve is the free disk space below which changes are refused (0: the default).
+	DiskReserve uint64
+	// Backups schedules backups into the data directory's backups folder.
+	Backups app.BackupSchedule
+	// ControlToken lets the command line ask this instance for a backup (instance.json).
+	ControlToken string
 }
 
 // App is a started Userdesk.
@@ -57,6 +63,7 @@ type App struct {
 	// CreatedAdmin is the username of the Super admin this start created, if any.
 	CreatedAdmin string
 	DemoLoaded   *demo.Summary
+	backups      *backups
 }
 
 // DefaultAdminEmail is the first Super admin's username unless --admin-email says otherwise.
@@ -68,7 +75,7 @@ func Open(o Options) (*App, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	st, err := store.Open(o.DataDir, store.Options{InMemory: o.InMemory, Logger: log})
+	st, err := store.Open(o.DataDir, store.Options{InMemory: o.InMemory, Logger: log, Reserve: o.DiskReserve})
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +87,7 @@ func Open(o Options) (*App, error) {
 	if err := a.bootstrap(o); err != nil {
 		return fail(err)
 	}
-	if o.Demo {
+	if o.Demo && !st.Space().Full {
 		sum, err := demo.Load(st, demo.Options{Now: time.Now(), PasswordHash: a.demoHash(o)})
 		switch {
 		case app.ErrorCodeOf(err) == app.ECONFLICT:
@@ -103,15 +110,26 @@ func Open(o Options) (*App, error) {
 		return fail(err)
 	}
 	a.Dir.SetMailer(a.Mail)
-	a.Server = api.New(api.Config{
+	cfg := api.Config{
 		Store: st, Authz: a.Authz, Dir: a.Dir, Events: a.Events, SPA: o.SPA, Addr: o.Addr, AllowedHosts: o.AllowedHosts, Logger: log,
-		ServerTiming: o.ServerTiming,
-	})
+		ServerTiming: o.ServerTiming, ControlToken: o.ControlToken, InstanceID: st.InstanceID(),
+	}
+	if !o.InMemory {
+		a.backups = newBackups(st, o.DataDir, o.Backups, log)
+		cfg.Backups = a.backups
+	}
+	a.Server = api.New(cfg)
 	// An import that was applying when the process stopped carries on from its first
 	// unapplied row (core/imports.go).
 	a.Dir.SetImportLogger(log)
 	if err := a.Dir.ResumeImports(); err != nil {
-		return fail(fmt.Errorf("resume import: %w", err))
+		if app.ErrorCodeOf(err) != app.ESTORAGE {
+			return fail(fmt.Errorf("resume import: %w", err))
+		}
+		log.Warn("the import under way resumes once the disk has room", "err", err)
+	}
+	if a.backups != nil {
+		a.backups.run()
 	}
 	return a, nil
 }
@@ -140,6 +158,9 @@ func adminEmail(o Options) string {
 
 // Close finishes background mail work and closes the store cleanly.
 func (a *App) Close() error {
+	if a.backups != nil {
+		a.backups.close()
+	}
 	if a.Dir != nil {
 		a.Dir.StopImports() // the running import stops after its batch and resumes at next start
 		a.Dir.Wait()

@@ -31,11 +31,17 @@ func errFull(free, reserve uint64) error {
 
 // MiB formats a byte count for people.
 func MiB(n uint64) string {
-	if n >= 10<<30 {
+	switch {
+	case n >= 10<<30:
 		return fmt.Sprintf("%d GB", n>>30)
+	case n < 1<<20:
+		return fmt.Sprintf("%d KB", (n+1023)>>10)
 	}
 	return fmt.Sprintf("%d MB", n>>20)
 }
+
+// FreeSpace is the free space on the disk holding path (a directory, or a file's directory).
+func FreeSpace(path string) (uint64, error) { return freeSpace(path) }
 
 // writable says why a change may not be written now, or nil.
 func (s *Store) writable() error {
