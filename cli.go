@@ -230,6 +230,9 @@ func isBoolFlag(f *flag.Flag) bool {
 // openStore opens the store of a data directory for a command, refusing a directory that
 // holds none: a mistyped --data must not silently create an empty store and work on it.
 func openStore(data string) (*store.Store, error) {
+	if err := store.CheckDir(data); err != nil {
+		return nil, err
+	}
 	if !store.HoldsStore(data) {
 		if _, err := os.Stat(data); err != nil {
 			return nil, fmt.Errorf("%s does not exist: no Userdesk store there (check --data or USERDESK_DATA)", data)

@@ -151,7 +151,7 @@ func runRestore(o *cmdOpts, file string, stdout, _ io.Writer) (int, error) {
 		name = file
 		// Prove the file before anything is created, then read it again to load it.
 		if _, _, err := store.VerifyBackup(bufio.NewReaderSize(f, 1<<20)); err != nil {
-			return exitFailed, fmt.Errorf("restore: %s is %w", file, err)
+			return exitFailed, fmt.Errorf("restore: %s is %w; nothing was changed", file, err)
 		}
 		st, err := f.Stat()
 		if err != nil {

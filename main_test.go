@@ -226,13 +226,13 @@ func TestBackupRestoreResetPassword(t *testing.T) {
 	p := start(t, []string{"USERDESK_ADMIN_PASSWORD=backup-test-password"}, "--addr", addr, "--data", data, "--no-browser", "--demo")
 	waitHealthy(t, addr)
 
-	// Backup refuses while the server holds the data directory.
-	file := filepath.Join(t.TempDir(), "backup.bak")
-	if out, err := exec.Command(binPath, "backup", "--data", data, file).CombinedOutput(); err == nil ||
+	// Reset-password refuses while the server holds the data directory; backup asks it.
+	if out, err := exec.Command(binPath, "reset-password", "--data", data, "admin@userdesk.local").CombinedOutput(); err == nil ||
 		!strings.Contains(string(out), "stop it first") {
-		t.Fatalf("backup while running: %v %s", err, out)
+		t.Fatalf("reset-password while running: %v %s", err, out)
 	}
 	p.stop(t)
+	file := filepath.Join(t.TempDir(), "backup.bak")
 	if out, err := exec.Command(binPath, "backup", "--data", data, file).CombinedOutput(); err != nil {
 		t.Fatalf("backup: %v %s", err, out)
 	}

@@ -29,9 +29,9 @@ func dataFile(name string) bool {
 	return strings.HasSuffix(name, ".sst") || strings.HasSuffix(name, ".vlog") || strings.HasSuffix(name, ".mem")
 }
 
-// checkDir refuses a directory whose store Badger would open by throwing data away: table or
+// CheckDir refuses a directory whose store Badger would open by throwing data away: table or
 // log files without the MANIFEST that lists them (Badger deletes tables it does not know).
-func checkDir(dir string) error {
+func CheckDir(dir string) error {
 	ents, err := os.ReadDir(dir)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil

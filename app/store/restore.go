@@ -85,7 +85,7 @@ func Restore(dataDir string, src io.Reader, replace bool, log *slog.Logger) (Res
 
 // targetState checks the directory a restore goes into and reports whether it holds a store.
 func targetState(dataDir string, replace bool) (bool, error) {
-	if err := checkDir(dataDir); err != nil {
+	if err := CheckDir(dataDir); err != nil {
 		if !replace {
 			return false, fmt.Errorf("%w (pass --replace to set it aside and restore in its place)", err)
 		}

@@ -93,7 +93,7 @@ func Open(dir string, o Options) (*Store, error) {
 		opts = opts.WithDir("").WithValueDir("").WithInMemory(true)
 		s.dir = ""
 	} else {
-		if err := checkDir(dir); err != nil {
+		if err := CheckDir(dir); err != nil {
 			return nil, err
 		}
 		if free, err := freeSpace(dir); err == nil && free < s.reserve {
