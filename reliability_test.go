@@ -389,4 +389,3 @@ func TestCommandLineAsScriptsExpect(t *testing.T) {
 		t.Fatalf("import -: exit %d: %s", code, out)
 	}
 }
-

@@ -138,8 +138,8 @@ func New(cfg Config) *Server {
 	api.Get("/reference", auth, s.listReference)
 	api.Post("/reference/:kind", auth, s.addReferenceItem)
 	api.Delete("/reference/:kind/:id", auth, s.deleteReferenceItem)
-	s.accountRoutes(api, auth) // routes_account.go: lifecycle, My Account, mail
-	s.importRoutes(api, auth)  // routes_imports.go: CSV import and export
+	s.accountRoutes(api, auth)           // routes_account.go: lifecycle, My Account, mail
+	s.importRoutes(api, auth)            // routes_imports.go: CSV import and export
 	api.Post("/backups", s.createBackup) // signed in with config.settings, or the command line
 	api.Get("/backups", auth, s.listBackups)
 	api.Get("/backups/:name", auth, s.downloadBackup)

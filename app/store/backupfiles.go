@@ -139,4 +139,3 @@ func PruneBackups(dir, kind string, keep int) []string {
 	}
 	return gone
 }
-
