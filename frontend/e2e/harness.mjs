@@ -27,15 +27,18 @@ async function freePort() {
   });
 }
 
-/** startServer runs Userdesk with the demo organisation; call stop() when done. */
-export async function startServer({ demo = true } = {}) {
-  const data = await mkdtemp(path.join(os.tmpdir(), 'userdesk-e2e-data-'));
+/**
+ * startServer runs Userdesk with the demo organisation; call stop() when done. data reuses a
+ * data directory (stop({ keep: true }) leaves it), env and args are added to the server's.
+ */
+export async function startServer({ demo = true, data = null, env = {}, args: extra = [] } = {}) {
+  data = data ?? (await mkdtemp(path.join(os.tmpdir(), 'userdesk-e2e-data-')));
   const port = await freePort();
   const addr = `127.0.0.1:${port}`;
-  const args = ['--addr', addr, '--data', data, '--no-browser'];
+  const args = ['--addr', addr, '--data', data, '--no-browser', ...extra];
   if (demo) args.push('--demo');
   const proc = spawn(binary, args, {
-    env: { ...process.env, USERDESK_ADMIN_PASSWORD: PASSWORD },
+    env: { ...process.env, USERDESK_ADMIN_PASSWORD: PASSWORD, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -57,10 +60,10 @@ export async function startServer({ demo = true } = {}) {
     url,
     data,
     output: () => output,
-    async stop() {
+    async stop({ keep = false } = {}) {
       proc.kill('SIGTERM');
       await new Promise((r) => (proc.exitCode !== null ? r() : proc.on('exit', r)));
-      await rm(data, { recursive: true, force: true });
+      if (!keep) await rm(data, { recursive: true, force: true });
     },
   };
 }

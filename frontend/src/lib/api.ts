@@ -21,6 +21,12 @@ export class ApiError extends Error {
 }
 
 let csrfToken = '';
+let storageFull: (() => void) | null = null;
+
+/** onInsufficientStorage is called when an answer is 507: the server's disk is full. */
+export function onInsufficientStorage(fn: () => void): void {
+  storageFull = fn;
+}
 
 export function setCsrfToken(token: string): void {
   csrfToken = token;
@@ -65,6 +71,7 @@ export async function request<T>(
       data = text;
     }
   }
+  if (res.status === 507) storageFull?.();
   if (!res.ok) {
     throw new ApiError(res.status, typeof data === 'object' && data !== null ? (data as Record<string, unknown>) : { detail: String(data ?? '') });
   }

@@ -461,4 +461,38 @@ export const cy: Record<string, string> = {
   Main: 'Prif',
   Menu: 'Dewislen',
   'Dismiss notification': 'Cau’r hysbysiad',
+
+  // Disk space banner (Shell) and backups (Configuration)
+  'Read-only: the disk is full': 'Darllen yn unig: mae’r ddisg yn llawn',
+  'Changes are not being saved: the disk is nearly full': 'Nid yw newidiadau’n cael eu cadw: mae’r ddisg bron yn llawn',
+  'Userdesk started read-only because the disk holding its data was full. You can find, read and export accounts; changes are refused. Free some space on that disk, then restart Userdesk.':
+    'Dechreuodd Userdesk yn y modd darllen yn unig oherwydd bod y ddisg sy’n dal ei ddata yn llawn. Gallwch ddod o hyd i gyfrifon, eu darllen a’u hallforio; gwrthodir newidiadau. Rhyddhewch le ar y ddisg honno, yna ailgychwyn Userdesk.',
+  'Everything saved so far is safe. Free some space on the disk holding Userdesk’s data; changes are accepted again as soon as there is room.':
+    'Mae popeth a gadwyd hyd yma yn ddiogel. Rhyddhewch le ar y ddisg sy’n dal data Userdesk; derbynnir newidiadau eto cyn gynted ag y bydd lle.',
+  Backups: 'Copïau wrth gefn',
+  'Backup saved': 'Copi wrth gefn wedi’i gadw',
+  '{name}, {size}': '{name}, {size}',
+  'No backup was made': 'Ni wnaed copi wrth gefn',
+  'every day': 'bob dydd',
+  'every {n} days': 'bob {n} diwrnod',
+  'every hour': 'bob awr',
+  'every {n} hours': 'bob {n} awr',
+  'every minute': 'bob munud',
+  'every {n} minutes': 'bob {n} munud',
+  'every {d}': 'bob {d}',
+  'Backing up…': 'Yn gwneud copi wrth gefn…',
+  'Back up now': 'Gwneud copi wrth gefn nawr',
+  'A backup holds every account, unit, role, setting and audit record. It is taken while Userdesk keeps working. To restore one, stop Userdesk and run userdesk restore FILE: the file is checked whole before anything is replaced.':
+    'Mae copi wrth gefn yn dal pob cyfrif, uned, rôl, gosodiad a chofnod archwilio. Fe’i gwneir tra bo Userdesk yn dal i weithio. I’w adfer, stopiwch Userdesk a rhedeg userdesk restore FILE: caiff y ffeil gyfan ei gwirio cyn i ddim gael ei ddisodli.',
+  'Scheduled: a backup {every}, keeping the newest {keep}.': 'Wedi’i drefnu: copi wrth gefn {every}, gan gadw’r {keep} mwyaf newydd.',
+  'No scheduled backups. Start Userdesk with --backup-every 24h to take one every day.':
+    'Dim copïau wrth gefn wedi’u trefnu. Dechreuwch Userdesk gyda --backup-every 24h i wneud un bob dydd.',
+  'Free disk space: {free} (Userdesk keeps {reserve} of it in reserve).': 'Lle rhydd ar y ddisg: {free} (mae Userdesk yn cadw {reserve} ohono wrth gefn).',
+  'No backups yet.': 'Dim copïau wrth gefn eto.',
+  'Backups in the data directory': 'Copïau wrth gefn yn y cyfeiriadur data',
+  Taken: 'Pryd',
+  How: 'Sut',
+  Size: 'Maint',
+  Download: 'Lawrlwytho',
+  Scheduled: 'Wedi’i drefnu',
 };
