@@ -115,7 +115,7 @@ func (f *frameWriter) Write(p []byte) (int, error) {
 	f.pend = append(f.pend, p...)
 	for len(f.pend) >= 8 {
 		n := binary.LittleEndian.Uint64(f.pend)
-		if uint64(len(f.pend)-8) < n {
+		if uint64(len(f.pend)-8) < n { // #nosec G115 -- len-8 >= 0 in this loop
 			break
 		}
 		f.count(f.pend[8 : 8+n])
