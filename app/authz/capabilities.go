@@ -83,6 +83,9 @@ type verdict struct {
 	gate    string
 	r       *rights
 	primary string // target's primary organisation
+	// above says which of the target's rights the actor lacks ("" when the target's rights are
+	// within the actor's): it locks the security-sensitive fields and actions (containment).
+	above string
 }
 
 // Indexes into verdict.fields and verdict.actions of the names decide sets one by one.
@@ -96,6 +99,14 @@ var (
 	aView, aEdit, aDelete, aActivate = actionIndex(ActionView), actionIndex(ActionEdit), actionIndex(ActionDelete), actionIndex(ActionActivate)
 	aMove, aGrantAdmin, aMarkLeaver  = actionIndex(ActionMove), actionIndex(ActionGrantAdmin), actionIndex(ActionMarkLeaver)
 	aResetSessions                   = actionIndex(ActionResetSessions)
+
+	// sensitiveFields are the fields through which an account can be taken over or its rights
+	// changed: who it is and where its mail goes, whether and how it signs in, its type, roles
+	// and organisations. Only an actor whose rights cover the target's may change them
+	// (containment); personal fields stay with whoever may edit the account.
+	sensitiveFields = [...]int{fUsername, fieldIndex("email"), fieldIndex("emailSameAsUsername"), fAccountType,
+		fieldIndex("enabled"), fAllowLogin, fIsExternal, fIdentityProvider, fAuthURL, fPrimaryOrgID, fieldIndex("orgIds"),
+		fAdminRoles, fRoleIDs}
 )
 
 func fieldIndex(name string) int {
@@ -198,7 +209,7 @@ func (a *Authorizer) decide(v *verdict, actor, t *app.User, withActions bool) {
 		return
 	}
 	r := a.rightsOf(actor)
-	v.r, v.primary, v.gate = r, a.primaryOf(t), ""
+	v.r, v.primary, v.gate, v.above = r, a.primaryOf(t), "", ""
 	self := actor.ID == t.ID
 	has := a.over(r, t.UnitID)
 	superLock := t.AccountType == app.SuperAdmin && !r.super
@@ -215,6 +226,11 @@ func (a *Authorizer) decide(v *verdict, actor, t *app.User, withActions bool) {
 	if !has.has(permBits[app.PermUsersView]) && !self {
 		deny(reasonNoView)
 		return
+	}
+	// Containment: nobody acts on the sign-in or the rights of an account more powerful than
+	// themselves (one's own account is within one's own rights).
+	if !self {
+		v.above = a.beyond(r, t)
 	}
 
 	// Rule 1: editing needs users.edit; a Super admin account is a Super admin's to change,
@@ -290,6 +306,14 @@ func (a *Authorizer) decide(v *verdict, actor, t *app.User, withActions bool) {
 		case blocked > 0:
 			set(fAdminRoles, lockedByOrgs(blocked, "admin roles are"))
 		}
+		// Containment comes last: a field locked for another reason keeps that reason.
+		if v.above != "" {
+			for _, f := range sensitiveFields {
+				if v.fields[f].Editable {
+					set(f, v.above)
+				}
+			}
+		}
 	}
 	if !withActions {
 		return
@@ -316,14 +340,15 @@ func (a *Authorizer) decide(v *verdict, actor, t *app.User, withActions bool) {
 	}
 	act(aView, "")
 	act(aEdit, v.gate)
-	act(aDelete, first(lead, iff(self, reasonOwnDelete), need(app.PermUsersDelete, "delete this account")))
+	// Containment is the last reason of each action it locks, as for the fields.
+	act(aDelete, first(lead, iff(self, reasonOwnDelete), need(app.PermUsersDelete, "delete this account"), v.above))
 	act(aActivate, first(lead, need(app.PermUsersActivate, "send the activation email"),
-		iff(t.Status == app.StatusActive, reasonAlreadyActive), iff(t.AccountType == app.OneTime, reasonOneTimeNoEmail)))
+		iff(t.Status == app.StatusActive, reasonAlreadyActive), iff(t.AccountType == app.OneTime, reasonOneTimeNoEmail), v.above))
 	act(aMove, first(v.gate, v.fields[fUnitID].Reason))
 	act(aGrantAdmin, first(v.gate, v.fields[fAdminRoles].Reason))
 	act(aMarkLeaver, first(v.gate, iff(self, reasonOwnLeaver), need(app.PermUsersMove, "mark this account as a leaver"),
-		iff(t.Leaver, reasonAlreadyLeaver)))
-	act(aResetSessions, first(lead, need(app.PermUsersEdit, "sign this account out")))
+		iff(t.Leaver, reasonAlreadyLeaver), v.above))
+	act(aResetSessions, first(lead, need(app.PermUsersEdit, "sign this account out"), v.above))
 }
 
 func iff(cond bool, s string) string {
@@ -394,6 +419,8 @@ func (a *Authorizer) checkUpdate(actor, before, after *app.User) faults {
 			switch {
 			case v.gate != "":
 				bad.add(f, v.gate)
+			case v.above != "":
+				bad.add(f, v.above)
 			case after.AccountType != app.ConfigAdmin && len(after.RoleIDs) > 0:
 				bad.add(f, reasonRolesConfig)
 			default:
