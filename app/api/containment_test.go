@@ -147,6 +147,15 @@ func TestLowerAdminCannotTakeOverOrganisationAdmin(t *testing.T) {
 	// Personal fields stay editable by whoever may edit the account.
 	apptest.MustPatchUser(t, card, id, map[string]any{"jobTitle": "Consultant Cardiologist", "phone": "0161 496 0000"}, 200)
 
+	// An account that is not active yet gets no activation mail from a lower admin either: the
+	// link sets its password.
+	pending := apptest.Str(apptest.MustCreateUser(t, super, "new.consultant@northgate.example", demo.OUCardiology, map[string]any{
+		"adminRoles": []any{apptest.Grant("role-org-admin", demo.OrgNorthgate)}}), "id")
+	refused(t, card.Do("POST", "/api/v1/users/"+pending+"/activation-email", map[string]any{}, nil), reason, "activation email")
+	if items := mustStatus(t, super.Do("GET", "/api/v1/mail?to=new.consultant@northgate.example", nil, nil), 200, "mail")["items"].([]any); len(items) != 0 {
+		t.Errorf("the pending admin got %d mails", len(items))
+	}
+
 	// Without the trust-wide grant the account is within the Cardiology admin's rights again.
 	apptest.MustPatchUser(t, super, id, map[string]any{"adminRoles": []any{apptest.Grant("role-helpdesk", demo.OUCardiology)}}, 200)
 	apptest.MustPatchUser(t, card, id, map[string]any{"enabled": false}, 200)
