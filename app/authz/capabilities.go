@@ -152,6 +152,22 @@ func (a *Authorizer) Capabilities(actor, target *app.User) app.Capabilities {
 	return v.capabilities()
 }
 
+// SeesPrimary reports whether actor has access to t's primary organisation, or is t: the
+// authentication URL is shown only then (seed 004: without access "the Authentication URL field
+// does not display"). A t without a primary organisation or unit (a deleted account in the
+// audit log) is seen only with View users everywhere.
+func (a *Authorizer) SeesPrimary(actor, t *app.User) bool {
+	if actor == nil || actor.ID == "" || t == nil {
+		return false
+	}
+	if actor.ID == t.ID {
+		return true
+	}
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return a.hasAccess(a.rightsOf(actor), a.primaryOf(t))
+}
+
 // primaryOf is t's primary organisation: the recorded one, or the organisation of its unit.
 func (a *Authorizer) primaryOf(t *app.User) string {
 	if t.PrimaryOrgID != "" {
