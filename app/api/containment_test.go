@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"userdesk/app/apptest"
 	"userdesk/app/demo"
@@ -239,6 +240,7 @@ func TestImportRefusesRowsOnMorePowerfulAccounts(t *testing.T) {
 	}
 	waitImport(t, card, rep2.ID)
 	unchanged(t, super, victimBefore, "the Organisation admin after the Cardiology admin's import")
+	waitNoneRunning(t, card, rep2.ID)
 
 	if r := trust.Do("POST", "/api/v1/imports/"+rep.ID+"/apply", nil, nil); r.Status != 202 {
 		t.Fatalf("apply: %d %s", r.Status, r.Body)
@@ -261,4 +263,16 @@ func mustJSON(t *testing.T, v any) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// waitNoneRunning waits until no import is under way: an import reads "applied" a moment
+// before its job lets go of the one running slot, and a second apply in that moment is a 409.
+func waitNoneRunning(t *testing.T, c *apptest.Client, id string) {
+	t.Helper()
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if _, running := c.Do("GET", "/api/v1/imports/"+id, nil, nil).JSON()["running"]; !running {
+			return
+		}
+	}
+	t.Fatal("the import's job did not finish")
 }
