@@ -137,7 +137,13 @@ func TestLowerAdminCannotTakeOverOrganisationAdmin(t *testing.T) {
 	unchanged(t, super, before, "after the refused changes")
 	mustStatus(t, victimSession.Do("GET", "/api/v1/session", nil, nil), 200, "the victim's session")
 
-	// Forgot password now mails the account's own address, never the attacker's.
+	// Asked for by the Cardiology admin while signed in, the reset is refused; asked for by
+	// anyone else it mails the account's own address, never the attacker's.
+	refused(t, card.Do("POST", "/api/v1/password-reset", map[string]string{"username": username}, nil), reason, "reset asked by the lower admin")
+	s.Dir.Wait()
+	if items := mustStatus(t, super.Do("GET", "/api/v1/mail?to="+apptest.Str(before, "email"), nil, nil), 200, "mail")["items"].([]any); len(items) != 0 {
+		t.Errorf("the refused reset mailed %d times", len(items))
+	}
 	mustStatus(t, s.NewClient().Do("POST", "/api/v1/password-reset", map[string]string{"username": username}, nil), 202, "forgot password")
 	s.Dir.Wait()
 	if items := mustStatus(t, super.Do("GET", "/api/v1/mail?to=attacker@evil.example", nil, nil), 200, "mail")["items"].([]any); len(items) != 0 {
@@ -187,12 +193,14 @@ func TestTrustAdminCannotTouchConfigAdmin(t *testing.T) {
 	refused(t, trust.Do("POST", "/api/v1/users/"+cfgID+"/sessions/end", nil, nil), reason, "end sessions")
 	refused(t, trust.Do("POST", "/api/v1/users/"+cfgID+"/leaver", nil, nil), reason, "mark leaver")
 	refused(t, trust.Do("DELETE", "/api/v1/users/"+cfgID, nil, nil), reason, "delete")
+	refused(t, trust.Do("POST", "/api/v1/password-reset", map[string]string{"username": configAdmin}, nil), reason, "password reset")
 	unchanged(t, super, before, "the Config admin")
 	apptest.MustPatchUser(t, trust, cfgID, map[string]any{"jobTitle": "Directory lead"}, 200)
 
 	// The Cardiology admin's rights are within the trust admin's: it may rename and disable it.
 	cardID := demoUserID(t, super, cardiologyAdmin)
 	card := s.SignIn(cardiologyAdmin, apptest.AdminPassword)
+	mustStatus(t, trust.Do("POST", "/api/v1/password-reset", map[string]string{"username": cardiologyAdmin}, nil), 202, "reset within")
 	apptest.MustPatchUser(t, trust, cardID, map[string]any{"enabled": false}, 200)
 	mustStatus(t, card.Do("GET", "/api/v1/session", nil, nil), 401, "the disabled admin's session")
 }

@@ -19,6 +19,10 @@ const (
 	ActionGrantAdmin    = "grantAdmin"    // add or remove its admin roles
 	ActionMarkLeaver    = "markLeaver"    // start the leaver process
 	ActionResetSessions = "resetSessions" // sign it out everywhere
+	// ActionResetPassword is asking for its password-reset email while signed in as someone
+	// else (Forgot password used by an admin): the link goes to the account's address, but an
+	// admin may not start it for an account more powerful than themselves.
+	ActionResetPassword = "resetPassword"
 )
 
 // fieldNames are the user fields Capabilities decides, spelt as in the User JSON. The password
@@ -34,6 +38,7 @@ var fieldNames = [...]string{
 
 var actionNames = [...]string{
 	ActionView, ActionEdit, ActionDelete, ActionActivate, ActionMove, ActionGrantAdmin, ActionMarkLeaver, ActionResetSessions,
+	ActionResetPassword,
 }
 
 // FieldNames returns the fields Capabilities decides, in edit-page order.
@@ -98,7 +103,7 @@ var (
 
 	aView, aEdit, aDelete, aActivate = actionIndex(ActionView), actionIndex(ActionEdit), actionIndex(ActionDelete), actionIndex(ActionActivate)
 	aMove, aGrantAdmin, aMarkLeaver  = actionIndex(ActionMove), actionIndex(ActionGrantAdmin), actionIndex(ActionMarkLeaver)
-	aResetSessions                   = actionIndex(ActionResetSessions)
+	aResetSessions, aResetPassword   = actionIndex(ActionResetSessions), actionIndex(ActionResetPassword)
 
 	// sensitiveFields are the fields through which an account can be taken over or its rights
 	// changed: who it is and where its mail goes, whether and how it signs in, its type, roles
@@ -365,6 +370,7 @@ func (a *Authorizer) decide(v *verdict, actor, t *app.User, withActions bool) {
 	act(aMarkLeaver, first(v.gate, iff(self, reasonOwnLeaver), need(app.PermUsersMove, "mark this account as a leaver"),
 		iff(t.Leaver, reasonAlreadyLeaver), v.above))
 	act(aResetSessions, first(lead, need(app.PermUsersEdit, "sign this account out"), v.above))
+	act(aResetPassword, first(lead, v.above))
 }
 
 func iff(cond bool, s string) string {

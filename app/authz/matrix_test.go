@@ -245,21 +245,21 @@ func privilegedTargets() map[string]*app.User {
 // only when the account's rights are within the admin's own; personal fields stay editable.
 func TestContainmentMatrix(t *testing.T) {
 	fields := []string{"firstName", "username", "email", "enabled", "allowLogin", "accountType", "adminRoles", "roleIds", "orgIds"}
-	actions := []string{ActionEdit, ActionDelete, ActionActivate, ActionMarkLeaver, ActionResetSessions}
+	actions := []string{ActionEdit, ActionDelete, ActionActivate, ActionMarkLeaver, ActionResetSessions, ActionResetPassword}
 	// Each cell: the fields above, "|", the actions above. "contained" is what an account
 	// beyond the actor's rights allows: personal fields and saving them, nothing else.
 	const (
-		contained = "YNNNNNNNN|YNNNN"
-		superOnly = "NNNNNNNNN|NNNNN"
+		contained = "YNNNNNNNN|YNNNNN"
+		superOnly = "NNNNNNNNN|NNNNNN"
 	)
 	want := map[string]map[string]string{
-		"super": {"orgAdmin": "YYYYYYYNY|YYYYY", "salesAdmin": "YYYYYYYNY|YYYYY", "helpFin": "YYYYYYYNY|YYYYY",
-			"config": "YYYYYYYYY|YYYYY", "super": "YYYYYYYNY|YYYYY"},
-		"config": {"orgAdmin": contained, "salesAdmin": contained, "helpFin": "YYYYYYNNY|YNNNY",
-			"config": "YYYYYYNYY|YNNNY", "super": superOnly},
-		"orgAdmin": {"orgAdmin": "YYYYYYYNY|YYYYY", "salesAdmin": "YYYYYYYNY|YYYYY", "helpFin": "YYYYYYYNY|YYYYY",
+		"super": {"orgAdmin": "YYYYYYYNY|YYYYYY", "salesAdmin": "YYYYYYYNY|YYYYYY", "helpFin": "YYYYYYYNY|YYYYYY",
+			"config": "YYYYYYYYY|YYYYYY", "super": "YYYYYYYNY|YYYYYY"},
+		"config": {"orgAdmin": contained, "salesAdmin": contained, "helpFin": "YYYYYYNNY|YNNNYY",
+			"config": "YYYYYYNYY|YNNNYY", "super": superOnly},
+		"orgAdmin": {"orgAdmin": "YYYYYYYNY|YYYYYY", "salesAdmin": "YYYYYYYNY|YYYYYY", "helpFin": "YYYYYYYNY|YYYYYY",
 			"config": contained, "super": superOnly},
-		"ouAdmin": {"orgAdmin": contained, "salesAdmin": "YYYYYYNNY|YYYYY", "helpFin": contained,
+		"ouAdmin": {"orgAdmin": contained, "salesAdmin": "YYYYYYNNY|YYYYYY", "helpFin": contained,
 			"config": contained, "super": superOnly},
 	}
 	// The reason names what the actor lacks, as the actor may see it.

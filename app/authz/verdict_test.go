@@ -26,7 +26,7 @@ var sensitiveNames = []string{"username", "email", "emailSameAsUsername", "accou
 	"isExternal", "identityProvider", "authUrl", "primaryOrgId", "orgIds", "adminRoles", "roleIds"}
 
 // containedActions are the actions containment locks.
-var containedActions = []string{ActionDelete, ActionActivate, ActionGrantAdmin, ActionMarkLeaver, ActionResetSessions}
+var containedActions = []string{ActionDelete, ActionActivate, ActionGrantAdmin, ActionMarkLeaver, ActionResetSessions, ActionResetPassword}
 
 // aboveOf is the containment reason of actor over t ("" for one's own account).
 func (a *Authorizer) aboveOf(actor, t *app.User) string {
@@ -202,6 +202,7 @@ func (a *Authorizer) refDecide(actor, t *app.User) refVerdict {
 	act(ActionMarkLeaver, first(v.gate, iff(self, reasonOwnLeaver), need(app.PermUsersMove, "mark this account as a leaver"),
 		iff(t.Leaver, reasonAlreadyLeaver)))
 	act(ActionResetSessions, first(lead, need(app.PermUsersEdit, "sign this account out")))
+	act(ActionResetPassword, lead) // added with containment (issue 16), which the overlay applies
 	return v
 }
 
