@@ -34,6 +34,10 @@ type Authorizer interface {
 	UnitsWith(actor *User, perm Permission) map[string]bool
 	// Capabilities decides, per field and action, what actor may do to target.
 	Capabilities(actor, target *User) Capabilities
+	// SeesPrimary reports whether actor has access to target's primary organisation (SPEC §3
+	// rules 7 and 9), or is target: without it, target's authentication URL is not shown,
+	// neither on the account nor in its history (seed 004).
+	SeesPrimary(actor, target *User) bool
 	// CheckChange enforces the field rules and escalation rules for a change of target from
 	// before to after (before is nil for a create); it returns a 403 *Error naming each field
 	// at fault, or nil.

@@ -40,6 +40,10 @@ func (s *Server) requestPasswordReset(c *fiber.Ctx) error {
 	case len(req.Username) > 320:
 		return app.FieldErrors("That is not a username.", map[string]string{"username": "A username is an email address of at most 254 characters."})
 	}
+	// Signed in, an admin may not start the reset of an account more powerful than themselves.
+	if err := s.dir.CheckResetRequest(actorOf(c), req.Username); err != nil {
+		return err
+	}
 	s.dir.RequestPasswordReset(req.Username)
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Status(fiber.StatusAccepted).JSON(resetAccepted)

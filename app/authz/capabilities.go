@@ -19,6 +19,10 @@ const (
 	ActionGrantAdmin    = "grantAdmin"    // add or remove its admin roles
 	ActionMarkLeaver    = "markLeaver"    // start the leaver process
 	ActionResetSessions = "resetSessions" // sign it out everywhere
+	// ActionResetPassword is asking for its password-reset email while signed in as someone
+	// else (Forgot password used by an admin): the link goes to the account's address, but an
+	// admin may not start it for an account more powerful than themselves.
+	ActionResetPassword = "resetPassword"
 )
 
 // fieldNames are the user fields Capabilities decides, spelt as in the User JSON. The password
@@ -34,6 +38,7 @@ var fieldNames = [...]string{
 
 var actionNames = [...]string{
 	ActionView, ActionEdit, ActionDelete, ActionActivate, ActionMove, ActionGrantAdmin, ActionMarkLeaver, ActionResetSessions,
+	ActionResetPassword,
 }
 
 // FieldNames returns the fields Capabilities decides, in edit-page order.
@@ -83,6 +88,9 @@ type verdict struct {
 	gate    string
 	r       *rights
 	primary string // target's primary organisation
+	// above says which of the target's rights the actor lacks ("" when the target's rights are
+	// within the actor's): it locks the security-sensitive fields and actions (containment).
+	above string
 }
 
 // Indexes into verdict.fields and verdict.actions of the names decide sets one by one.
@@ -95,7 +103,15 @@ var (
 
 	aView, aEdit, aDelete, aActivate = actionIndex(ActionView), actionIndex(ActionEdit), actionIndex(ActionDelete), actionIndex(ActionActivate)
 	aMove, aGrantAdmin, aMarkLeaver  = actionIndex(ActionMove), actionIndex(ActionGrantAdmin), actionIndex(ActionMarkLeaver)
-	aResetSessions                   = actionIndex(ActionResetSessions)
+	aResetSessions, aResetPassword   = actionIndex(ActionResetSessions), actionIndex(ActionResetPassword)
+
+	// sensitiveFields are the fields through which an account can be taken over or its rights
+	// changed: who it is and where its mail goes, whether and how it signs in, its type, roles
+	// and organisations. Only an actor whose rights cover the target's may change them
+	// (containment); personal fields stay with whoever may edit the account.
+	sensitiveFields = [...]int{fUsername, fieldIndex("email"), fieldIndex("emailSameAsUsername"), fAccountType,
+		fieldIndex("enabled"), fAllowLogin, fIsExternal, fIdentityProvider, fAuthURL, fPrimaryOrgID, fieldIndex("orgIds"),
+		fAdminRoles, fRoleIDs}
 )
 
 func fieldIndex(name string) int {
@@ -139,6 +155,22 @@ func (a *Authorizer) Capabilities(actor, target *app.User) app.Capabilities {
 	var v verdict
 	a.decide(&v, actor, target, true)
 	return v.capabilities()
+}
+
+// SeesPrimary reports whether actor has access to t's primary organisation, or is t: the
+// authentication URL is shown only then (seed 004: without access "the Authentication URL field
+// does not display"). A t without a primary organisation or unit (a deleted account in the
+// audit log) is seen only with View users everywhere.
+func (a *Authorizer) SeesPrimary(actor, t *app.User) bool {
+	if actor == nil || actor.ID == "" || t == nil {
+		return false
+	}
+	if actor.ID == t.ID {
+		return true
+	}
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return a.hasAccess(a.rightsOf(actor), a.primaryOf(t))
 }
 
 // primaryOf is t's primary organisation: the recorded one, or the organisation of its unit.
@@ -198,7 +230,7 @@ func (a *Authorizer) decide(v *verdict, actor, t *app.User, withActions bool) {
 		return
 	}
 	r := a.rightsOf(actor)
-	v.r, v.primary, v.gate = r, a.primaryOf(t), ""
+	v.r, v.primary, v.gate, v.above = r, a.primaryOf(t), "", ""
 	self := actor.ID == t.ID
 	has := a.over(r, t.UnitID)
 	superLock := t.AccountType == app.SuperAdmin && !r.super
@@ -215,6 +247,11 @@ func (a *Authorizer) decide(v *verdict, actor, t *app.User, withActions bool) {
 	if !has.has(permBits[app.PermUsersView]) && !self {
 		deny(reasonNoView)
 		return
+	}
+	// Containment: nobody acts on the sign-in or the rights of an account more powerful than
+	// themselves (one's own account is within one's own rights).
+	if !self {
+		v.above = a.beyond(r, t)
 	}
 
 	// Rule 1: editing needs users.edit; a Super admin account is a Super admin's to change,
@@ -290,6 +327,14 @@ func (a *Authorizer) decide(v *verdict, actor, t *app.User, withActions bool) {
 		case blocked > 0:
 			set(fAdminRoles, lockedByOrgs(blocked, "admin roles are"))
 		}
+		// Containment comes last: a field locked for another reason keeps that reason.
+		if v.above != "" {
+			for _, f := range sensitiveFields {
+				if v.fields[f].Editable {
+					set(f, v.above)
+				}
+			}
+		}
 	}
 	if !withActions {
 		return
@@ -316,14 +361,16 @@ func (a *Authorizer) decide(v *verdict, actor, t *app.User, withActions bool) {
 	}
 	act(aView, "")
 	act(aEdit, v.gate)
-	act(aDelete, first(lead, iff(self, reasonOwnDelete), need(app.PermUsersDelete, "delete this account")))
+	// Containment is the last reason of each action it locks, as for the fields.
+	act(aDelete, first(lead, iff(self, reasonOwnDelete), need(app.PermUsersDelete, "delete this account"), v.above))
 	act(aActivate, first(lead, need(app.PermUsersActivate, "send the activation email"),
-		iff(t.Status == app.StatusActive, reasonAlreadyActive), iff(t.AccountType == app.OneTime, reasonOneTimeNoEmail)))
+		iff(t.Status == app.StatusActive, reasonAlreadyActive), iff(t.AccountType == app.OneTime, reasonOneTimeNoEmail), v.above))
 	act(aMove, first(v.gate, v.fields[fUnitID].Reason))
 	act(aGrantAdmin, first(v.gate, v.fields[fAdminRoles].Reason))
 	act(aMarkLeaver, first(v.gate, iff(self, reasonOwnLeaver), need(app.PermUsersMove, "mark this account as a leaver"),
-		iff(t.Leaver, reasonAlreadyLeaver)))
-	act(aResetSessions, first(lead, need(app.PermUsersEdit, "sign this account out")))
+		iff(t.Leaver, reasonAlreadyLeaver), v.above))
+	act(aResetSessions, first(lead, need(app.PermUsersEdit, "sign this account out"), v.above))
+	act(aResetPassword, first(lead, v.above))
 }
 
 func iff(cond bool, s string) string {
@@ -394,6 +441,8 @@ func (a *Authorizer) checkUpdate(actor, before, after *app.User) faults {
 			switch {
 			case v.gate != "":
 				bad.add(f, v.gate)
+			case v.above != "":
+				bad.add(f, v.above)
 			case after.AccountType != app.ConfigAdmin && len(after.RoleIDs) > 0:
 				bad.add(f, reasonRolesConfig)
 			default:

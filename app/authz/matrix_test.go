@@ -1,6 +1,7 @@
 package authz
 
 import (
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -215,5 +216,109 @@ func TestExplain(t *testing.T) {
 		if got := a.Explain(actors[tt.actor], tt.perm, tt.unit); got != tt.want {
 			t.Errorf("Explain(%s, %s, %s) = %+v, want %+v", tt.actor, tt.perm, tt.unit, got, tt.want)
 		}
+	}
+}
+
+// privilegedTargets are accounts that hold admin rights of their own, all in Sales.
+func privilegedTargets() map[string]*app.User {
+	pending := func(u *app.User, fn func(*app.User)) *app.User {
+		return with(u, func(u *app.User) { u.Status = app.StatusPending; fn(u) })
+	}
+	return map[string]*app.User{
+		"orgAdmin": pending(user("t-orgadmin", "u-sales-t1", "org-a"), func(u *app.User) {
+			u.AdminRoles = []app.Grant{grant(roleOrgAdmin, "org-a")}
+		}),
+		"salesAdmin": pending(user("t-salesadmin", "u-sales-t1", "org-a"), func(u *app.User) {
+			u.AdminRoles = []app.Grant{grant(roleOUAdmin, "u-sales")}
+		}),
+		"helpFin": pending(user("t-helpfin", "u-sales", "org-a"), func(u *app.User) {
+			u.AdminRoles = []app.Grant{grant(roleHelpdesk, "u-fin")}
+		}),
+		"config": pending(user("t-config", "u-sales", "org-a"), func(u *app.User) {
+			u.AccountType, u.RoleIDs = app.ConfigAdmin, []string{roleCfgUsers}
+		}),
+		"super": pending(user("t-super", "u-sales", "org-a"), func(u *app.User) { u.AccountType = app.SuperAdmin }),
+	}
+}
+
+// TestContainmentMatrix: an admin changes the sign-in, rights and organisations of an account
+// only when the account's rights are within the admin's own; personal fields stay editable.
+func TestContainmentMatrix(t *testing.T) {
+	fields := []string{"firstName", "username", "email", "enabled", "allowLogin", "accountType", "adminRoles", "roleIds", "orgIds"}
+	actions := []string{ActionEdit, ActionDelete, ActionActivate, ActionMarkLeaver, ActionResetSessions, ActionResetPassword}
+	// Each cell: the fields above, "|", the actions above. "contained" is what an account
+	// beyond the actor's rights allows: personal fields and saving them, nothing else.
+	const (
+		contained = "YNNNNNNNN|YNNNNN"
+		superOnly = "NNNNNNNNN|NNNNNN"
+	)
+	want := map[string]map[string]string{
+		"super": {"orgAdmin": "YYYYYYYNY|YYYYYY", "salesAdmin": "YYYYYYYNY|YYYYYY", "helpFin": "YYYYYYYNY|YYYYYY",
+			"config": "YYYYYYYYY|YYYYYY", "super": "YYYYYYYNY|YYYYYY"},
+		"config": {"orgAdmin": contained, "salesAdmin": contained, "helpFin": "YYYYYYNNY|YNNNYY",
+			"config": "YYYYYYNYY|YNNNYY", "super": superOnly},
+		"orgAdmin": {"orgAdmin": "YYYYYYYNY|YYYYYY", "salesAdmin": "YYYYYYYNY|YYYYYY", "helpFin": "YYYYYYYNY|YYYYYY",
+			"config": contained, "super": superOnly},
+		"ouAdmin": {"orgAdmin": contained, "salesAdmin": "YYYYYYNNY|YYYYYY", "helpFin": contained,
+			"config": contained, "super": superOnly},
+	}
+	// The reason names what the actor lacks, as the actor may see it.
+	reasons := map[string]string{
+		"ouAdmin→orgAdmin":  "This account holds rights you do not have (Organisation admin over NHS Trust A).",
+		"ouAdmin→helpFin":   "This account holds rights you do not have (Helpdesk over a unit outside your scope).",
+		"ouAdmin→config":    "This account holds rights you do not have (config role User editors).",
+		"orgAdmin→config":   "This account holds rights you do not have (config role User editors).",
+		"config→orgAdmin":   "This account holds rights you do not have (Organisation admin over NHS Trust A).",
+		"config→salesAdmin": "This account holds rights you do not have (User administrator over Sales).",
+	}
+	targets := privilegedTargets()
+	var extra []*app.User
+	for _, u := range targets {
+		extra = append(extra, u)
+	}
+	a, actors := fixture(t, extra...)
+	for actorName, row := range want {
+		for targetName, cell := range row {
+			caps := a.Capabilities(actors[actorName], targets[targetName])
+			var b strings.Builder
+			for _, f := range fields {
+				b.WriteString(yn(caps.Fields[f].Editable))
+			}
+			b.WriteString("|")
+			for _, x := range actions {
+				b.WriteString(yn(caps.Actions[x].Allowed))
+			}
+			if got := b.String(); got != cell {
+				t.Errorf("%s → %s: got %s, want %s", actorName, targetName, got, cell)
+			}
+			reason, ok := reasons[actorName+"→"+targetName]
+			if !ok {
+				continue
+			}
+			for _, f := range []string{"username", "email", "enabled", "allowLogin", "accountType", "orgIds"} {
+				if got := caps.Fields[f].Reason; got != reason {
+					t.Errorf("%s → %s: %s locked with %q, want %q", actorName, targetName, f, got, reason)
+				}
+			}
+			if got := caps.Actions[ActionResetSessions].Reason; got != reason {
+				t.Errorf("%s → %s: resetSessions refused with %q, want %q", actorName, targetName, got, reason)
+			}
+			// The same lock holds a change: CheckChange refuses it with the reason, per field.
+			after := with(targets[targetName], func(u *app.User) { u.Email, u.EmailSameAsUsername, u.Enabled = "evil@example.org", false, false })
+			var ae *app.Error
+			if err := a.CheckChange(actors[actorName], targets[targetName], after); !errors.As(err, &ae) ||
+				ae.Fields["email"] != reason || ae.Fields["enabled"] != reason || ae.Fields["emailSameAsUsername"] != reason {
+				t.Errorf("%s → %s: CheckChange of email and enabled = %v", actorName, targetName, err)
+			}
+			personal := with(targets[targetName], func(u *app.User) { u.FirstName, u.JobTitle, u.Phone = "Renamed", "Nurse", "+44 1" })
+			if err := a.CheckChange(actors[actorName], targets[targetName], personal); err != nil {
+				t.Errorf("%s → %s: personal fields refused: %v", actorName, targetName, err)
+			}
+		}
+	}
+	// Removing the rights the actor lacks frees the account again.
+	freed := with(targets["orgAdmin"], func(u *app.User) { u.AdminRoles = []app.Grant{grant(roleOUAdmin, "u-sales-t1")} })
+	if got := a.Capabilities(actors["ouAdmin"], freed).Fields["email"]; !got.Editable {
+		t.Errorf("ouAdmin → a User administrator below Sales: email locked: %s", got.Reason)
 	}
 }

@@ -367,3 +367,113 @@ func TestConcurrentDecisions(t *testing.T) {
 	close(stop)
 	wg.Wait()
 }
+
+// holdsEverywhere reports whether u's record gives p everywhere (Super admin, config roles).
+func (w *world) holdsEverywhere(u *app.User, p app.Permission) bool {
+	if u.AccountType == app.SuperAdmin {
+		return true
+	}
+	if u.AccountType == app.ConfigAdmin {
+		for _, r := range u.RoleIDs {
+			if w.roleHas(r, p) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// within is the expected containment: t's rights, read from its record, are a subset of
+// actor's — a Super admin only within a Super admin's; whatever t holds everywhere, actor
+// holds everywhere; whatever t holds over a unit through a grant, actor holds over that unit.
+// It asks every unit of the tree, not the grants' units and their ancestors.
+func (w *world) within(t, actor *app.User) bool {
+	_, known := w.users[actor.ID]
+	if known && actor.AccountType == app.SuperAdmin {
+		return true
+	}
+	if t.AccountType == app.SuperAdmin {
+		return false
+	}
+	for _, p := range app.AllPermissions() {
+		if w.holdsEverywhere(t, p) && !(known && w.holdsEverywhere(actor, p)) {
+			return false
+		}
+		for _, unit := range w.order {
+			for _, g := range t.AdminRoles {
+				if w.roleHas(g.RoleID, p) && w.under(unit, g.UnitID) && !w.can(actor, p, unit) {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
+// TestContainmentMatchesNaiveModel: over random trees, roles and users, and after each
+// mutation, an actor is held back from an account (the containment reason is set, and no
+// security-sensitive field or action is open) exactly when the naive model says the account's
+// rights are not within the actor's.
+func TestContainmentMatchesNaiveModel(t *testing.T) {
+	trees, steps := 40, 10
+	if os.Getenv("USERDESK_LONG_TESTS") != "" {
+		trees, steps = 300, 25
+	}
+	held, free := 0, 0
+	for seed := int64(1); seed <= int64(trees); seed++ {
+		w := newWorld(seed)
+		users := make([]*app.User, 0, len(w.users))
+		for _, id := range w.uorder {
+			users = append(users, w.users[id])
+		}
+		a := MustNew(t, w.unitList(), w.roleList(), users...)
+		for s := 0; s <= steps; s++ {
+			// Targets: the world's users, and records the authorizer was never told about
+			// (a CSV row's account is judged as recorded, synced or not).
+			targets := make([]*app.User, 0, len(w.uorder)+4)
+			for _, id := range w.uorder {
+				if u, ok := w.users[id]; ok {
+					targets = append(targets, u)
+				}
+			}
+			for i := 0; i < 4; i++ {
+				targets = append(targets, w.randomUser(fmt.Sprintf("t%d", i)))
+			}
+			for _, aid := range w.uorder {
+				actor := w.actor(aid)
+				for _, target := range targets {
+					if target.ID == actor.ID {
+						continue
+					}
+					want := w.within(target, actor)
+					above := a.aboveOf(actor, target)
+					if (above == "") != want {
+						t.Fatalf("seed %d step %d: %s %s %v %v over %s %s %v %v: reason %q, want within=%v",
+							seed, s, actor.ID, actor.AccountType, actor.RoleIDs, actor.AdminRoles,
+							target.ID, target.AccountType, target.RoleIDs, target.AdminRoles, above, want)
+					}
+					if want {
+						free++
+						continue
+					}
+					held++
+					caps := a.Capabilities(actor, target)
+					for _, f := range sensitiveNames {
+						if caps.Fields[f].Editable {
+							t.Fatalf("seed %d step %d: %s may change %s of %s, whose rights are beyond its own", seed, s, actor.ID, f, target.ID)
+						}
+					}
+					for _, x := range containedActions {
+						if caps.Actions[x].Allowed {
+							t.Fatalf("seed %d step %d: %s may %s %s, whose rights are beyond its own", seed, s, actor.ID, x, target.ID)
+						}
+					}
+				}
+			}
+			w.mutate(a)
+		}
+	}
+	if held == 0 || free == 0 {
+		t.Fatalf("held back %d times, free %d times: the worlds exercise one side only", held, free)
+	}
+}

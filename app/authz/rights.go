@@ -3,6 +3,7 @@ package authz
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 
 	"userdesk/app"
@@ -324,4 +325,53 @@ func (a *Authorizer) roleName(id string) string {
 		return r.Name
 	}
 	return id
+}
+
+// reasonAboveSuper is containment's reason for a Super admin target: its rights are every
+// permission everywhere, which only another Super admin holds.
+const reasonAboveSuper = "This account is a Super admin: only a Super admin can change its sign-in, rights or organisations."
+
+// beyond says which of target t's rights r lacks, as the reason that locks t's
+// security-sensitive fields and actions; "" when t's rights are a subset of r's. Every
+// permission t holds, over every unit it holds it on, must be r's there: held globally, or
+// over that unit or an ancestor. Permissions t holds everywhere (a Super admin's, its config
+// roles') must be r's everywhere. t's rights are read from the record as userRules would turn
+// it into g-rules, so that the answer follows the record being judged, synced or not; grants
+// on deleted units and roles without permissions give nothing and are ignored. Callers hold
+// mu for reading.
+func (a *Authorizer) beyond(r *rights, t *app.User) string {
+	if r.super || t == nil {
+		return ""
+	}
+	if t.AccountType == app.SuperAdmin {
+		return reasonAboveSuper
+	}
+	if len(t.AdminRoles) == 0 && (t.AccountType != app.ConfigAdmin || len(t.RoleIDs) == 0) {
+		return "" // no admin rights: trivially within anyone's
+	}
+	masks := a.roleMasks(a.cache)
+	var missing []string
+	if t.AccountType == app.ConfigAdmin {
+		for _, id := range dedupe(t.RoleIDs) {
+			if id != SuperRoleID && masks[id]&^r.global != 0 {
+				missing = append(missing, "config role "+a.roleName(id))
+			}
+		}
+	}
+	for i, g := range t.AdminRoles {
+		if g.RoleID == SuperRoleID || g.UnitID == GlobalDomain || containsGrant(t.AdminRoles[:i], g) || a.units.get(g.UnitID) == nil {
+			continue
+		}
+		if masks[g.RoleID]&^a.over(r, g.UnitID) != 0 {
+			missing = append(missing, a.roleName(g.RoleID)+" over "+a.unitName(r, g.UnitID, "a unit outside your scope"))
+		}
+	}
+	if len(missing) == 0 {
+		return ""
+	}
+	list := strings.Join(missing, ", ")
+	if len(missing) > 3 {
+		list = fmt.Sprintf("%s and %d more", strings.Join(missing[:3], ", "), len(missing)-3)
+	}
+	return "This account holds rights you do not have (" + list + ")."
 }

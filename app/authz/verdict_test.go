@@ -15,6 +15,45 @@ import (
 // before, kept below word for word (maps built for every call): Capabilities must give the
 // same maps and CheckChange the same allow or deny with the same 403 field messages, over the
 // matrix fixture and the property tests' random worlds.
+//
+// Containment (issue 16) came after: the reference applies it on top, as its definition says
+// — every security-sensitive field and action the procedure left open is locked with the
+// containment reason when the target holds rights the actor lacks. Whether it applies is
+// tested against the property test's naive model (TestContainmentMatchesNaiveModel).
+
+// sensitiveNames are the fields containment locks, by name.
+var sensitiveNames = []string{"username", "email", "emailSameAsUsername", "accountType", "enabled", "allowLogin",
+	"isExternal", "identityProvider", "authUrl", "primaryOrgId", "orgIds", "adminRoles", "roleIds"}
+
+// containedActions are the actions containment locks.
+var containedActions = []string{ActionDelete, ActionActivate, ActionGrantAdmin, ActionMarkLeaver, ActionResetSessions, ActionResetPassword}
+
+// aboveOf is the containment reason of actor over t ("" for one's own account).
+func (a *Authorizer) aboveOf(actor, t *app.User) string {
+	if actor == nil || actor.ID == "" || t == nil || actor.ID == t.ID {
+		return ""
+	}
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return a.beyond(a.rightsOf(actor), t)
+}
+
+// contain locks what containment locks in caps, keeping every other reason.
+func contain(caps app.Capabilities, above string) {
+	if above == "" {
+		return
+	}
+	for _, f := range sensitiveNames {
+		if caps.Fields[f].Editable {
+			caps.Fields[f] = app.Capability{Reason: above}
+		}
+	}
+	for _, x := range containedActions {
+		if caps.Actions[x].Allowed {
+			caps.Actions[x] = app.ActionCapability{Reason: above}
+		}
+	}
+}
 
 // refVerdict is verdict as it was.
 type refVerdict struct {
@@ -163,6 +202,7 @@ func (a *Authorizer) refDecide(actor, t *app.User) refVerdict {
 	act(ActionMarkLeaver, first(v.gate, iff(self, reasonOwnLeaver), need(app.PermUsersMove, "mark this account as a leaver"),
 		iff(t.Leaver, reasonAlreadyLeaver)))
 	act(ActionResetSessions, first(lead, need(app.PermUsersEdit, "sign this account out")))
+	act(ActionResetPassword, lead) // added with containment (issue 16), which the overlay applies
 	return v
 }
 
@@ -170,6 +210,11 @@ func (a *Authorizer) refDecide(actor, t *app.User) refVerdict {
 func (a *Authorizer) refCheckUpdate(actor, before, after *app.User) faults {
 	bad := faults{}
 	v := a.refDecide(actor, before)
+	above := ""
+	if actor != nil && actor.ID != "" && actor.ID != before.ID {
+		above = a.beyond(v.r, before)
+	}
+	contain(v.caps, above)
 	r := v.r
 	for _, f := range fieldNames {
 		if !changed(f, before, after) {
@@ -191,6 +236,8 @@ func (a *Authorizer) refCheckUpdate(actor, before, after *app.User) faults {
 			switch {
 			case v.gate != "":
 				bad.add(f, v.gate)
+			case above != "":
+				bad.add(f, above)
 			case after.AccountType != app.ConfigAdmin && len(after.RoleIDs) > 0:
 				bad.add(f, reasonRolesConfig)
 			default:
@@ -227,9 +274,12 @@ func (a *Authorizer) refCheckChange(actor, before, after *app.User) error {
 }
 
 func (a *Authorizer) refCapabilities(actor, target *app.User) app.Capabilities {
+	above := a.aboveOf(actor, target)
 	a.mu.RLock()
 	defer a.mu.RUnlock()
-	return a.refDecide(actor, target).caps
+	caps := a.refDecide(actor, target).caps
+	contain(caps, above)
+	return caps
 }
 
 // edits makes random changes to copies of users: every field CheckChange judges, values valid

@@ -52,6 +52,11 @@ func (s *Service) ExportUsers(actor *app.User, q Query, unitFilter string, w io.
 				if err != nil {
 					return err
 				}
+				if u.AuthURL != "" && !s.authz.SeesPrimary(actor, u) {
+					c := *u
+					c.AuthURL = "" // not shown without access to the primary organisation (seed 004)
+					u = &c
+				}
 				if err := cw.Write(csvio.UserRecord(u)); err != nil {
 					return err
 				}

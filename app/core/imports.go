@@ -819,6 +819,11 @@ func (s *Service) ruleRow(ic *importCtx, before *app.User, cells []string, into 
 			bad(key, upperFirst(err.Error())+".")
 		}
 	}
+	// The users report leaves out the authentication URL of a user whose primary organisation
+	// the actor has no access to (seed 004): its empty cell, sent back, means "as it is".
+	if before != nil && after.AuthURL == "" && before.AuthURL != "" && !s.authz.SeesPrimary(ic.actor, before) {
+		after.AuthURL = before.AuthURL
+	}
 	// Email: with "same as username" the cell may still hold the old address (it followed the
 	// username); anything else is a contradiction worth asking about.
 	if v, ok := ic.cell(cells, "email"); ok {

@@ -277,6 +277,25 @@ func (s *Service) RequestPasswordReset(username string) {
 	}()
 }
 
+// CheckResetRequest decides a password-reset request made while signed in as actor (the form
+// is public, but an admin can call it too): asking for the reset of another account that holds
+// rights the actor lacks is refused, with the reason, like every other action on it. Accounts
+// the actor may not see, and requests without a session, are left to the uniform answer.
+func (s *Service) CheckResetRequest(actor *app.User, username string) error {
+	if actor == nil || actor.ID == "" {
+		return nil
+	}
+	var u *app.User
+	err := s.store.View(func(tx app.Tx) (err error) { u, err = tx.UserByUsername(strings.TrimSpace(username)); return })
+	if err != nil || u.ID == actor.ID || !s.canView(actor, u) {
+		return nil
+	}
+	if c := s.authz.Capabilities(actor, u).Actions["resetPassword"]; !c.Allowed {
+		return app.Errorf(app.EFORBIDDEN, "%s", orDefault(c.Reason, "You may not start a password reset for this account."))
+	}
+	return nil
+}
+
 // resetAllowed applies the per-account rate limit and records a mail about to be sent.
 func (s *Service) resetAllowed(userID string, now time.Time) bool {
 	s.acct.mu.Lock()

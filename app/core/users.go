@@ -17,10 +17,21 @@ type UserView struct {
 	*app.User
 	Capabilities app.Capabilities `json:"capabilities"`
 	Warnings     []string         `json:"warnings,omitempty"`
+	// Hidden names the fields the actor may not see, left out of the user's JSON: only
+	// "authUrl", for an actor without access to the user's primary organisation (seed 004).
+	Hidden []string `json:"hidden,omitempty"`
 }
+
+// hiddenAuthURL is UserView.Hidden when the authentication URL is not shown.
+var hiddenAuthURL = []string{"authUrl"}
 
 func (s *Service) view(actor, u *app.User) *UserView {
 	v := &UserView{User: u, Capabilities: s.authz.Capabilities(actor, u)}
+	if !s.authz.SeesPrimary(actor, u) {
+		c := *u
+		c.AuthURL = "" // not even in memory the answer is built from
+		v.User, v.Hidden = &c, hiddenAuthURL
+	}
 	if u.ConnectorManaged {
 		v.Warnings = append(v.Warnings, "This account is managed by a connector: the next sync overwrites manual changes.")
 	}
@@ -368,8 +379,59 @@ func errText(err error) string {
 }
 
 // Audit returns audit records the actor may read: with audit.view everywhere, every record;
-// with audit.view over some units, the records about users they can see.
+// with audit.view over some units, the records about users they can see. Authentication URLs
+// of users whose primary organisation the actor has no access to are hidden (seed 004).
 func (s *Service) Audit(actor *app.User, f app.AuditFilter) ([]app.AuditRecord, string, error) {
+	items, next, err := s.audit(actor, f)
+	if err != nil {
+		return nil, "", err
+	}
+	return s.hideAuthURLs(actor, items), next, nil
+}
+
+// hiddenValue stands for an audited value the reader may not see.
+const hiddenValue = "(hidden)"
+
+// hideAuthURLs replaces the authentication URL's values in records about users whose primary
+// organisation actor has no access to, as their page does not show the field. A deleted user's
+// organisation is unknown: its values are shown only to those who see every organisation.
+func (s *Service) hideAuthURLs(actor *app.User, recs []app.AuditRecord) []app.AuditRecord {
+	sees := map[string]bool{}
+	for i := range recs {
+		rec := &recs[i]
+		k := slices.IndexFunc(rec.Changes, func(c app.FieldChange) bool { return c.Field == "authUrl" })
+		if rec.TargetType != "user" || k < 0 {
+			continue
+		}
+		may, known := sees[rec.TargetID]
+		if !known {
+			target := &app.User{ID: rec.TargetID}
+			_ = s.store.View(func(tx app.Tx) error {
+				if u, err := tx.User(rec.TargetID); err == nil {
+					target = u
+				}
+				return nil
+			})
+			may = s.authz.SeesPrimary(actor, target)
+			sees[rec.TargetID] = may
+		}
+		if may {
+			continue
+		}
+		hide := func(v any) any {
+			if v == nil || v == "" {
+				return v
+			}
+			return hiddenValue
+		}
+		changes := append([]app.FieldChange(nil), rec.Changes...) // the records may share their slices
+		changes[k] = app.FieldChange{Field: "authUrl", Before: hide(changes[k].Before), After: hide(changes[k].After)}
+		rec.Changes = changes
+	}
+	return recs
+}
+
+func (s *Service) audit(actor *app.User, f app.AuditFilter) ([]app.AuditRecord, string, error) {
 	global := s.authz.CanGlobal(actor, app.PermAuditView)
 	if f.TargetID != "" && !global {
 		var u *app.User

@@ -17,7 +17,7 @@ func (v *UserView) AppendJSON(b []byte) ([]byte, error) {
 	b = append(b, '{')
 	if v.User != nil {
 		var err error
-		if b, err = appendUserFields(b, v.User); err != nil {
+		if b, err = appendUserFields(b, v.User, len(v.Hidden) > 0); err != nil {
 			return nil, err
 		}
 		b = append(b, ',')
@@ -28,6 +28,10 @@ func (v *UserView) AppendJSON(b []byte) ([]byte, error) {
 		b = append(b, `,"warnings":`...)
 		b = appendStrings(b, v.Warnings)
 	}
+	if len(v.Hidden) > 0 {
+		b = append(b, `,"hidden":`...)
+		b = appendStrings(b, v.Hidden)
+	}
 	return append(b, '}'), nil
 }
 
@@ -35,8 +39,9 @@ func (v *UserView) AppendJSON(b []byte) ([]byte, error) {
 func (v *UserView) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil) }
 
 // appendUserFields appends u's fields as encoding/json writes them inside an object, in the
-// order of the struct, without the braces.
-func appendUserFields(b []byte, u *app.User) ([]byte, error) {
+// order of the struct, without the braces. hideAuthURL leaves the authUrl member out (the only
+// field a view hides).
+func appendUserFields(b []byte, u *app.User, hideAuthURL bool) ([]byte, error) {
 	str := func(b []byte, key, s string) []byte {
 		b = append(b, key...)
 		return app.AppendJSONString(b, s)
@@ -53,7 +58,9 @@ func appendUserFields(b []byte, u *app.User) ([]byte, error) {
 	b = appendBool(b, `,"allowLogin":`, u.AllowLogin)
 	b = appendBool(b, `,"isExternal":`, u.IsExternal)
 	b = str(b, `,"identityProvider":`, u.IdentityProvider)
-	b = str(b, `,"authUrl":`, u.AuthURL)
+	if !hideAuthURL {
+		b = str(b, `,"authUrl":`, u.AuthURL)
+	}
 	b = str(b, `,"localId":`, u.LocalID)
 	b = appendBool(b, `,"connectorManaged":`, u.ConnectorManaged)
 	b = appendBool(b, `,"leaver":`, u.Leaver)

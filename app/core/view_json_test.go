@@ -140,3 +140,26 @@ func TestUserJSONEveryField(t *testing.T) {
 		t.Fatal("a year past 9999 encoded")
 	}
 }
+
+// TestUserViewJSONHidesAuthURL: a view that hides the authentication URL writes every other
+// member as encoding/json would, no authUrl member at all, and names it in "hidden".
+func TestUserViewJSONHidesAuthURL(t *testing.T) {
+	u := &app.User{ID: "u1", Username: "sso@example.org", IsExternal: true, IdentityProvider: "IdP", AuthURL: "https://idp.example/secret"}
+	v := &UserView{User: u, Capabilities: app.Capabilities{Fields: map[string]app.Capability{}, Actions: map[string]app.ActionCapability{}},
+		Hidden: []string{"authUrl"}}
+	got, err := v.AppendJSON(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m, want map[string]any
+	if err := json.Unmarshal(got, &m); err != nil {
+		t.Fatalf("%v: %s", err, got)
+	}
+	plain, _ := json.Marshal(&UserView{User: u, Capabilities: v.Capabilities})
+	_ = json.Unmarshal(plain, &want)
+	delete(want, "authUrl")
+	want["hidden"] = []any{"authUrl"}
+	if !reflect.DeepEqual(m, want) || bytes.Contains(got, []byte("secret")) {
+		t.Fatalf("got  %s\nwant %v", got, want)
+	}
+}

@@ -74,6 +74,47 @@ test('a disabled field says why, and a scoped admin sees only their scope', asyn
   await page.close();
 });
 
+test('a more powerful account: sign-in fields locked with the reason; seed 004: no Authentication URL without access to the primary organisation', async () => {
+  const su = await apiAs('admin@userdesk.local');
+  // A Cardiology user who is Organisation admin over the whole trust, and a Cardiology user
+  // whose primary organisation is Riverside (which the Cardiology admin has no access to).
+  const boss = await su('POST', '/users', { username: 'ward.boss@northgate.example', firstName: 'Wren', lastName: 'Boss',
+    unitId: 'ou-cardiology', adminRoles: [{ roleId: 'role-org-admin', unitId: 'org-northgate' }] });
+  assert.equal(boss.status, 201, JSON.stringify(boss.json));
+  const sso = await su('POST', '/users', { username: 'river.sso@riverside.example', firstName: 'Rhys', lastName: 'Rivers',
+    unitId: 'ou-cardiology', primaryOrgId: 'org-riverside', orgIds: ['org-riverside', 'org-northgate'],
+    isExternal: true, identityProvider: 'Riverside IdP', authUrl: 'https://login.riverside.example/saml' });
+  assert.equal(sso.status, 201, JSON.stringify(sso.json));
+
+  const page = await app.browser.newPage();
+  await signIn(page, app.server.url, 'cardiology.admin@northgate.example');
+  await page.goto(app.server.url + '/users/' + boss.json.id);
+  await page.getByRole('heading', { level: 1, name: 'Wren Boss' }).waitFor();
+  const email = page.getByLabel('Email', { exact: true });
+  assert.equal(await email.isDisabled(), true);
+  const why = await email.getAttribute('aria-describedby');
+  assert.match(await page.locator('#' + why).textContent(), /This account holds rights you do not have \(Organisation admin over Northgate Teaching Hospitals NHS Trust\)/);
+  assert.equal(await page.getByLabel('Account enabled').isDisabled(), true);
+  assert.equal(await page.getByLabel('Job title').isDisabled(), false); // personal fields stay open
+  await screenshot(page, 'user-details-contained');
+
+  await page.goto(app.server.url + '/users/' + sso.json.id);
+  await page.getByRole('heading', { level: 1, name: 'Rhys Rivers' }).waitFor();
+  await page.getByLabel('Identity provider').waitFor();
+  assert.equal(await page.getByLabel('Is external (SSO) user').isDisabled(), true);
+  assert.equal(await page.getByLabel('Authentication URL').count(), 0);
+  assert.equal(await page.getByText('login.riverside.example').count(), 0);
+  await screenshot(page, 'user-details-authurl-hidden');
+
+  // The Super admin sees it.
+  await signIn(page, app.server.url);
+  await page.goto(app.server.url + '/users/' + sso.json.id);
+  await page.getByRole('heading', { level: 1, name: 'Rhys Rivers' }).waitFor();
+  assert.equal(await page.getByLabel('Authentication URL').inputValue(), 'https://login.riverside.example/saml');
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
 test('losing a race with another editor shows their change and offers reload', async () => {
   const page = await app.browser.newPage();
   await signIn(page, app.server.url);

@@ -20,7 +20,8 @@ export interface User {
   allowLogin: boolean;
   isExternal: boolean;
   identityProvider: string;
-  authUrl: string;
+  /** Absent when the signed-in admin has no access to the user's primary organisation (seed 004). */
+  authUrl?: string;
   localId: string;
   connectorManaged: boolean;
   leaver: boolean;
@@ -71,6 +72,8 @@ export interface Capabilities {
 export interface UserView extends User {
   capabilities: Capabilities;
   warnings?: string[];
+  /** Fields left out because the signed-in admin may not see them: the page does not show them. */
+  hidden?: string[];
 }
 
 export interface UserSummary {
