@@ -27,6 +27,9 @@ func runBackup(o *cmdOpts, file string, stdout, stderr io.Writer) (int, error) {
 		}
 	}
 	in, live := liveInstance(o.data)
+	if live && in.Kiosk {
+		return exitFailed, fmt.Errorf("the Userdesk running on %s is a demo kiosk: command-line tools are refused against it", o.data)
+	}
 	var size uint64
 	var st *store.Store
 	if !live {

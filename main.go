@@ -46,6 +46,8 @@ type config struct {
 	backupEvery            time.Duration
 	backupKeep             int
 	diskReserve            sizeFlag
+	kiosk                  bool
+	resetEvery, resetIdle  time.Duration
 }
 
 func defaultDataDir() string {
@@ -86,15 +88,22 @@ func parseFlags(name string, args []string, stderr io.Writer) (*config, *flag.Fl
 		_ = c.diskReserve.Set(v)
 	}
 	fs.Var(&c.diskReserve, "disk-reserve", "free disk space to keep: below it changes are refused (507), e.g. 128MiB (USERDESK_DISK_RESERVE)")
+	fs.BoolVar(&c.kiosk, "kiosk", envBool("USERDESK_KIOSK"), "demo kiosk: the demo organisation, password-less personas and guided tasks, reset to pristine on a timer and after idle (USERDESK_KIOSK)")
+	fs.DurationVar(&c.resetEvery, "reset-every", envDurationOr("USERDESK_RESET_EVERY", 30*time.Minute), "kiosk: return to the pristine demo this often (USERDESK_RESET_EVERY)")
+	fs.DurationVar(&c.resetIdle, "reset-idle", envDurationOr("USERDESK_RESET_IDLE", 10*time.Minute), "kiosk: return to the pristine demo after this long without requests (USERDESK_RESET_IDLE)")
 	fs.BoolVar(&c.version, "version", false, "print the version and exit")
 	fs.Usage = func() { usage(stderr, fs) }
 	err := fs.Parse(args)
 	return c, fs, err
 }
 
-func envDuration(name string) time.Duration {
-	d, _ := time.ParseDuration(os.Getenv(name))
-	return d
+func envDuration(name string) time.Duration { return envDurationOr(name, 0) }
+
+func envDurationOr(name string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(name)); err == nil {
+		return d
+	}
+	return def
 }
 
 func envInt(name string, def int) int {
@@ -165,7 +174,9 @@ type instance struct {
 	// it, never whatever now listens on a stale file's address.
 	InstanceID string `json:"instanceId"`
 	// Control lets the command line ask this server for a backup; the file is the owner's only.
-	Control string `json:"control"`
+	// A kiosk has none: command-line tools are refused against it.
+	Control string `json:"control,omitempty"`
+	Kiosk   bool   `json:"kiosk,omitempty"`
 }
 
 func readInstance(dataDir string) (*instance, error) {
@@ -274,12 +285,20 @@ func serve(c *config, stdout, stderr io.Writer) (int, error) {
 		hosts = strings.Split(c.allowedHosts, ",")
 	}
 	control := app.NewToken()
+	var kiosk *boot.KioskOptions
+	if c.kiosk {
+		control = ""
+		kiosk = &boot.KioskOptions{Every: c.resetEvery, Idle: c.resetIdle}
+		if c.smtp != "" {
+			fmt.Fprintln(stdout, "Kiosk mode relays no mail: --smtp is ignored; mail stays in the console's Mail page.")
+		}
+	}
 	a, err := boot.Open(boot.Options{
 		DataDir: c.data, Addr: addr, AllowedHosts: hosts, AdminEmail: c.adminEmail, SMTP: c.smtp,
 		AdminPassword: os.Getenv("USERDESK_ADMIN_PASSWORD"), Demo: c.demo,
 		ModelConf: modelConf, SPA: consoleFS(), Logger: log, ServerTiming: envBool("USERDESK_SERVER_TIMING"),
 		DiskReserve: uint64(c.diskReserve), ControlToken: control,
-		Backups: app.BackupSchedule{Every: c.backupEvery, Keep: c.backupKeep},
+		Backups: app.BackupSchedule{Every: c.backupEvery, Keep: c.backupKeep}, Kiosk: kiosk,
 	})
 	if err != nil {
 		_ = ln.Close()
@@ -291,6 +310,9 @@ func serve(c *config, stdout, stderr io.Writer) (int, error) {
 	if a.GeneratedPassword != "" {
 		fmt.Fprintf(stdout, "\nCreated the Super admin %s with the password:\n\n    %s\n\n"+
 			"It is shown only this once: sign in and change it in My Account.\n\n", a.CreatedAdmin, a.GeneratedPassword)
+	}
+	if c.kiosk {
+		fmt.Fprintf(stdout, "Demo kiosk: visitors pick a persona on the sign-in page; the demo resets every %s and after %s idle.\n", c.resetEvery, c.resetIdle)
 	}
 	if a.DemoLoaded != nil {
 		fmt.Fprintf(stdout, "Loaded the demo organisation: %d users in %d units. Demo admins (same password as %s): %s\n",
@@ -304,7 +326,7 @@ func serve(c *config, stdout, stderr io.Writer) (int, error) {
 	defer signal.Stop(sig)
 	served := make(chan error, 1)
 	go func() { served <- a.Server.Serve(ln) }()
-	instPath, err := writeInstance(c.data, instance{URL: url, PID: os.Getpid(), InstanceID: a.Store.InstanceID(), Control: control})
+	instPath, err := writeInstance(c.data, instance{URL: url, PID: os.Getpid(), InstanceID: a.Store.InstanceID(), Control: control, Kiosk: c.kiosk})
 	if err != nil {
 		log.Warn("could not record this instance; a second launch will not find it", "err", err)
 	}

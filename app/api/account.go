@@ -275,6 +275,9 @@ type mailJSON struct {
 }
 
 func (s *Server) getMail(c *fiber.Ctx) error {
+	if s.kiosk != nil {
+		s.kiosk.Saw("mail")
+	}
 	m, err := s.dir.Message(actorOf(c), c.Params("id"))
 	if err != nil {
 		return err

@@ -291,6 +291,9 @@ func (s *Server) transferUsers(c *fiber.Ctx) error {
 }
 
 func (s *Server) listAudit(c *fiber.Ctx) error {
+	if s.kiosk != nil {
+		s.kiosk.Saw("audit")
+	}
 	f := app.AuditFilter{TargetID: c.Query("target"), ActorID: c.Query("actor"), Source: app.Source(c.Query("source")),
 		Action: c.Query("action"), Cursor: c.Query("cursor"), Limit: 100}
 	fields := map[string]string{}

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -34,6 +35,8 @@ type Config struct {
 	Backups Backups
 	// ControlToken lets the command line on this machine ask for a backup (instance.json).
 	ControlToken string
+	// Kiosk is the demo kiosk (--kiosk); nil otherwise, and then its routes do not exist.
+	Kiosk Kiosk
 	// InstanceID tells this store from every other one (GET /info), so that a second launch
 	// joins only the instance serving its own data directory.
 	InstanceID string
@@ -57,6 +60,10 @@ type Server struct {
 	backups  Backups
 	control  string
 	instance string
+	kiosk    Kiosk
+	// gate holds API requests off while a kiosk resets the store (Exclusive).
+	gate          sync.RWMutex
+	visitorLimits windowLimits
 }
 
 // Limits of the HTTP server (SPEC §8): bodies, headers and slow clients are bounded.
@@ -80,6 +87,7 @@ func New(cfg Config) *Server {
 		backups:  cfg.Backups,
 		control:  cfg.ControlToken,
 		instance: cfg.InstanceID,
+		kiosk:    cfg.Kiosk,
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -107,7 +115,7 @@ func New(cfg Config) *Server {
 		a.Use("/api/", serverTiming)
 	}
 
-	api := a.Group("/api/v1", s.checkOrigin, s.limitJSONBody, s.loadSession, s.checkCSRF)
+	api := a.Group("/api/v1", s.gated, s.checkOrigin, s.limitJSONBody, s.loadSession, s.checkCSRF, s.kioskLimits)
 	api.Get("/health", s.health)
 	api.Get("/info", s.info)
 	api.Get("/openapi.json", s.openAPI)
@@ -143,6 +151,7 @@ func New(cfg Config) *Server {
 	api.Post("/backups", s.createBackup) // signed in with config.settings, or the command line
 	api.Get("/backups", auth, s.listBackups)
 	api.Get("/backups/:name", auth, s.downloadBackup)
+	s.kioskRoutes(api, auth) // kiosk.go: only with --kiosk
 
 	// Unknown API paths are a 404 problem, never the console's index.html.
 	a.All("/api/*", func(c *fiber.Ctx) error { return fiber.ErrNotFound })

@@ -46,6 +46,8 @@ type Options struct {
 	Backups app.BackupSchedule
 	// ControlToken lets the command line ask this instance for a backup (instance.json).
 	ControlToken string
+	// Kiosk makes a demo kiosk that resets itself (implies Demo; no SMTP relay).
+	Kiosk *KioskOptions
 }
 
 // App is a started Userdesk.
@@ -64,6 +66,7 @@ type App struct {
 	CreatedAdmin string
 	DemoLoaded   *demo.Summary
 	backups      *backups
+	kiosk        *kiosk
 }
 
 // DefaultAdminEmail is the first Super admin's username unless --admin-email says otherwise.
@@ -74,6 +77,10 @@ func Open(o Options) (*App, error) {
 	log := o.Logger
 	if log == nil {
 		log = slog.Default()
+	}
+	o.Logger = log
+	if o.Kiosk != nil {
+		o.Demo, o.SMTP = true, ""
 	}
 	st, err := store.Open(o.DataDir, store.Options{InMemory: o.InMemory, Logger: log, Reserve: o.DiskReserve})
 	if err != nil {
@@ -118,7 +125,16 @@ func Open(o Options) (*App, error) {
 		a.backups = newBackups(st, o.DataDir, o.Backups, log)
 		cfg.Backups = a.backups
 	}
+	if o.Kiosk != nil {
+		a.kiosk = newKiosk(a, o)
+		cfg.Kiosk = a.kiosk
+	}
 	a.Server = api.New(cfg)
+	if a.kiosk != nil {
+		if err := a.kiosk.prepare(); err != nil {
+			return fail(err)
+		}
+	}
 	// An import that was applying when the process stopped carries on from its first
 	// unapplied row (core/imports.go).
 	a.Dir.SetImportLogger(log)
@@ -130,6 +146,9 @@ func Open(o Options) (*App, error) {
 	}
 	if a.backups != nil {
 		a.backups.run()
+	}
+	if a.kiosk != nil {
+		a.kiosk.run()
 	}
 	return a, nil
 }
@@ -158,6 +177,9 @@ func adminEmail(o Options) string {
 
 // Close finishes background mail work and closes the store cleanly.
 func (a *App) Close() error {
+	if a.kiosk != nil {
+		a.kiosk.close()
+	}
 	if a.backups != nil {
 		a.backups.close()
 	}

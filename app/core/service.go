@@ -134,3 +134,22 @@ func actorID(a *app.User) string {
 	}
 	return a.ID
 }
+
+// Replace swaps the store's whole content (a demo kiosk's reset): the running import is stopped
+// cleanly first, replace runs while no change can commit, and the authorizer and the users list
+// are then rebuilt from what it left. The caller keeps requests out meanwhile.
+func (s *Service) Replace(replace func() error) error {
+	s.StopImports()
+	s.writeMu.Lock()
+	ids := s.index.SearchIDs(Query{})
+	err := replace()
+	for _, id := range ids {
+		s.authz.DeleteUser(id)
+	}
+	s.dropRefs()
+	s.writeMu.Unlock()
+	if err != nil {
+		return err
+	}
+	return s.Load()
+}

@@ -119,6 +119,14 @@ var jobTitles = map[string][]string{
 	"community": {"District Nurse", "Community Psychiatric Nurse", "Care Coordinator", "Team Administrator"},
 }
 
+// Personas are the demo admins a kiosk visitor may try without a password (with the first
+// Super admin): a trust admin, an OU-scoped admin, a Config admin, an auditor and the other
+// organisation's admin.
+var Personas = []string{
+	"trust.admin@northgate.example", "cardiology.admin@northgate.example", "config.admin@northgate.example",
+	"auditor@northgate.example", "riverside.admin@riverside.example",
+}
+
 type admin struct {
 	username, first, last, unit, org string
 	typ                              app.AccountType

@@ -247,3 +247,27 @@ func TidyAfterStart(dataDir string) []string {
 	}
 	return gone
 }
+
+// ReplaceFrom empties the running store and loads a backup into it (a demo kiosk's reset). The
+// store keeps its instance id. The caller makes sure nothing else reads or writes meanwhile.
+func (s *Store) ReplaceFrom(r io.Reader) (BackupSummary, error) {
+	if err := s.writable(); err != nil {
+		return BackupSummary{}, err
+	}
+	br, err := NewBackupReader(r)
+	if err != nil {
+		return BackupSummary{}, err
+	}
+	if err := s.db.DropAll(); err != nil {
+		return br.Summary, fmt.Errorf("empty the store: %w", err)
+	}
+	s.ov.clear()
+	if err := safeLoad(s, br); err != nil {
+		return br.Summary, err
+	}
+	if !br.Complete() {
+		return br.Summary, badBackup("its data ended before its end marker")
+	}
+	id := s.instance
+	return br.Summary, s.Update(func(tx app.Tx) error { return tx.SetMeta(instanceKey, []byte(id)) })
+}

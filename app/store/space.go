@@ -164,3 +164,10 @@ func (o *sessionOverlay) endUser(userID string) int {
 	}
 	return n
 }
+
+// clear forgets every session held in memory.
+func (o *sessionOverlay) clear() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.live, o.gone = map[string]app.Session{}, map[string]bool{}
+}

@@ -5,11 +5,13 @@ import { ApiError, api, setCsrfToken } from './api';
 import { setLanguage } from './i18n.svelte';
 import type { SessionInfo, User } from './types';
 
-export const session = $state<{ user: User | null; permissions: string[]; ready: boolean; rightsVersion: number }>({
+export const session = $state<{ user: User | null; permissions: string[]; ready: boolean; rightsVersion: number; notice: string }>({
   user: null,
   permissions: [],
   ready: false,
   rightsVersion: 0,
+  // notice is shown on the sign-in page (a demo kiosk's reset sends every console there).
+  notice: '',
 });
 
 /** Listeners for server-sent events, by event type. */
@@ -30,7 +32,7 @@ function emit(type: string, data: unknown): void {
 function openEvents(): void {
   source?.close();
   source = new EventSource('/api/v1/events');
-  for (const type of ['rights', 'user', 'import.progress', 'import.done', 'mail']) {
+  for (const type of ['rights', 'user', 'import.progress', 'import.done', 'mail', 'kiosk.reset']) {
     source.addEventListener(type, (e) => {
       let data: unknown = null;
       try {
@@ -39,6 +41,15 @@ function openEvents(): void {
         /* keep null */
       }
       if (type === 'rights') void refreshRights();
+      if (type === 'kiosk.reset') {
+        // The store is back to the pristine demo and every session is gone.
+        source?.close();
+        source = null;
+        session.user = null;
+        session.permissions = [];
+        session.notice = 'reset';
+        history.replaceState(null, '', '/');
+      }
       emit(type, data);
     });
   }
@@ -65,7 +76,16 @@ export async function restore(): Promise<void> {
 }
 
 export async function signIn(username: string, password: string): Promise<void> {
-  const info = await api.post<SessionInfo>('/session', { username, password });
+  started(await api.post<SessionInfo>('/session', { username, password }));
+}
+
+/** signInAsPersona signs a demo kiosk's visitor in as one of its personas, without a password. */
+export async function signInAsPersona(username: string): Promise<void> {
+  started(await api.post<SessionInfo>(`/kiosk/personas/${encodeURIComponent(username)}/session`));
+}
+
+function started(info: SessionInfo): void {
+  session.notice = '';
   setLanguage(info.user.language);
   adopt(info);
   openEvents();

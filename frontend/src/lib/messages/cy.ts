@@ -495,4 +495,48 @@ export const cy: Record<string, string> = {
   Size: 'Maint',
   Download: 'Lawrlwytho',
   Scheduled: 'Wedi’i drefnu',
+
+  // Demo kiosk: sign-in personas, banner, guided tasks
+  'Try Userdesk': 'Rhowch gynnig ar Userdesk',
+  'This is a demo with a fictional NHS trust. Pick who to be: no password needed. Everything you change is put back when the demo resets.':
+    'Demo yw hwn gydag ymddiriedolaeth GIG ffug. Dewiswch pwy i fod: nid oes angen cyfrinair. Caiff popeth a newidiwch ei roi’n ôl pan fydd y demo’n ailosod.',
+  'The demo was reset: everything is back as it was. Pick a persona to start again.':
+    'Cafodd y demo ei ailosod: mae popeth fel yr oedd. Dewiswch bersona i ddechrau eto.',
+  'Try as {name}': 'Rhowch gynnig fel {name}',
+  'Sign in with a password': 'Mewngofnodi gyda chyfrinair',
+  'Or sign in with a password': 'Neu mewngofnodwch gyda chyfrinair',
+  Demo: 'Demo',
+  'Demo — resets in {n} min': 'Demo — yn ailosod mewn {n} munud',
+  'Everything you change here is put back when the demo resets.': 'Caiff popeth a newidiwch yma ei roi’n ôl pan fydd y demo’n ailosod.',
+  'Put everything back now?': 'Rhoi popeth yn ôl nawr?',
+  'Reset demo': 'Ailosod y demo',
+  'Guided tasks': 'Tasgau dan arweiniad',
+  '{done} of {all} done': '{done} o {all} wedi’u gwneud',
+  'Things admins do every day, as the help-centre articles describe them. Each is ticked when you have done it; a reset clears the ticks.':
+    'Pethau y mae gweinyddwyr yn eu gwneud bob dydd, fel y mae erthyglau’r ganolfan gymorth yn eu disgrifio. Caiff pob un ei dicio pan fyddwch wedi’i wneud; mae ailosod yn clirio’r ticiau.',
+  '(done)': '(wedi’i wneud)',
+  '(not done yet)': '(heb ei wneud eto)',
+  'Download the sample CSV': 'Lawrlwytho’r CSV enghreifftiol',
+  'Open Users': 'Agor Defnyddwyr',
+  'Open Imports': 'Agor Mewnforion',
+  'Open Audit': 'Agor Archwilio',
+  'Find a user and edit their details': 'Dod o hyd i ddefnyddiwr a golygu ei fanylion',
+  'Search Users by name or Local ID, open the person, change their job title or mobile, then Update.':
+    'Chwiliwch Ddefnyddwyr yn ôl enw neu ID Lleol, agorwch y person, newidiwch ei deitl swydd neu ei ffôn symudol, yna Diweddaru.',
+  'Move a user to another OU': 'Symud defnyddiwr i uned arall',
+  'On a user’s page, pick a new Home OU from the tree, then Update.': 'Ar dudalen defnyddiwr, dewiswch Uned Gartref newydd o’r goeden, yna Diweddaru.',
+  'Give an admin role over an OU, then remove it': 'Rhoi rôl gweinyddwr dros uned, yna ei thynnu',
+  'On a user’s page, add an admin role with its scope unit and Update; then remove it with the red cross and Update again.':
+    'Ar dudalen defnyddiwr, ychwanegwch rôl gweinyddwr gyda’i huned gwmpas a Diweddaru; yna tynnwch hi gyda’r groes goch a Diweddaru eto.',
+  'Send an activation email and read it': 'Anfon e-bost actifadu a’i ddarllen',
+  'Filter Users by status Created, open a 1-time completion account, change its account type, Update, then Send activation email; open it on the Mail page.':
+    'Hidlwch Ddefnyddwyr yn ôl y statws Wedi’i greu, agorwch gyfrif cwblhau un tro, newidiwch fath y cyfrif, Diweddaru, yna Anfon e-bost actifadu; agorwch ef ar y dudalen Post.',
+  'Mark a leaver and claim them in the other organisation': 'Nodi ymadawr a’i hawlio yn y sefydliad arall',
+  'Mark a user as leaver as the trust admin; then, as Riverside’s admin (or the Super admin), Claim a leaver by their username.':
+    'Nodwch ddefnyddiwr fel ymadawr fel gweinyddwr yr ymddiriedolaeth; yna, fel gweinyddwr Riverside (neu’r Uwch-weinyddwr), Hawlio ymadawr yn ôl ei enw defnyddiwr.',
+  'Bulk update from a CSV file and read the results mail': 'Diweddaru mewn swmp o ffeil CSV a darllen e-bost y canlyniadau',
+  'Download the sample file below, upload it on Imports, check the preview, apply it, then open the results mail on the Mail page.':
+    'Lawrlwythwch y ffeil enghreifftiol isod, llwythwch hi i fyny ar Mewnforion, gwiriwch y rhagolwg, ei chymhwyso, yna agorwch e-bost y canlyniadau ar y dudalen Post.',
+  'Read your changes in the Audit log': 'Darllen eich newidiadau yn y log Archwilio',
+  'Every change above is recorded with who made it, when and what changed.': 'Cofnodir pob newid uchod gyda phwy a’i gwnaeth, pryd a beth a newidiodd.',
 };
