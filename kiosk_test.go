@@ -135,7 +135,12 @@ func TestKioskResetsToPristine(t *testing.T) {
 	if bytes.Equal(trust.export(t), pristine) {
 		t.Fatal("the edit did not change the export")
 	}
-	var tasks struct{ Items []struct{ ID string; Done bool } }
+	var tasks struct {
+		Items []struct {
+			ID   string
+			Done bool
+		}
+	}
 	_, _, b, _ := trust.do("GET", "/api/v1/kiosk/tasks", nil, nil)
 	_ = json.Unmarshal(b, &tasks)
 	if len(tasks.Items) != 7 || tasks.Items[0].ID != "edit-details" || !tasks.Items[0].Done {

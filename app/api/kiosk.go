@@ -188,4 +188,3 @@ func (w *windowLimits) take(key string, limit int, window time.Duration, now tim
 	c.n++
 	return 0
 }
-
