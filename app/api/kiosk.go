@@ -1,6 +1,7 @@
 package api
 
 import (
+	"net/url"
 	"strconv"
 	"sync"
 	"time"
@@ -47,8 +48,8 @@ func (s *Server) kioskState(c *fiber.Ctx) error {
 
 // kioskSignIn signs a visitor in as a demo persona without a password.
 func (s *Server) kioskSignIn(c *fiber.Ctx) error {
-	name := c.Params("username")
-	if !s.kiosk.IsPersona(name) {
+	name, err := url.PathUnescape(c.Params("username"))
+	if err != nil || !s.kiosk.IsPersona(name) {
 		return app.Errorf(app.ENOTFOUND, "%q is not one of this demo's personas.", truncate(name, 80))
 	}
 	var user *app.User
