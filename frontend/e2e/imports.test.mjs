@@ -47,10 +47,21 @@ test('export, edit in a spreadsheet, upload, preview every change, apply, downlo
   const before = (await api('GET', '/users?q=' + rows[0][col('Local ID')])).json.items[0];
   assert.notEqual((await api('GET', '/users/' + before.id)).json.jobTitle, 'Chief Pharmacist');
 
+  // Notices fade after a few seconds, so record every one shown from here on: waiting for a
+  // transient notice after the lasting "Applied" text failed once under load.
+  await page.evaluate(() => {
+    window.__notices = [];
+    new MutationObserver(() => {
+      for (const el of document.querySelectorAll('[role=status], [role=alert]')) {
+        const text = el.textContent.trim();
+        if (text && !window.__notices.includes(text)) window.__notices.push(text);
+      }
+    }).observe(document.body, { childList: true, subtree: true, characterData: true });
+  });
   await report.getByRole('button', { name: /^Apply \d+ changes$/ }).click();
   await report.getByText(/Applied: \d+ rows/).waitFor({ timeout: 20000 });
+  await page.waitForFunction(() => window.__notices.some((n) => n.includes('Import applied')), null, { timeout: 20000 });
   // One notice at a time for the import's steps: "applied" replaced "checked" and "started".
-  await page.getByText('Import applied', { exact: true }).waitFor();
   assert.equal(await page.getByText('File checked', { exact: true }).count(), 0);
   assert.equal(await page.getByText('Import started', { exact: true }).count(), 0);
   // The bar says every row is done, and shows it once its animation ends.
