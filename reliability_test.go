@@ -6,6 +6,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -388,4 +389,56 @@ func TestCommandLineAsScriptsExpect(t *testing.T) {
 	if code, out := cli(t, strings.NewReader(header+good), "import", "-", "--data", data); code != 0 || !strings.Contains(out, "1 rows") {
 		t.Fatalf("import -: exit %d: %s", code, out)
 	}
+}
+
+// TestImportInterruptedExitsNonZero: Ctrl-C during an apply stops it after its batch; the
+// command says so with its own exit status (4), and the next start finishes the import.
+func TestImportInterruptedExitsNonZero(t *testing.T) {
+	data := demoStore(t)
+	var b strings.Builder
+	b.WriteString("Local ID,Username,First Name,Last Name,OU ID\n")
+	for i := 0; i < 40000; i++ {
+		fmt.Fprintf(&b, "GEN%06d,gen.user%d@northgate.example,Gen,User%d,ou-cardiology\n", i, i, i)
+	}
+	file := filepath.Join(t.TempDir(), "many.csv")
+	if err := os.WriteFile(file, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(binPath, "import", file, "--yes", "--data", data)
+	var out syncBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for !strings.Contains(out.String(), "[#") && time.Now().Before(deadline) {
+		time.Sleep(2 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	ee, ok := err.(*exec.ExitError)
+	if strings.Contains(out.String(), "Applied: ") {
+		t.Skipf("the import finished before the interrupt landed:\n%s", out.String())
+	}
+	if !ok || ee.ExitCode() != exitInterrupted || !strings.Contains(out.String(), "resumes when Userdesk next starts") {
+		t.Fatalf("interrupted import: %v\n%s", err, out.String())
+	}
+	// The next start resumes the import in the background and finishes it.
+	addr := freeAddr(t)
+	p := start(t, nil, "--addr", addr, "--data", data, "--no-browser")
+	waitHealthy(t, addr)
+	a := signInAs(t, addr, "admin@userdesk.local", relPassword)
+	total := 0
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline) && total != 308+40000; time.Sleep(100 * time.Millisecond) {
+		_, _, b, _ := a.do("GET", "/api/v1/users?limit=1", nil, nil)
+		var r struct{ Total int }
+		_ = json.Unmarshal(b, &r)
+		total = r.Total
+	}
+	if total != 308+40000 {
+		t.Fatalf("after the next start %d users, want %d (the import resumes and finishes)", total, 308+40000)
+	}
+	p.stop(t)
 }
