@@ -125,7 +125,7 @@ func (s *Server) gated(c *fiber.Ctx) error {
 	defer s.gate.RUnlock()
 	if s.kiosk != nil {
 		switch c.Path() {
-		case "/api/v1/kiosk", "/api/v1/info", "/api/v1/health": // consoles poll these on their own
+		case "/api/v1/kiosk", "/api/v1/kiosk/tasks", "/api/v1/info", "/api/v1/health": // consoles poll these on their own
 		default:
 			s.kiosk.Touch()
 		}
