@@ -47,6 +47,7 @@ type config struct {
 	backupKeep             int
 	diskReserve            sizeFlag
 	kiosk                  bool
+	demoSize               int
 	resetEvery, resetIdle  time.Duration
 }
 
@@ -88,6 +89,7 @@ func parseFlags(name string, args []string, stderr io.Writer) (*config, *flag.Fl
 		_ = c.diskReserve.Set(v)
 	}
 	fs.Var(&c.diskReserve, "disk-reserve", "free disk space to keep: below it changes are refused (507), e.g. 128MiB (USERDESK_DISK_RESERVE)")
+	fs.IntVar(&c.demoSize, "demo-size", envInt("USERDESK_DEMO_SIZE", 0), "with --demo or --kiosk: grow the demo organisation to about this many users through the CSV import, e.g. 100000 (USERDESK_DEMO_SIZE)")
 	fs.BoolVar(&c.kiosk, "kiosk", envBool("USERDESK_KIOSK"), "demo kiosk: the demo organisation, password-less personas and guided tasks, reset to pristine on a timer and after idle (USERDESK_KIOSK)")
 	fs.DurationVar(&c.resetEvery, "reset-every", envDurationOr("USERDESK_RESET_EVERY", 30*time.Minute), "kiosk: return to the pristine demo this often (USERDESK_RESET_EVERY)")
 	fs.DurationVar(&c.resetIdle, "reset-idle", envDurationOr("USERDESK_RESET_IDLE", 10*time.Minute), "kiosk: return to the pristine demo after this long without requests (USERDESK_RESET_IDLE)")
@@ -298,7 +300,7 @@ func serve(c *config, stdout, stderr io.Writer) (int, error) {
 		AdminPassword: os.Getenv("USERDESK_ADMIN_PASSWORD"), Demo: c.demo,
 		ModelConf: modelConf, SPA: consoleFS(), Logger: log, ServerTiming: envBool("USERDESK_SERVER_TIMING"),
 		DiskReserve: uint64(c.diskReserve), ControlToken: control,
-		Backups: app.BackupSchedule{Every: c.backupEvery, Keep: c.backupKeep}, Kiosk: kiosk,
+		Backups: app.BackupSchedule{Every: c.backupEvery, Keep: c.backupKeep}, Kiosk: kiosk, DemoSize: c.demoSize,
 	})
 	if err != nil {
 		_ = ln.Close()

@@ -48,6 +48,8 @@ type Options struct {
 	ControlToken string
 	// Kiosk makes a demo kiosk that resets itself (implies Demo; no SMTP relay).
 	Kiosk *KioskOptions
+	// DemoSize grows a newly loaded demo to about this many users (--demo-size).
+	DemoSize int
 }
 
 // App is a started Userdesk.
@@ -103,6 +105,11 @@ func Open(o Options) (*App, error) {
 			return fail(fmt.Errorf("load demo: %w", err))
 		default:
 			a.DemoLoaded = &sum
+			wards, err := demo.AddWards(st, o.DemoSize)
+			if err != nil {
+				return fail(fmt.Errorf("demo wards: %w", err))
+			}
+			a.DemoLoaded.Units += wards
 		}
 	}
 	if a.Authz, err = authz.New(o.ModelConf); err != nil {
@@ -117,6 +124,11 @@ func Open(o Options) (*App, error) {
 		return fail(err)
 	}
 	a.Dir.SetMailer(a.Mail)
+	if a.DemoLoaded != nil && o.DemoSize > 0 {
+		if err := a.scaleDemo(o, o.DemoSize); err != nil {
+			return fail(err)
+		}
+	}
 	cfg := api.Config{
 		Store: st, Authz: a.Authz, Dir: a.Dir, Events: a.Events, SPA: o.SPA, Addr: o.Addr, AllowedHosts: o.AllowedHosts, Logger: log,
 		ServerTiming: o.ServerTiming, ControlToken: o.ControlToken, InstanceID: st.InstanceID(),
