@@ -76,7 +76,9 @@ test-e2e: $(BIN)
 IMPORT_BENCHES := ImportValidate100k ImportApply100k ImportValidate150k35MB
 
 bench: $(BIN)
-	go test -run '^$$' -bench . -benchmem $$(go list ./... | grep -v '/app/core$$')
+	go test -run '^$$' -bench . -benchmem $$(go list ./... | grep -v -e '/app/core$$' -e '/app/boot$$')
+	go test -run '^$$' -bench 'KioskReset$$' -benchtime 20x ./app/boot
+	go test -run '^$$' -bench 'KioskReset100k' -benchtime 3x -timeout 20m ./app/boot
 	go test -run '^$$' -bench 'Search|IndexPut' -benchmem ./app/core
 	for b in $(IMPORT_BENCHES); do go test -run '^$$' -bench "^Benchmark$$b$$" -benchtime 1x ./app/core || exit 1; done
 	bash scripts/footprint.sh
