@@ -159,6 +159,10 @@ func TestKioskResetsToPristine(t *testing.T) {
 		t.Fatalf("ticks survived the reset: %s", b)
 	}
 
+	// A kiosk keeps no backups (they would outlive resets and fill its disk).
+	if code, _, b, _ := admin.do("POST", "/api/v1/backups", nil, nil); code != 404 || !strings.Contains(string(b), "kiosk") {
+		t.Fatalf("backup on a kiosk: %d %s", code, b)
+	}
 	// The command line is refused against a running kiosk.
 	if code, out := cli(t, nil, "backup", filepath.Join(t.TempDir(), "k.udbak"), "--data", data); code != 1 || !strings.Contains(out, "kiosk") {
 		t.Fatalf("backup against a kiosk: %d %s", code, out)

@@ -52,6 +52,9 @@ func (s *Server) backupActor(c *fiber.Ctx) (string, *app.User, error) {
 		return "", nil, app.Errorf(app.EFORBIDDEN, "You need the \"Manage organisation settings\" (config.settings) permission to make or download backups.")
 	}
 	if s.backups == nil {
+		if s.kiosk != nil {
+			return "", nil, app.Errorf(app.ENOTFOUND, "A demo kiosk makes no backups: it returns to the pristine demo on its own.")
+		}
 		return "", nil, app.Errorf(app.ENOTFOUND, "This Userdesk keeps no data directory (it runs in memory), so it has no backups.")
 	}
 	return u.Username, u, nil
@@ -65,7 +68,7 @@ func (s *Server) createBackup(c *fiber.Ctx) error {
 		return err
 	}
 	if s.backups == nil {
-		return app.Errorf(app.ENOTFOUND, "This Userdesk keeps no data directory, so it has no backups.")
+		return app.Errorf(app.ENOTFOUND, "This Userdesk makes no backups.")
 	}
 	if c.Query("download") == "1" {
 		s.auditBackup(who, u, "download")

@@ -133,7 +133,9 @@ func Open(o Options) (*App, error) {
 		Store: st, Authz: a.Authz, Dir: a.Dir, Events: a.Events, SPA: o.SPA, Addr: o.Addr, AllowedHosts: o.AllowedHosts, Logger: log,
 		ServerTiming: o.ServerTiming, ControlToken: o.ControlToken, InstanceID: st.InstanceID(),
 	}
-	if !o.InMemory {
+	// A kiosk keeps no backups: visitors could fill its disk with them, and resets would not
+	// take them away.
+	if !o.InMemory && o.Kiosk == nil {
 		a.backups = newBackups(st, o.DataDir, o.Backups, log)
 		cfg.Backups = a.backups
 	}
