@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"mime/multipart"
 	"net/http"
-	"net/http/cookiejar"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,19 +15,20 @@ import (
 	"time"
 )
 
+// startKiosk runs the binary as a kiosk on a fresh data directory and returns it with its address.
+func startKiosk(t *testing.T, every, idle string) (p *proc, data, addr string) {
+	t.Helper()
+	data, addr = t.TempDir(), freeAddr(t)
+	p = start(t, []string{"USERDESK_ADMIN_PASSWORD=" + relPassword}, "--addr", addr, "--data", data, "--no-browser",
+		"--kiosk", "--reset-every", every, "--reset-idle", idle)
+	waitHealthy(t, addr)
+	return p, data, addr
+}
+
 // persona signs in to a kiosk as a demo persona, without a password.
 func persona(t *testing.T, addr, username string) *api {
 	t.Helper()
-	jar, _ := cookiejar.New(nil)
-	a := &api{base: "http://" + addr, http: &http.Client{Jar: jar, Timeout: 30 * time.Second}}
-	code, _, b, err := a.do("POST", "/api/v1/kiosk/personas/"+username+"/session", nil, nil)
-	if err != nil || code != 200 {
-		t.Fatalf("try as %s: %d %v %s", username, code, err, b)
-	}
-	var r struct{ CSRFToken string }
-	_ = json.Unmarshal(b, &r)
-	a.csrf = r.CSRFToken
-	return a
+	return session(t, addr, "/api/v1/kiosk/personas/"+username+"/session", nil)
 }
 
 func (a *api) export(t *testing.T) []byte {
@@ -111,11 +111,7 @@ func TestKioskRoutesAbsentOutsideKiosk(t *testing.T) {
 }
 
 func TestKioskResetsToPristine(t *testing.T) {
-	data := t.TempDir()
-	addr := freeAddr(t)
-	p := start(t, []string{"USERDESK_ADMIN_PASSWORD=" + relPassword}, "--addr", addr, "--data", data, "--no-browser",
-		"--kiosk", "--reset-every", "3s", "--reset-idle", "1h")
-	waitHealthy(t, addr)
+	p, data, addr := startKiosk(t, "3s", "1h")
 	first := lastReset(t, addr)
 	admin := persona(t, addr, "admin@userdesk.local")
 	pristine := admin.export(t)
@@ -123,8 +119,7 @@ func TestKioskResetsToPristine(t *testing.T) {
 	if got := signIn(t, addr, "trust.admin@northgate.example", relPassword); got != 200 {
 		t.Fatalf("password sign-in on a kiosk: %d", got)
 	}
-	jar, _ := cookiejar.New(nil)
-	stranger := &api{base: "http://" + addr, http: &http.Client{Jar: jar}}
+	stranger := client(addr)
 	if code, _, _, _ := stranger.do("POST", "/api/v1/kiosk/personas/ava.owen@northgate.example/session", nil, nil); code != 404 {
 		t.Fatalf("try as a non-persona: %d", code)
 	}
@@ -192,11 +187,7 @@ func dirSize(t *testing.T, dir string) int64 {
 // and upload before each, and compares the data directory's size; it also checks the idle reset
 // and the kiosk's upload and rate limits.
 func TestKioskFiftyResetsKeepTheDiskFlat(t *testing.T) {
-	data := t.TempDir()
-	addr := freeAddr(t)
-	p := start(t, []string{"USERDESK_ADMIN_PASSWORD=" + relPassword}, "--addr", addr, "--data", data, "--no-browser",
-		"--kiosk", "--reset-every", "1h", "--reset-idle", "1500ms")
-	waitHealthy(t, addr)
+	p, data, addr := startKiosk(t, "1h", "1500ms")
 	upload := func(a *api, size int) int {
 		var body bytes.Buffer
 		mw := multipart.NewWriter(&body)

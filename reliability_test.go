@@ -55,24 +55,41 @@ func userCount(t *testing.T, data string) int {
 	addr := freeAddr(t)
 	p := start(t, nil, "--addr", addr, "--data", data, "--no-browser")
 	waitHealthy(t, addr)
-	a := signInAs(t, addr, "admin@userdesk.local", relPassword)
+	n := signInAs(t, addr, "admin@userdesk.local", relPassword).total(t)
+	p.stop(t)
+	return n
+}
+
+// total is how many users the signed-in actor sees.
+func (a *api) total(t *testing.T) int {
+	t.Helper()
 	code, _, b, err := a.do("GET", "/api/v1/users?limit=1", nil, nil)
 	if err != nil || code != 200 {
 		t.Fatalf("list users: %d %v %s", code, err, b)
 	}
 	var r struct{ Total int }
 	_ = json.Unmarshal(b, &r)
-	p.stop(t)
 	return r.Total
 }
 
 func signInAs(t *testing.T, addr, user, pw string) *api {
 	t.Helper()
+	return session(t, addr, "/api/v1/session", map[string]string{"username": user, "password": pw})
+}
+
+// client is an API client with a cookie jar of its own, not yet signed in.
+func client(addr string) *api {
 	jar, _ := cookiejar.New(nil)
-	a := &api{base: "http://" + addr, http: &http.Client{Jar: jar, Timeout: 30 * time.Second}}
-	code, _, b, err := a.do("POST", "/api/v1/session", map[string]string{"username": user, "password": pw}, nil)
+	return &api{base: "http://" + addr, http: &http.Client{Jar: jar, Timeout: 30 * time.Second}}
+}
+
+// session starts a session by POSTing body to path and keeps its CSRF token.
+func session(t *testing.T, addr, path string, body any) *api {
+	t.Helper()
+	a := client(addr)
+	code, _, b, err := a.do("POST", path, body, nil)
 	if err != nil || code != 200 {
-		t.Fatalf("sign in as %s: %d %v %s", user, code, err, b)
+		t.Fatalf("POST %s: %d %v %s", path, code, err, b)
 	}
 	var r struct{ CSRFToken string }
 	_ = json.Unmarshal(b, &r)
@@ -432,10 +449,7 @@ func TestImportInterruptedExitsNonZero(t *testing.T) {
 	a := signInAs(t, addr, "admin@userdesk.local", relPassword)
 	total := 0
 	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline) && total != 308+40000; time.Sleep(100 * time.Millisecond) {
-		_, _, b, _ := a.do("GET", "/api/v1/users?limit=1", nil, nil)
-		var r struct{ Total int }
-		_ = json.Unmarshal(b, &r)
-		total = r.Total
+		total = a.total(t)
 	}
 	if total != 308+40000 {
 		t.Fatalf("after the next start %d users, want %d (the import resumes and finishes)", total, 308+40000)

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
-import { apiAs, screenshot, signIn, startBrowser, startServer } from './harness.mjs';
+import { apiAs, openUser, screenshot, signIn, startBrowser, startServer } from './harness.mjs';
 
 // Issue 15: backups while Userdesk runs, from Configuration; a full disk shows a banner and
 // refuses changes with a readable reason, while reading still works.
@@ -59,12 +59,7 @@ test('on a full disk the console says so, reads work and an edit is refused with
   const banner = page.getByRole('alert').filter({ hasText: 'Read-only: the disk is full' });
   await banner.waitFor();
   // Reading works: find a user and open it.
-  await page.getByLabel('Search').fill('NG1002');
-  await page.waitForFunction(() => document.querySelectorAll('tbody tr').length > 0 && [...document.querySelectorAll('tbody tr')].every((r) => r.textContent.includes('NG1002')));
-  const row = page.getByRole('table', { name: 'Users' }).locator('tbody tr').first();
-  const name = (await row.getByRole('link').textContent()).trim();
-  await row.dblclick();
-  await page.getByRole('heading', { level: 1, name }).waitFor();
+  await openUser(page, 'NG1002');
   await page.getByLabel('Job title').fill('Not saved on a full disk');
   await page.getByRole('button', { name: 'Update' }).click();
   await page.getByRole('alert').filter({ hasText: 'read-only' }).filter({ hasText: 'Nothing was changed' }).waitFor();

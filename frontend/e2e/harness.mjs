@@ -113,6 +113,17 @@ export async function signIn(page, url, username = ADMIN, password = PASSWORD) {
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
 }
 
+/** openUser searches Users for text, waits until every row matches, and opens the first match. */
+export async function openUser(page, text) {
+  await page.getByLabel('Search').fill(text);
+  await page.waitForFunction((q) => document.querySelectorAll('tbody tr').length > 0 && [...document.querySelectorAll('tbody tr')].every((r) => r.textContent.includes(q)), text);
+  const row = page.getByRole('table', { name: 'Users' }).locator('tbody tr').first();
+  const name = (await row.getByRole('link').textContent()).trim();
+  await row.dblclick();
+  await page.getByRole('heading', { level: 1, name }).waitFor();
+  return name;
+}
+
 /** apiAs signs in through the API with its own cookie and returns a small JSON client. */
 export async function apiAs(url, username, password = PASSWORD) {
   const r = await fetch(url + '/api/v1/session', {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { screenshot, startBrowser, startServer } from './harness.mjs';
+import { openUser, screenshot, startBrowser, startServer } from './harness.mjs';
 
 // Issue 21: a visitor tries the demo kiosk as a persona, does two guided tasks and sees them
 // ticked; the timed reset puts the store back exactly (the export is byte-identical) and sends
@@ -39,12 +39,7 @@ test('try as a persona, do two guided tasks, and the timed reset puts everything
   await page.getByRole('region', { name: 'Demo' }).getByText(/Demo — resets in \d+ min/).waitFor();
 
   // Task: find a user and edit their details.
-  await page.getByLabel('Search').fill('NG1002');
-  await page.waitForFunction(() => document.querySelectorAll('tbody tr').length > 0 && [...document.querySelectorAll('tbody tr')].every((r) => r.textContent.includes('NG1002')));
-  const row = page.getByRole('table', { name: 'Users' }).locator('tbody tr').first();
-  const name = (await row.getByRole('link').textContent()).trim();
-  await row.dblclick();
-  await page.getByRole('heading', { level: 1, name }).waitFor();
+  await openUser(page, 'NG1002');
   await page.getByLabel('Job title').fill('Kiosk visitor was here');
   await page.getByRole('button', { name: 'Update' }).click();
   await page.getByRole('status').filter({ hasText: 'Changes saved' }).waitFor();
