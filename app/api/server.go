@@ -59,18 +59,18 @@ const (
 // New builds the server and its one route table.
 func New(cfg Config) *Server {
 	s := &Server{
-		store:    cfg.Store,
-		authz:    cfg.Authz,
-		dir:      cfg.Dir,
-		events:   cfg.Events,
-		log:      logger(cfg.Logger),
-		hosts:    newHostPolicy(cfg.Addr, cfg.AllowedHosts),
-		now:      cfg.Now,
-		throttle: newThrottle(),
+		store:  cfg.Store,
+		authz:  cfg.Authz,
+		dir:    cfg.Dir,
+		events: cfg.Events,
+		log:    logger(cfg.Logger),
+		hosts:  newHostPolicy(cfg.Addr, cfg.AllowedHosts),
+		now:    cfg.Now,
 	}
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.throttle = newThrottle(s.now)
 	if s.events == nil {
 		s.events = NewBroker()
 	}
