@@ -36,6 +36,10 @@ func (s *Server) securityHeaders(c *fiber.Ctx) error {
 	for _, kv := range securityHeadersList {
 		h.SetCanonical(kv[0], kv[1])
 	}
+	// Every API answer may hold personal data (lists, rights, exports): no cache keeps it.
+	if isAPIPath(c.Path()) {
+		h.SetCanonical(headerCacheControl, noStore)
+	}
 	return c.Next()
 }
 
@@ -115,13 +119,6 @@ func requestScheme(c *fiber.Ctx) string {
 	return "http"
 }
 
-func (s *Server) checkHost(c *fiber.Ctx) error {
-	if host := requestHost(c); !s.hosts.ok(host) {
-		return app.Errorf(app.EBADREQUEST, "This server does not answer to the host name %q. Open it at its own address.", truncate(host, 100))
-	}
-	return c.Next()
-}
-
 func truncate(s string, n int) string {
 	if len(s) > n {
 		return s[:n] + "…"
@@ -131,24 +128,6 @@ func truncate(s string, n int) string {
 
 func safeMethod(m string) bool {
 	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
-}
-
-// checkOrigin refuses state-changing requests from other origins. On loopback, other local
-// ports count as the same site, so SameSite cookies alone are not enough.
-func (s *Server) checkOrigin(c *fiber.Ctx) error {
-	if safeMethod(c.Method()) {
-		return c.Next()
-	}
-	if site := c.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
-		return app.Errorf(app.EFORBIDDEN, "Cross-site requests are not accepted.")
-	}
-	if origin := c.Get(fiber.HeaderOrigin); origin != "" {
-		want := requestScheme(c) + "://" + requestHost(c)
-		if origin != want {
-			return app.Errorf(app.EFORBIDDEN, "Requests from %s are not accepted.", truncate(origin, 100))
-		}
-	}
-	return c.Next()
 }
 
 // limitJSONBody keeps JSON bodies small; only file uploads may be large.

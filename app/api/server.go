@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -47,6 +48,8 @@ type Server struct {
 	hosts    hostPolicy
 	now      func() time.Time
 	throttle *throttle
+	// refused holds, by request header, the refusals screenHeaders made before reading a body.
+	refused sync.Map
 }
 
 // Limits of the HTTP server (SPEC §8): bodies, headers and slow clients are bounded.
@@ -89,12 +92,14 @@ func New(cfg Config) *Server {
 	})
 	a := s.app
 	a.Use(recover.New())
-	a.Use(s.securityHeaders, s.checkHost)
+	// Refusals on the headers alone come before the body is read (screen.go).
+	a.Server().HeaderReceived = s.screenHeaders
+	a.Use(s.securityHeaders, s.checkRequest)
 	if cfg.ServerTiming {
 		a.Use("/api/", serverTiming)
 	}
 
-	api := a.Group("/api/v1", s.checkOrigin, s.limitJSONBody, s.loadSession, s.checkCSRF)
+	api := a.Group("/api/v1", s.limitJSONBody, s.loadSession, s.checkCSRF)
 	api.Get("/health", s.health)
 	api.Get("/info", s.info)
 	api.Get("/openapi.json", s.openAPI)
@@ -140,7 +145,7 @@ func New(cfg Config) *Server {
 func (s *Server) App() *fiber.App { return s.app }
 
 // Serve answers requests on ln until Shutdown.
-func (s *Server) Serve(ln net.Listener) error { return s.app.Listener(ln) }
+func (s *Server) Serve(ln net.Listener) error { return s.app.Listener(lingerListener{ln}) }
 
 // Shutdown stops accepting requests, ends event streams and waits for in-flight requests.
 func (s *Server) Shutdown(ctx context.Context) error {
