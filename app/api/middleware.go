@@ -173,3 +173,15 @@ func (s *Server) requireUser(c *fiber.Ctx) error {
 	}
 	return c.Next()
 }
+
+// afterWrite wakes every open event stream to check its session after each change that went
+// through: sign-out, ended sessions, a password changed or reset, an account disabled, marked
+// leaver or deleted all end sessions, and streams must end with them. Streams are few (one per
+// open console) and the check is one read.
+func (s *Server) afterWrite(c *fiber.Ctx) error {
+	err := c.Next()
+	if err == nil && !safeMethod(c.Method()) && c.Response().StatusCode() < 400 {
+		s.events.checkSessions("")
+	}
+	return err
+}

@@ -50,6 +50,8 @@ type Server struct {
 	throttle *throttle
 	// refused holds, by request header, the refusals screenHeaders made before reading a body.
 	refused sync.Map
+	// streamCheck is how often an event stream checks its session (besides being woken).
+	streamCheck time.Duration
 }
 
 // Limits of the HTTP server (SPEC §8): bodies, headers and slow clients are bounded.
@@ -74,6 +76,7 @@ func New(cfg Config) *Server {
 		s.now = time.Now
 	}
 	s.throttle = newThrottle(s.now)
+	s.streamCheck = 5 * time.Second
 	if s.events == nil {
 		s.events = NewBroker()
 	}
@@ -99,7 +102,7 @@ func New(cfg Config) *Server {
 		a.Use("/api/", serverTiming)
 	}
 
-	api := a.Group("/api/v1", s.limitJSONBody, s.loadSession, s.checkCSRF)
+	api := a.Group("/api/v1", s.afterWrite, s.limitJSONBody, s.loadSession, s.checkCSRF)
 	api.Get("/health", s.health)
 	api.Get("/info", s.info)
 	api.Get("/openapi.json", s.openAPI)

@@ -59,7 +59,7 @@ func (s *Server) loadSession(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	if now.Sub(sess.LastSeenAt) > idleTimeout || now.Sub(sess.CreatedAt) > absoluteTimeout || !canSignIn(user) {
+	if !sessionLive(sess, user, now) {
 		_ = s.store.Update(func(tx app.Tx) error { return tx.DeleteSession(id) })
 		s.clearCookie(c)
 		return c.Next()
@@ -74,6 +74,34 @@ func (s *Server) loadSession(c *fiber.Ctx) error {
 	c.Locals(localSession, sess)
 	c.Locals(localSessionID, id)
 	return c.Next()
+}
+
+// sessionLive says whether a session may still be used at now.
+func sessionLive(sess *app.Session, user *app.User, now time.Time) bool {
+	return now.Sub(sess.LastSeenAt) <= idleTimeout && now.Sub(sess.CreatedAt) <= absoluteTimeout && canSignIn(user)
+}
+
+// sessionLiveUntil says whether the session id still lives, and until when it lives unless a
+// request touches it.
+func (s *Server) sessionLiveUntil(id string) (time.Time, bool) {
+	var sess *app.Session
+	var user *app.User
+	err := s.store.View(func(tx app.Tx) error {
+		var err error
+		if sess, err = tx.Session(id); err != nil {
+			return err
+		}
+		user, err = tx.User(sess.UserID)
+		return err
+	})
+	if err != nil || !sessionLive(sess, user, s.now()) {
+		return time.Time{}, false
+	}
+	idle, absolute := sess.LastSeenAt.Add(idleTimeout), sess.CreatedAt.Add(absoluteTimeout)
+	if absolute.Before(idle) {
+		return absolute, true
+	}
+	return idle, true
 }
 
 // canSignIn says whether an account may hold a session at all.
