@@ -89,6 +89,27 @@ func TestParallelGuessesAreNotAllEvaluated(t *testing.T) {
 	}
 }
 
+// TestParallelRightPasswordsAllSignIn: the one-at-a-time rule queues attempts on an account
+// without failures, so many consoles (or the soak's 50 clients) signing in at once all get in.
+func TestParallelRightPasswordsAllSignIn(t *testing.T) {
+	s := apptest.NewTestServer(t, apptest.Options{})
+	out := make([]signInAnswer, 40)
+	var wg sync.WaitGroup
+	for i := range out {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			out[i] = trySignIn(s, nil, apptest.AdminEmail, apptest.AdminPassword)
+		}(i)
+	}
+	wg.Wait()
+	for i, a := range out {
+		if a.status != http.StatusOK {
+			t.Errorf("sign-in %d of 40 at once: %d %v", i, a.status, a.err)
+		}
+	}
+}
+
 // TestOwnerSignsInDuringAttack: a stranger's guesses slow the owner down, never shut them out.
 func TestOwnerSignsInDuringAttack(t *testing.T) {
 	s := apptest.NewTestServer(t, apptest.Options{})

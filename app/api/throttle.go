@@ -20,14 +20,16 @@ import (
 // hashed, so parallel guesses cannot all be evaluated:
 //
 //   - Per account (a "lane", keyed by the lower-cased username): one attempt is evaluated at a
-//     time, and each failure makes the next attempt wait, doubling from base up to maxDelay
-//     (30 s). An attempt that arrives while the lane's one place is taken is answered 429 with
-//     Retry-After at once; one that arrives during a wait waits its turn and is then evaluated,
-//     so the owner's right password always gets through after at most maxDelay once an attack
-//     pauses. A success empties the lane.
+//     time. While the lane has no recent failure, attempts queue for their turn (parallel
+//     sign-ins with the right password all get in, one hash after another). Each failure makes
+//     the next attempt wait, doubling from base up to maxDelay (30 s); the queued attempts are
+//     then refused but one, and while the lane has failures an attempt that finds its one
+//     place taken is answered 429 with Retry-After at once; one that finds it free waits out
+//     the delay and is evaluated, so the owner's right password gets through after at most
+//     maxDelay once an attack pauses. A success empties the lane.
 //   - A browser that has signed in to the account before holds a device cookie for it
 //     (OWASP's device-cookie defence): its attempts use a lane of their own, which strangers
-//     cannot fill, so a continuous attack slows the owner's usual browser not at all.
+//     cannot fill, so a continuous attack does not slow the owner's usual browser.
 //   - Per address: every browser is 127.0.0.1, so the address limit counts only first failures
 //     per username (password spraying over many names), never repeated typos on one account
 //     (the account's lane slows those); it refills over time and never applies to device lanes.
@@ -50,7 +52,8 @@ type lane struct {
 	failures  int
 	last      time.Time // of the last failure
 	notBefore time.Time // the next attempt is not evaluated before this
-	taken     bool      // an attempt is waiting for its turn or being evaluated
+	taken     bool      // an attempt is waiting out the delay or being evaluated
+	queue     []chan bool
 }
 
 // bucket is a token bucket of first failures per address.
@@ -66,6 +69,7 @@ const (
 	addressBurst        = 30               // first failures on distinct usernames, per address
 	addressRefill       = 10 * time.Second // one more per this
 	maxTracked          = 100_000
+	maxQueue            = 64 // attempts waiting for a lane without failures
 	deviceCookieName    = "userdesk_device"
 	deviceCookieMaxDays = 90
 )
@@ -107,7 +111,7 @@ func (t *throttle) delay(n int) time.Duration {
 }
 
 // acquire reserves an attempt to sign in as username from addr, waiting for the lane's turn
-// when it is free but not yet due. device says the browser holds this account's device cookie.
+// when that is allowed. device says the browser holds this account's device cookie.
 func (t *throttle) acquire(username, addr string, device bool) (*ticket, *refusal) {
 	key := "n/" + strings.ToLower(username)
 	if device {
@@ -122,13 +126,27 @@ func (t *throttle) acquire(username, addr string, device bool) (*ticket, *refusa
 		t.lanes[key] = l
 	}
 	if l.failures > 0 && now.Sub(l.last) > throttleWindow {
-		*l = lane{taken: l.taken}
+		l.failures, l.notBefore = 0, time.Time{}
 	}
 	if l.taken {
-		wait := max(l.notBefore.Sub(now), 0) + t.delay(l.failures+1)
+		if l.failures > 0 || len(l.queue) >= maxQueue {
+			r := t.busy(l, now)
+			t.mu.Unlock()
+			return nil, r
+		}
+		turn := make(chan bool, 1)
+		l.queue = append(l.queue, turn)
 		t.mu.Unlock()
-		return nil, &refusal{wait: wait, account: true}
+		ok := <-turn // handed the lane (taken stays set) or refused
+		t.mu.Lock()
+		now = t.now()
+		if !ok {
+			r := t.busy(l, now)
+			t.mu.Unlock()
+			return nil, r
+		}
 	}
+	l.taken = true
 	charged := false
 	if !device && l.failures == 0 {
 		b := t.addrs[addr]
@@ -139,14 +157,13 @@ func (t *throttle) acquire(username, addr string, device bool) (*ticket, *refusa
 		b.tokens = min(addressBurst, b.tokens+float64(now.Sub(b.at))/float64(addressRefill))
 		b.at = now
 		if b.tokens < 1 {
-			wait := time.Duration((1 - b.tokens) * float64(addressRefill))
+			t.release(l)
 			t.mu.Unlock()
-			return nil, &refusal{wait: wait}
+			return nil, &refusal{wait: time.Duration((1 - b.tokens) * float64(addressRefill))}
 		}
 		b.tokens--
 		charged = true
 	}
-	l.taken = true
 	wait := l.notBefore.Sub(now)
 	t.mu.Unlock()
 	if wait > 0 {
@@ -156,13 +173,38 @@ func (t *throttle) acquire(username, addr string, device bool) (*ticket, *refusa
 	return &ticket{t: t, key: key, l: l, addr: addr, charged: charged}, nil
 }
 
+// busy is the refusal of an attempt that found the lane's place taken.
+func (t *throttle) busy(l *lane, now time.Time) *refusal {
+	return &refusal{wait: max(l.notBefore.Sub(now), 0) + max(t.delay(l.failures+1), time.Second), account: true}
+}
+
+// release frees the lane (t.mu held): it goes to the first queued attempt; once the lane has
+// failures, the other queued attempts are refused.
+func (t *throttle) release(l *lane) {
+	l.taken = false
+	if len(l.queue) == 0 {
+		return
+	}
+	next := l.queue[0]
+	rest := l.queue[1:]
+	l.queue = nil
+	if l.failures > 0 {
+		for _, ch := range rest {
+			ch <- false
+		}
+	} else {
+		l.queue = rest
+	}
+	l.taken = true
+	next <- true
+}
+
 // done records the outcome of the attempt and frees the lane for the next one.
 func (k *ticket) done(ok bool) {
 	t := k.t
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.now()
-	k.l.taken = false
 	if ok {
 		k.l.failures, k.l.notBefore = 0, time.Time{}
 		if k.charged {
@@ -170,11 +212,12 @@ func (k *ticket) done(ok bool) {
 				b.tokens = min(addressBurst, b.tokens+1)
 			}
 		}
-		return
+	} else {
+		k.l.failures++
+		k.l.last = now
+		k.l.notBefore = now.Add(t.delay(k.l.failures))
 	}
-	k.l.failures++
-	k.l.last = now
-	k.l.notBefore = now.Add(t.delay(k.l.failures))
+	t.release(k.l)
 }
 
 // forget empties an account's lanes: whoever proved they own the mailbox (a reset link) starts
@@ -183,7 +226,7 @@ func (t *throttle) forget(username string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	for _, key := range []string{"n/" + strings.ToLower(username), "d/" + strings.ToLower(username)} {
-		if l := t.lanes[key]; l != nil && !l.taken {
+		if l := t.lanes[key]; l != nil && !l.taken && len(l.queue) == 0 {
 			delete(t.lanes, key)
 		}
 	}
@@ -195,13 +238,13 @@ func (t *throttle) gc(now time.Time) {
 		return
 	}
 	for k, l := range t.lanes {
-		if !l.taken && (l.failures == 0 || now.Sub(l.last) > throttleWindow) && !now.Before(l.notBefore) {
+		if !l.taken && len(l.queue) == 0 && (l.failures == 0 || now.Sub(l.last) > throttleWindow) && !now.Before(l.notBefore) {
 			delete(t.lanes, k)
 		}
 	}
 	if len(t.lanes) > maxTracked {
 		for k, l := range t.lanes {
-			if !l.taken {
+			if !l.taken && len(l.queue) == 0 {
 				delete(t.lanes, k)
 			}
 		}
