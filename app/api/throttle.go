@@ -86,7 +86,6 @@ func newThrottle(now func() time.Time) *throttle {
 // ticket is a reserved attempt; done must be called with its outcome.
 type ticket struct {
 	t       *throttle
-	key     string
 	l       *lane
 	addr    string
 	charged bool // took an address token (returned on success)
@@ -170,7 +169,7 @@ func (t *throttle) acquire(username, addr string, device bool) (*ticket, *refusa
 		t.sleep(wait)
 	}
 	t.evaluated.Add(1)
-	return &ticket{t: t, key: key, l: l, addr: addr, charged: charged}, nil
+	return &ticket{t: t, l: l, addr: addr, charged: charged}, nil
 }
 
 // busy is the refusal of an attempt that found the lane's place taken.
