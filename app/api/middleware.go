@@ -130,13 +130,15 @@ func safeMethod(m string) bool {
 	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
 }
 
+var errJSONTooLarge = app.Errorf(app.ETOOLARGE, "The request body is larger than %d KiB.", maxJSONBody>>10)
+
 // limitJSONBody keeps JSON bodies small; only file uploads may be large.
 func (s *Server) limitJSONBody(c *fiber.Ctx) error {
 	if strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEMultipartForm) {
 		return c.Next()
 	}
 	if len(c.Body()) > maxJSONBody {
-		return app.Errorf(app.ETOOLARGE, "The request body is larger than %d KiB.", maxJSONBody>>10)
+		return errJSONTooLarge
 	}
 	return c.Next()
 }

@@ -87,10 +87,18 @@ func (s *Server) checkRequest(c *fiber.Ctx) error {
 // body of one byte at most, so fasthttp stops at its Content-Length (or first chunk) with
 // ErrBodyTooLarge instead of reading it; errorHandler then answers with the refusal, kept here
 // by the request's header (fasthttp empties the request itself when a chunked body is refused).
+//
+// API bodies other than uploads are held to maxJSONBody the same way (limitJSONBody, which
+// reads the body first, stays for requests that come without a length).
 func (s *Server) screenHeaders(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
-	if err := s.screen(headOf(h, false)); err != nil {
+	head := headOf(h, false)
+	if err := s.screen(head); err != nil {
 		s.refused.Store(h, err)
 		return fasthttp.RequestConfig{MaxRequestBodySize: 1}
+	}
+	if isAPIPath(head.path) && !strings.HasPrefix(string(h.ContentType()), fiber.MIMEMultipartForm) {
+		s.refused.Store(h, errJSONTooLarge)
+		return fasthttp.RequestConfig{MaxRequestBodySize: maxJSONBody}
 	}
 	s.refused.Delete(h)
 	return fasthttp.RequestConfig{}

@@ -81,6 +81,29 @@ func TestForeignBodyRefusedBeforeItIsRead(t *testing.T) {
 	}
 }
 
+// TestLargeJSONBodyRefusedBeforeItIsRead: from the console itself too, an API body other than
+// an upload announced above 1 MiB is refused on its headers (it was read, up to 48 MB, first).
+func TestLargeJSONBodyRefusedBeforeItIsRead(t *testing.T) {
+	s := apptest.NewTestServer(t, apptest.Options{})
+	resp, body := headersOnly(t, s, "POST /api/v1/session HTTP/1.1\r\nHost: "+s.Addr+"\r\nOrigin: http://"+s.Addr+
+		"\r\nSec-Fetch-Site: same-origin\r\nContent-Type: application/json\r\n"+fmt.Sprintf("Content-Length: %d\r\n\r\n", bigBody))
+	if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(string(body), "larger than 1024 KiB") {
+		t.Errorf("45 MB JSON body: %d %s", resp.StatusCode, body)
+	}
+	// An upload of that size is still read: no answer before its body.
+	conn, err := net.DialTimeout("tcp", s.Addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+	io.WriteString(conn, "POST /api/v1/imports HTTP/1.1\r\nHost: "+s.Addr+"\r\nContent-Type: multipart/form-data; boundary=x\r\n"+
+		fmt.Sprintf("Content-Length: %d\r\n\r\n", bigBody-10<<20))
+	if n, err := conn.Read(make([]byte, 1)); n != 0 || err == nil {
+		t.Errorf("an upload was answered before its body came: %d %v", n, err)
+	}
+}
+
 // countingReader counts what the client managed to send.
 type countingReader struct {
 	n      atomic.Int64
