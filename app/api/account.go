@@ -72,7 +72,7 @@ func (s *Server) resetPassword(c *fiber.Ctx) error {
 		return err
 	}
 	// Whoever holds the link owns the mailbox: failed sign-ins before it no longer count.
-	s.throttle.succeed(username)
+	s.throttle.forget(username)
 	return c.JSON(fiber.Map{"username": username, "detail": "Your password has been changed and every session of your account has ended. Sign in with your new password."})
 }
 
@@ -144,17 +144,16 @@ func (s *Server) changePassword(c *fiber.Ctx) error {
 		return err
 	}
 	u, addr := actorOf(c), c.IP()
-	// Guessing the current password from a stolen session is as slow as guessing at sign-in.
-	if wait := s.throttle.blocked(u.Username, addr, s.now()); wait > 0 {
-		c.Set(fiber.HeaderRetryAfter, retryAfter(wait))
-		return app.Errorf(app.ETOOMANY, "Too many wrong passwords. Wait %s and try again.", humanWait(wait))
+	// Guessing the current password from a stolen session is as slow as guessing at sign-in; it
+	// has a lane of its own ("session:"), so strangers guessing at sign-in do not slow it.
+	tk, refused := s.throttle.acquire("session:"+u.ID, addr, true)
+	if refused != nil {
+		return tooMany(c, refused, "password attempts")
 	}
 	id, _ := c.Locals(localSessionID).(string)
 	err := s.dir.ChangePassword(u, req.CurrentPassword, req.NewPassword, id)
 	var ae *app.Error
-	if errors.As(err, &ae) && ae.Fields["currentPassword"] != "" && req.CurrentPassword != "" {
-		s.throttle.fail(u.Username, addr, s.now())
-	}
+	tk.done(!(errors.As(err, &ae) && ae.Fields["currentPassword"] != "" && req.CurrentPassword != ""))
 	if err != nil {
 		return err
 	}

@@ -52,6 +52,14 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 			detail = ae.Message
 		}
 		fields, extra = ae.Fields, ae.Extra
+	case errors.As(err, &fe) && fe.Code == http.StatusRequestEntityTooLarge:
+		// Only fasthttp's body limit gives this error, before any handler ran: the body was not
+		// read, and the client may still be sending it.
+		lingerOnClose(c)
+		if refusal := s.refusedBeforeBody(c); refusal != nil {
+			return s.errorHandler(c, refusal)
+		}
+		status, detail = fe.Code, fiberDetail(fe)
 	case errors.As(err, &fe):
 		status = fe.Code
 		detail = fiberDetail(fe)
@@ -73,6 +81,7 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	}
 	c.Status(status)
 	c.Set(fiber.HeaderContentType, "application/problem+json")
+	c.Response().Header.SetCanonical(headerCacheControl, noStore)
 	return c.JSON(body, "application/problem+json")
 }
 

@@ -63,30 +63,6 @@ func (s *Server) kioskSignIn(c *fiber.Ctx) error {
 	return s.beginSession(c, user, false)
 }
 
-// beginSession starts a session for user and answers with it, as a sign-in does; record sets
-// the account's last login.
-func (s *Server) beginSession(c *fiber.Ctx, user *app.User, record bool) error {
-	id, now := app.NewToken(), s.now()
-	sess := &app.Session{UserID: user.ID, CSRFToken: app.NewToken(), CreatedAt: now, LastSeenAt: now, Address: c.IP()}
-	if err := s.store.Update(func(tx app.Tx) error {
-		if err := tx.PutSession(id, sess); err != nil || !record {
-			return err
-		}
-		return tx.SetLastLogin(user.ID, now)
-	}); err != nil {
-		return err
-	}
-	// A fresh session id at every sign-in: any id planted before sign-in is worthless.
-	if old := c.Cookies(cookieName); old != "" {
-		_ = s.store.Update(func(tx app.Tx) error { return tx.DeleteSession(old) })
-	}
-	if record {
-		user.LastLoginAt = &now
-	}
-	s.setCookie(c, id)
-	return c.JSON(sessionResponse{User: user, CSRFToken: sess.CSRFToken, Permissions: s.permissions(user)})
-}
-
 func (s *Server) kioskReset(c *fiber.Ctx) error {
 	if err := s.kiosk.Reset(actorOf(c).Username); err != nil {
 		return err

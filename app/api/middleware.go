@@ -36,6 +36,10 @@ func (s *Server) securityHeaders(c *fiber.Ctx) error {
 	for _, kv := range securityHeadersList {
 		h.SetCanonical(kv[0], kv[1])
 	}
+	// Every API answer may hold personal data (lists, rights, exports): no cache keeps it.
+	if isAPIPath(c.Path()) {
+		h.SetCanonical(headerCacheControl, noStore)
+	}
 	return c.Next()
 }
 
@@ -115,13 +119,6 @@ func requestScheme(c *fiber.Ctx) string {
 	return "http"
 }
 
-func (s *Server) checkHost(c *fiber.Ctx) error {
-	if host := requestHost(c); !s.hosts.ok(host) {
-		return app.Errorf(app.EBADREQUEST, "This server does not answer to the host name %q. Open it at its own address.", truncate(host, 100))
-	}
-	return c.Next()
-}
-
 func truncate(s string, n int) string {
 	if len(s) > n {
 		return s[:n] + "…"
@@ -133,23 +130,7 @@ func safeMethod(m string) bool {
 	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
 }
 
-// checkOrigin refuses state-changing requests from other origins. On loopback, other local
-// ports count as the same site, so SameSite cookies alone are not enough.
-func (s *Server) checkOrigin(c *fiber.Ctx) error {
-	if safeMethod(c.Method()) {
-		return c.Next()
-	}
-	if site := c.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
-		return app.Errorf(app.EFORBIDDEN, "Cross-site requests are not accepted.")
-	}
-	if origin := c.Get(fiber.HeaderOrigin); origin != "" {
-		want := requestScheme(c) + "://" + requestHost(c)
-		if origin != want {
-			return app.Errorf(app.EFORBIDDEN, "Requests from %s are not accepted.", truncate(origin, 100))
-		}
-	}
-	return c.Next()
-}
+var errJSONTooLarge = app.Errorf(app.ETOOLARGE, "The request body is larger than %d KiB.", maxJSONBody>>10)
 
 // limitJSONBody keeps JSON bodies small; only file uploads may be large.
 func (s *Server) limitJSONBody(c *fiber.Ctx) error {
@@ -157,7 +138,7 @@ func (s *Server) limitJSONBody(c *fiber.Ctx) error {
 		return c.Next()
 	}
 	if len(c.Body()) > maxJSONBody {
-		return app.Errorf(app.ETOOLARGE, "The request body is larger than %d KiB.", maxJSONBody>>10)
+		return errJSONTooLarge
 	}
 	return c.Next()
 }
@@ -201,4 +182,16 @@ func (s *Server) requireUser(c *fiber.Ctx) error {
 		return app.Errorf(app.EUNAUTHORIZED, "Sign in to continue.")
 	}
 	return c.Next()
+}
+
+// afterWrite wakes every open event stream to check its session after each change that went
+// through: sign-out, ended sessions, a password changed or reset, an account disabled, marked
+// leaver or deleted all end sessions, and streams must end with them. Streams are few (one per
+// open console) and the check is one read.
+func (s *Server) afterWrite(c *fiber.Ctx) error {
+	err := c.Next()
+	if err == nil && !safeMethod(c.Method()) && c.Response().StatusCode() < 400 {
+		s.events.checkSessions("")
+	}
+	return err
 }

@@ -64,6 +64,10 @@ type Server struct {
 	// gate holds API requests off while a kiosk resets the store (Exclusive).
 	gate          sync.RWMutex
 	visitorLimits windowLimits
+	// refused holds, by request header, the refusals screenHeaders made before reading a body.
+	refused sync.Map
+	// streamCheck is how often an event stream checks its session (besides being woken).
+	streamCheck time.Duration
 }
 
 // Limits of the HTTP server (SPEC §8): bodies, headers and slow clients are bounded.
@@ -83,7 +87,6 @@ func New(cfg Config) *Server {
 		log:      logger(cfg.Logger),
 		hosts:    newHostPolicy(cfg.Addr, cfg.AllowedHosts),
 		now:      cfg.Now,
-		throttle: newThrottle(),
 		backups:  cfg.Backups,
 		control:  cfg.ControlToken,
 		instance: cfg.InstanceID,
@@ -92,6 +95,8 @@ func New(cfg Config) *Server {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.throttle = newThrottle(s.now)
+	s.streamCheck = 5 * time.Second
 	if s.events == nil {
 		s.events = NewBroker()
 	}
@@ -110,12 +115,14 @@ func New(cfg Config) *Server {
 	})
 	a := s.app
 	a.Use(recover.New())
-	a.Use(s.securityHeaders, s.checkHost)
+	// Refusals on the headers alone come before the body is read (screen.go).
+	a.Server().HeaderReceived = s.screenHeaders
+	a.Use(s.securityHeaders, s.checkRequest)
 	if cfg.ServerTiming {
 		a.Use("/api/", serverTiming)
 	}
 
-	api := a.Group("/api/v1", s.gated, s.checkOrigin, s.limitJSONBody, s.loadSession, s.checkCSRF, s.kioskLimits)
+	api := a.Group("/api/v1", s.gated, s.afterWrite, s.limitJSONBody, s.loadSession, s.checkCSRF, s.kioskLimits)
 	api.Get("/health", s.health)
 	api.Get("/info", s.info)
 	api.Get("/openapi.json", s.openAPI)
@@ -165,7 +172,7 @@ func New(cfg Config) *Server {
 func (s *Server) App() *fiber.App { return s.app }
 
 // Serve answers requests on ln until Shutdown.
-func (s *Server) Serve(ln net.Listener) error { return s.app.Listener(ln) }
+func (s *Server) Serve(ln net.Listener) error { return s.app.Listener(lingerListener{ln}) }
 
 // Shutdown stops accepting requests, ends event streams and waits for in-flight requests.
 func (s *Server) Shutdown(ctx context.Context) error {

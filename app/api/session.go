@@ -2,7 +2,6 @@ package api
 
 import (
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -60,7 +59,7 @@ func (s *Server) loadSession(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	if now.Sub(sess.LastSeenAt) > idleTimeout || now.Sub(sess.CreatedAt) > absoluteTimeout || !canSignIn(user) {
+	if !sessionLive(sess, user, now) {
 		_ = s.store.Update(func(tx app.Tx) error { return tx.DeleteSession(id) })
 		s.clearCookie(c)
 		return c.Next()
@@ -75,6 +74,34 @@ func (s *Server) loadSession(c *fiber.Ctx) error {
 	c.Locals(localSession, sess)
 	c.Locals(localSessionID, id)
 	return c.Next()
+}
+
+// sessionLive says whether a session may still be used at now.
+func sessionLive(sess *app.Session, user *app.User, now time.Time) bool {
+	return now.Sub(sess.LastSeenAt) <= idleTimeout && now.Sub(sess.CreatedAt) <= absoluteTimeout && canSignIn(user)
+}
+
+// sessionLiveUntil says whether the session id still lives, and until when it lives unless a
+// request touches it.
+func (s *Server) sessionLiveUntil(id string) (time.Time, bool) {
+	var sess *app.Session
+	var user *app.User
+	err := s.store.View(func(tx app.Tx) error {
+		var err error
+		if sess, err = tx.Session(id); err != nil {
+			return err
+		}
+		user, err = tx.User(sess.UserID)
+		return err
+	})
+	if err != nil || !sessionLive(sess, user, s.now()) {
+		return time.Time{}, false
+	}
+	idle, absolute := sess.LastSeenAt.Add(idleTimeout), sess.CreatedAt.Add(absoluteTimeout)
+	if absolute.Before(idle) {
+		return absolute, true
+	}
+	return idle, true
 }
 
 // canSignIn says whether an account may hold a session at all.
@@ -126,10 +153,13 @@ func (s *Server) signIn(c *fiber.Ctx) error {
 			"username": "Enter your username.", "password": "Enter your password."})
 	}
 	addr := c.IP()
-	if wait := s.throttle.blocked(req.Username, addr, s.now()); wait > 0 {
-		c.Set(fiber.HeaderRetryAfter, retryAfter(wait))
-		return app.Errorf(app.ETOOMANY, "Too many failed sign-in attempts. Wait %s and try again.", humanWait(wait))
+	// The attempt takes its place before the password is hashed: parallel guesses queue here.
+	tk, refused := s.throttle.acquire(req.Username, addr, s.throttle.isDevice(c, req.Username))
+	if refused != nil {
+		return tooMany(c, refused, "sign-in attempts")
 	}
+	ok := false
+	defer func() { tk.done(ok) }()
 
 	var user *app.User
 	var hash string
@@ -146,17 +176,22 @@ func (s *Server) signIn(c *fiber.Ctx) error {
 		return err
 	}
 	// Verify always runs (a dummy hash for unknown users) so timing does not reveal accounts.
-	ok := password.Verify(hash, req.Password)
-	if !ok || user == nil || !canSignIn(user) {
-		s.throttle.fail(req.Username, addr, s.now())
+	if !password.Verify(hash, req.Password) || user == nil || !canSignIn(user) {
 		return errBadCredentials
 	}
-	s.throttle.succeed(req.Username)
+	ok = true
 
+	s.setDeviceCookie(c, user.Username)
+	return s.beginSession(c, user, true)
+}
+
+// beginSession starts a session for user and answers with it, as a sign-in does; record sets
+// the account's last login.
+func (s *Server) beginSession(c *fiber.Ctx, user *app.User, record bool) error {
 	id, now := app.NewToken(), s.now()
-	sess := &app.Session{UserID: user.ID, CSRFToken: app.NewToken(), CreatedAt: now, LastSeenAt: now, Address: addr}
+	sess := &app.Session{UserID: user.ID, CSRFToken: app.NewToken(), CreatedAt: now, LastSeenAt: now, Address: c.IP()}
 	if err := s.store.Update(func(tx app.Tx) error {
-		if err := tx.PutSession(id, sess); err != nil {
+		if err := tx.PutSession(id, sess); err != nil || !record {
 			return err
 		}
 		return tx.SetLastLogin(user.ID, now)
@@ -167,7 +202,9 @@ func (s *Server) signIn(c *fiber.Ctx) error {
 	if old := c.Cookies(cookieName); old != "" {
 		_ = s.store.Update(func(tx app.Tx) error { return tx.DeleteSession(old) })
 	}
-	user.LastLoginAt = &now
+	if record {
+		user.LastLoginAt = &now
+	}
 	s.setCookie(c, id)
 	return c.JSON(sessionResponse{User: user, CSRFToken: sess.CSRFToken, Permissions: s.permissions(user)})
 }
@@ -193,82 +230,4 @@ func (s *Server) signOut(c *fiber.Ctx) error {
 	}
 	s.clearCookie(c)
 	return c.SendStatus(fiber.StatusNoContent)
-}
-
-// throttle slows password guessing per account and per address. An account under attack is
-// throttled only for sign-ins with that username, so other accounts are never locked out.
-type throttle struct {
-	mu       sync.Mutex
-	accounts map[string]*failures
-	addrs    map[string]*failures
-}
-
-type failures struct {
-	n     int
-	first time.Time
-	until time.Time
-}
-
-const (
-	throttleWindow      = 15 * time.Minute
-	accountFailureLimit = 5
-	addressFailureLimit = 30
-	maxTracked          = 100_000
-)
-
-func newThrottle() *throttle {
-	return &throttle{accounts: map[string]*failures{}, addrs: map[string]*failures{}}
-}
-
-func (t *throttle) blocked(username, addr string, now time.Time) time.Duration {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	var wait time.Duration
-	for _, f := range []*failures{t.accounts[strings.ToLower(username)], t.addrs[addr]} {
-		if f != nil && now.Before(f.until) && f.until.Sub(now) > wait {
-			wait = f.until.Sub(now)
-		}
-	}
-	return wait
-}
-
-func (t *throttle) fail(username, addr string, now time.Time) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if len(t.accounts) > maxTracked || len(t.addrs) > maxTracked {
-		t.accounts, t.addrs = map[string]*failures{}, map[string]*failures{}
-	}
-	bump(t.accounts, strings.ToLower(username), accountFailureLimit, now)
-	bump(t.addrs, addr, addressFailureLimit, now)
-}
-
-func bump(m map[string]*failures, key string, limit int, now time.Time) {
-	f := m[key]
-	if f == nil || now.Sub(f.first) > throttleWindow {
-		f = &failures{first: now}
-		m[key] = f
-	}
-	f.n++
-	if f.n >= limit {
-		// Each failure past the limit doubles the wait, from 30 s up to 15 minutes.
-		wait := 30 * time.Second << min(f.n-limit, 5)
-		f.until = now.Add(min(wait, throttleWindow))
-	}
-}
-
-func (t *throttle) succeed(username string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	delete(t.accounts, strings.ToLower(username))
-}
-
-func retryAfter(d time.Duration) string {
-	return strconvItoa(int(d.Seconds()) + 1)
-}
-
-func humanWait(d time.Duration) string {
-	if d < time.Minute {
-		return "a minute"
-	}
-	return strconvItoa(int(d.Minutes())+1) + " minutes"
 }

@@ -115,8 +115,8 @@ func (s *Server) Close() {
 		return
 	}
 	s.closed = true
+	s.Events.Close() // open event streams end first: Shutdown waits for every connection
 	_ = s.Server.App().Shutdown()
-	s.Events.Close()
 	if err := s.App.Close(); err != nil {
 		s.tb.Errorf("close store: %v", err)
 	}

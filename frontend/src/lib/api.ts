@@ -7,8 +7,10 @@ export class ApiError extends Error {
   detail: string;
   errors: Record<string, string>;
   body: Record<string, unknown>;
+  /** retryAfter is the Retry-After of a 429 (or 503) answer in seconds, 0 when absent. */
+  retryAfter: number;
 
-  constructor(status: number, body: Record<string, unknown>) {
+  constructor(status: number, body: Record<string, unknown>, retryAfter = 0) {
     const detail = typeof body.detail === 'string' ? body.detail : '';
     const title = typeof body.title === 'string' ? body.title : `HTTP ${status}`;
     super(detail || title);
@@ -17,6 +19,7 @@ export class ApiError extends Error {
     this.detail = detail;
     this.errors = (body.errors as Record<string, string>) ?? {};
     this.body = body;
+    this.retryAfter = retryAfter;
   }
 }
 
@@ -73,7 +76,12 @@ export async function request<T>(
   }
   if (res.status === 507) storageFull?.();
   if (!res.ok) {
-    throw new ApiError(res.status, typeof data === 'object' && data !== null ? (data as Record<string, unknown>) : { detail: String(data ?? '') });
+    const wait = Number.parseInt(res.headers.get('Retry-After') ?? '', 10);
+    throw new ApiError(
+      res.status,
+      typeof data === 'object' && data !== null ? (data as Record<string, unknown>) : { detail: String(data ?? '') },
+      Number.isFinite(wait) && wait > 0 ? wait : 0,
+    );
   }
   return { data: data as T, etag: res.headers.get('ETag'), status: res.status };
 }

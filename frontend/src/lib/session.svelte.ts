@@ -32,6 +32,14 @@ function emit(type: string, data: unknown): void {
 function openEvents(): void {
   source?.close();
   source = new EventSource('/api/v1/events');
+  // The server ends the stream when its session ends (signed out elsewhere, expired, ended by
+  // an admin, a password change): back to the sign-in page rather than reconnecting.
+  source.addEventListener('session.ended', () => {
+    source?.close();
+    source = null;
+    session.user = null;
+    session.permissions = [];
+  });
   for (const type of ['rights', 'user', 'import.progress', 'import.done', 'mail', 'kiosk.reset']) {
     source.addEventListener(type, (e) => {
       let data: unknown = null;

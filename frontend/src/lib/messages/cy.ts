@@ -90,6 +90,10 @@ export const cy: Record<string, string> = {
   Password: 'Cyfrinair',
   'Forgot password?': 'Wedi anghofio eich cyfrinair?',
   'Enter your username and password.': 'Rhowch eich enw defnyddiwr a’ch cyfrinair.',
+  'Too many sign-in attempts for now. Wait {n} seconds, then try again.':
+    'Gormod o ymdrechion i fewngofnodi am y tro. Arhoswch {n} eiliad, yna rhowch gynnig arall arni.',
+  'Too many sign-in attempts for now. Wait a second, then try again.':
+    'Gormod o ymdrechion i fewngofnodi am y tro. Arhoswch eiliad, yna rhowch gynnig arall arni.',
   'Enter your username.': 'Rhowch eich enw defnyddiwr.',
   'Something went wrong. Try again.': 'Aeth rhywbeth o’i le. Rhowch gynnig arall arni.',
   'Sign in to manage user accounts.': 'Mewngofnodwch i reoli cyfrifon defnyddwyr.',
