@@ -181,8 +181,11 @@ func (s *Server) signIn(c *fiber.Ctx) error {
 	}
 	ok = true
 
-	s.setDeviceCookie(c, user.Username)
-	return s.beginSession(c, user, true)
+	if err := s.beginSession(c, user, true); err != nil {
+		return err
+	}
+	s.setDeviceCookie(c, user.Username) // after the session cookie: the answer is sent when the handler returns
+	return nil
 }
 
 // beginSession starts a session for user and answers with it, as a sign-in does; record sets
