@@ -142,7 +142,10 @@ func (s *Service) PatchMe(actor *app.User, ifMatch *uint64, p *MePatch, keepSess
 		if len(bad) > 0 {
 			return &app.Error{Code: app.EFORBIDDEN, Message: "You can't change some of these fields.", Fields: bad}
 		}
-		if err := validateUser(after, r); err != nil {
+		if err := validateUserFrom(after, before, r); err != nil {
+			return err
+		}
+		if err := s.checkLookAlike(tx, actor, before, after); err != nil {
 			return err
 		}
 		changes := Diff(before, after)

@@ -174,6 +174,10 @@ type importCtx struct {
 	readLocalIDs func() (*strTable[localIDEntry], error)
 	hasRoles     bool
 	emailSame    bool // the file has an Email Same As Username column
+	// claimed, while a job applies rows, maps the identity keys of the usernames its rows took
+	// to the accounts that took them: the look-alike index learns them only once their batch
+	// is durable, and the next batch is prepared before that.
+	claimed map[string]claim
 	// results, while a job applies the import from its first row, builds the results file.
 	results *runResults
 	// ahead is the job's read of its next batch's rows.
@@ -869,7 +873,7 @@ func (s *Service) ruleRow(ic *importCtx, before *app.User, cells []string, into 
 		}
 	}
 	trimmed := [...]string{after.Username, after.FirstName, after.LastName, after.Email, after.LocalID}
-	if err := validateUser(after, ic.refs); err != nil {
+	if err := validateUserFrom(after, before, ic.refs); err != nil {
 		problems = append(problems, s.fieldProblems(ic, err)...)
 	}
 	if trimmed != [...]string{after.Username, after.FirstName, after.LastName, after.Email, after.LocalID} {
@@ -903,6 +907,8 @@ func (s *Service) finishRow(tx app.Tx, ic *importCtx, before *app.User, rr ruled
 	if before == nil || !strings.EqualFold(before.Username, after.Username) {
 		if other, err := tx.UserByUsername(after.Username); err == nil && (before == nil || other.ID != before.ID) {
 			bad("username", "Another account already uses this username.")
+		} else if other := s.lookAlikeOf(tx, after, ic.claimed); other != nil {
+			bad("username", s.lookAlikeReason(ic.actor, other))
 		}
 	}
 	if after.LocalID != "" && (before == nil || before.PrimaryOrgID != after.PrimaryOrgID || !strings.EqualFold(before.LocalID, after.LocalID)) {
@@ -1692,6 +1698,7 @@ func (s *Service) applyRun(ctx context.Context, bs batchStore, ic *importCtx, im
 	crash func(int, bool) error) (*app.Import, int, []*app.User, error) {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
+	ic.claimed = map[string]claim{}
 	var users []*app.User
 	var prev *preparedBatch
 	next := batch
@@ -1758,6 +1765,7 @@ func (s *Service) applyBatch(ic *importCtx, im *app.Import, batch int, crash fun
 	defer s.writeMu.Unlock()
 	var p *preparedBatch
 	err := s.store.Update(func(tx app.Tx) (err error) {
+		ic.claimed = map[string]claim{} // anew on each try of the transaction
 		p, err = s.prepareBatch(tx, ic, im, true, batch, crash)
 		return err
 	})
@@ -1915,6 +1923,7 @@ func (s *Service) batchCommitted(p *preparedBatch) []*app.User {
 	users := make([]*app.User, 0, len(p.changed))
 	for _, c := range p.changed {
 		s.authz.PutUser(c.after)
+		s.looks.put(c.before, c.after)
 		if c.before == nil || rightsChanged(c.before, c.after) {
 			s.notify.RightsChanged([]string{c.after.ID})
 		}
@@ -2059,6 +2068,9 @@ func (s *Service) applyFinish(tx app.Tx, ic *importCtx, r *app.ImportRow, w rowW
 	if err := tx.AddAudit(&app.AuditRecord{At: now, ActorID: actorID(ic.actor), ActorEmail: actorEmail(ic.actor), Source: app.SourceImport,
 		Action: action, TargetType: "user", TargetID: after.ID, TargetName: after.Username, Changes: audit}); err != nil {
 		return fail("The change could not be audited: " + err.Error())
+	}
+	if before == nil || before.Username != after.Username {
+		ic.claimed[identityKey(after.Username)] = claim{id: after.ID, username: after.Username}
 	}
 	r.UserID = after.ID
 	if before == nil {

@@ -5,6 +5,7 @@
 package core
 
 import (
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,6 +27,7 @@ type Service struct {
 	authz  app.Authorizer
 	notify Notifier
 	index  *Index
+	looks  *lookAlikes // usernames by what they look like, beside index
 	now    func() time.Time
 	acct   accountState // lifecycle.go: mail, background work
 	imp    importState  // imports.go: the CSV import job
@@ -71,7 +73,7 @@ func New(st app.Store, az app.Authorizer, n Notifier) *Service {
 	if n == nil {
 		n = nopNotifier{}
 	}
-	return &Service{store: st, authz: az, notify: n, index: NewIndex(), now: func() time.Time { return time.Now().UTC() }}
+	return &Service{store: st, authz: az, notify: n, index: NewIndex(), looks: newLookAlikes(), now: func() time.Time { return time.Now().UTC() }}
 }
 
 // SetClock replaces the clock (tests).
@@ -84,6 +86,7 @@ func (s *Service) Load() error {
 	defer s.dropRefs()
 	defer holdGC(gcOff)()
 	var entries []*entry
+	var looks []*app.User // id and username of each user, for the look-alike index
 	err := s.store.View(func(tx app.Tx) error {
 		units, err := tx.Units()
 		if err != nil {
@@ -100,6 +103,7 @@ func (s *Service) Load() error {
 		return tx.ForEachUserPrepared(func(u *app.User) any { return newEntry(u) }, func(u *app.User, e any) error {
 			s.authz.PutUser(u)
 			entries = append(entries, e.(*entry))
+			looks = append(looks, &app.User{ID: e.(*entry).id, Username: strings.Clone(u.Username)})
 			return nil
 		})
 	})
@@ -107,6 +111,7 @@ func (s *Service) Load() error {
 		return err
 	}
 	s.index.replace(entries)
+	s.looks.load(looks)
 	// The default sort order is built in the background, so that start-up does not wait for it;
 	// a search that comes first builds it itself.
 	go s.index.Warm()
