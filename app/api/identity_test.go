@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"userdesk/app"
 	"userdesk/app/apptest"
 )
 
@@ -117,5 +118,47 @@ func TestLookAlikeUsernamesRefusedInImport(t *testing.T) {
 	}
 	if n := userCount(t, it.admin, "ma11ory"); n != 0 {
 		t.Errorf("the look-alike account was created")
+	}
+}
+
+// TestStartUpListsAccountsThatBreakIdentityRules: accounts stored before the rules (written
+// here straight into the store) are listed at the next start, in the audit log, unchanged.
+func TestStartUpListsAccountsThatBreakIdentityRules(t *testing.T) {
+	s := apptest.NewTestServer(t, apptest.Options{})
+	dir := s.DataDir
+	err := s.Store.Update(func(tx app.Tx) error {
+		for _, u := range []*app.User{
+			{ID: "zw000000000000000", Username: "admin@userdesk.local\u200b", FirstName: "Zero", LastName: "Width", AccountType: app.Internal,
+				Status: app.StatusActive, EmailSameAsUsername: true},
+			{ID: "cy000000000000000", Username: "\u0430dmin@userdesk.local", FirstName: "Cyr", LastName: "Illic", AccountType: app.Internal,
+				Status: app.StatusActive, EmailSameAsUsername: true},
+			{ID: "ok000000000000000", Username: "fine@acme.example", FirstName: "Fine", LastName: "User", AccountType: app.Internal,
+				Status: app.StatusActive, EmailSameAsUsername: true},
+		} {
+			if err := tx.PutUser(u); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s = apptest.NewTestServer(t, apptest.Options{DataDir: dir})
+	a := s.Admin()
+	r := a.Do("GET", "/api/v1/audit", nil, nil)
+	text := string(r.Body)
+	for _, want := range []string{`"action":"identity.check"`, "zw000000000000000", "cy000000000000000", "invisible character (U+200B)",
+		"mixes scripts", "Looks the same as"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("audit lacks %q: %s", want, text)
+		}
+	}
+	if strings.Contains(text, "ok000000000000000") {
+		t.Errorf("a fine account is listed")
+	}
+	if got := usernameOf(t, s, "zw000000000000000"); got != "admin@userdesk.local\u200b" {
+		t.Errorf("the account was changed: %q", got)
 	}
 }

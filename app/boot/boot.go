@@ -99,6 +99,10 @@ func Open(o Options) (*App, error) {
 	if err := a.Dir.Load(); err != nil {
 		return fail(fmt.Errorf("load rights: %w", err))
 	}
+	// Accounts made before the identity rules (or that break them) are listed, never changed.
+	if _, err := a.Dir.CheckIdentities(log); err != nil {
+		log.Warn("identity check failed", "err", err)
+	}
 	if a.Mail, err = mail.New(st, mail.Options{BaseURL: mail.BaseURL(o.Addr), SMTP: o.SMTP, Logger: log}); err != nil {
 		return fail(err)
 	}
