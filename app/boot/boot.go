@@ -174,8 +174,8 @@ func (a *App) bootstrap(o Options) error {
 		if pw == "" {
 			pw = password.Generate(20)
 			generated = pw
-		} else if err := password.Check(pw); err != nil {
-			return fmt.Errorf("USERDESK_ADMIN_PASSWORD: %w", err)
+		} else if p := password.Evaluate(pw, password.Context{Username: email, Names: []string{"Super Admin"}}); p != nil {
+			return fmt.Errorf("USERDESK_ADMIN_PASSWORD: %s", p.Message)
 		}
 		hash, err := password.Hash(pw)
 		if err != nil {

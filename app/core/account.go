@@ -230,12 +230,16 @@ func (s *Service) ChangePassword(actor *app.User, current, next, keepSession str
 		// #nosec G101 -- a form message, not a credential
 		return app.FieldErrors("Enter your current password.", map[string]string{"currentPassword": "Enter your current password."})
 	}
-	if err := password.Check(next); err != nil {
-		msg := "Choose a different new password."
-		if e, ok := err.(*app.Error); ok {
-			return app.FieldErrors(e.Message, map[string]string{"newPassword": e.Fields["password"]})
-		}
-		return app.FieldErrors(msg, map[string]string{"newPassword": msg})
+	me, err := s.currentUser(actor.ID)
+	if err != nil {
+		return err
+	}
+	ctx, err := s.userPasswordContext(me)
+	if err != nil {
+		return err
+	}
+	if err := password.Check(next, ctx, "newPassword"); err != nil {
+		return err
 	}
 	var hash string
 	if err := s.store.View(func(tx app.Tx) (err error) { hash, err = tx.PasswordHash(actor.ID); return }); err != nil {

@@ -203,6 +203,23 @@ func (s *Service) lookToken(tx app.Tx, p app.TokenPurpose, token string) (*app.T
 	return tok, u, err
 }
 
+// checkNewPassword checks that an emailed link works and that pw may be its account's password.
+func (s *Service) checkNewPassword(p app.TokenPurpose, token, pw string) error {
+	var u *app.User
+	var r *refs
+	err := s.store.View(func(tx app.Tx) (err error) {
+		if _, u, err = s.lookToken(tx, p, token); err != nil {
+			return err
+		}
+		r, err = s.currentRefs(tx)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return password.Check(pw, passwordContext(u, r), "password")
+}
+
 // CheckToken says whether an emailed link still works, and for which account.
 func (s *Service) CheckToken(p app.TokenPurpose, token string) (*TokenInfo, error) {
 	var info *TokenInfo
@@ -220,11 +237,8 @@ func (s *Service) CheckToken(p app.TokenPurpose, token string) (*TokenInfo, erro
 // Activate sets the password of the account an activation link was sent to and makes it
 // Active. The link works once.
 func (s *Service) Activate(token, pw string) (*app.User, error) {
-	if err := password.Check(pw); err != nil {
-		return nil, err
-	}
-	// Check the link before spending a hash on it.
-	if _, err := s.CheckToken(app.TokenActivation, token); err != nil {
+	// Check the link, then the password for its account, before spending a hash on it.
+	if err := s.checkNewPassword(app.TokenActivation, token, pw); err != nil {
 		return nil, err
 	}
 	hash, err := password.Hash(pw)
@@ -347,10 +361,7 @@ func (s *Service) requestReset(username string) error {
 // ResetPassword sets a new password through a reset link and ends every session of the
 // account. The link works once. It returns the account's username.
 func (s *Service) ResetPassword(token, pw string) (string, error) {
-	if err := password.Check(pw); err != nil {
-		return "", err
-	}
-	if _, err := s.CheckToken(app.TokenReset, token); err != nil {
+	if err := s.checkNewPassword(app.TokenReset, token, pw); err != nil {
 		return "", err
 	}
 	hash, err := password.Hash(pw)
