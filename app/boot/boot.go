@@ -175,7 +175,16 @@ func (a *App) bootstrap(o Options) error {
 			pw = password.Generate(20)
 			generated = pw
 		} else if p := password.Evaluate(pw, password.Context{Username: email, Names: []string{"Super Admin"}}); p != nil {
-			return fmt.Errorf("USERDESK_ADMIN_PASSWORD: %s", p.Message)
+			// The operator's own choice, read once at first start (scripts and kiosks set it):
+			// only what makes it no password at all stops the start; a guessable one is
+			// reported, to be changed in My Account.
+			switch p.Code {
+			case password.CodeInvalidText, password.CodeTooShort, password.CodeTooLong:
+				return fmt.Errorf("USERDESK_ADMIN_PASSWORD: %s", p.Message)
+			}
+			if o.Logger != nil {
+				o.Logger.Warn("USERDESK_ADMIN_PASSWORD is easy to guess; change it in My Account", "reason", p.Message)
+			}
 		}
 		hash, err := password.Hash(pw)
 		if err != nil {

@@ -164,6 +164,9 @@ func (s *Service) PatchMe(actor *app.User, ifMatch *uint64, p *MePatch, keepSess
 			}
 		}
 		view = meView(after, r)
+		if err := s.noticeChanges(tx, actor, before, after, r, after.UpdatedAt); err != nil {
+			return err
+		}
 		return tx.AddAudit(audit(actor, app.SourceConsole, after.UpdatedAt, "user.update", after, changes))
 	})
 	if err != nil {
@@ -171,6 +174,7 @@ func (s *Service) PatchMe(actor *app.User, ifMatch *uint64, p *MePatch, keepSess
 	}
 	if after != before {
 		s.committed(after, before)
+		s.relayMail()
 	}
 	return view, nil
 }
@@ -252,7 +256,7 @@ func (s *Service) ChangePassword(actor *app.User, current, next, keepSession str
 	if err != nil {
 		return err
 	}
-	return s.store.Update(func(tx app.Tx) error {
+	err = s.store.Update(func(tx app.Tx) error {
 		// The password may have changed since it was checked; the newer one wins.
 		if h, err := tx.PasswordHash(actor.ID); err != nil || h != hash {
 			return app.Errorf(app.ECONFLICT, "Your password was just changed elsewhere. Reload and try again.")
@@ -266,9 +270,17 @@ func (s *Service) ChangePassword(actor *app.User, current, next, keepSession str
 		if _, err := tx.DeleteUserTokens(actor.ID, app.TokenReset); err != nil {
 			return err
 		}
-		return tx.AddAudit(audit(actor, app.SourceConsole, s.now(), "user.password-change", actor,
+		now := s.now()
+		if err := s.noticePasswordChanged(tx, actor, me, "in My Account", now); err != nil {
+			return err
+		}
+		return tx.AddAudit(audit(actor, app.SourceConsole, now, "user.password-change", actor,
 			[]app.FieldChange{{Field: "password", Before: "(hidden)", After: "(changed in My Account)"}}))
 	})
+	if err == nil {
+		s.relayMail()
+	}
+	return err
 }
 
 // Mailbox lists messages newest first. Everyone reads their own mailbox; a Super admin reads

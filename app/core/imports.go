@@ -1930,6 +1930,9 @@ func (s *Service) batchCommitted(p *preparedBatch) []*app.User {
 		s.notify.UserChanged(c.after.ID, c.after.Version)
 		users = append(users, c.after)
 	}
+	if len(p.changed) > 0 {
+		s.relayMail() // the batch's security notices
+	}
 	return users
 }
 
@@ -2055,6 +2058,9 @@ func (s *Service) applyFinish(tx app.Tx, ic *importCtx, r *app.ImportRow, w rowW
 		if _, err := tx.DeleteUserSessions(after.ID); err != nil {
 			return fail("The account's sessions could not be ended: " + err.Error())
 		}
+	}
+	if err := s.noticeChanges(tx, ic.actor, before, after, ic.refs, now); err != nil {
+		return fail("The account's holder could not be told of the change: " + err.Error())
 	}
 	from := before
 	if from == nil {

@@ -28,6 +28,8 @@ const (
 type Mailer interface {
 	Activation(tx app.Tx, u *app.User, token string, expires time.Time) (*app.Message, error)
 	Reset(tx app.Tx, u *app.User, token string, expires time.Time) (*app.Message, error)
+	// Notice writes a security notice about u's account to address to ("" for u's own).
+	Notice(tx app.Tx, u *app.User, to, subject string, paragraphs []string) (*app.Message, error)
 	// SendImportResults delivers an import's results CSV to its uploader in its own transaction.
 	SendImportResults(to *app.User, importID string, csv []byte) error
 }
@@ -385,9 +387,15 @@ func (s *Service) ResetPassword(token, pw string) (string, error) {
 		if err != nil {
 			return err
 		}
+		if err := s.noticePasswordReset(tx, u, s.now()); err != nil {
+			return err
+		}
 		return tx.AddAudit(audit(u, app.SourceConsole, s.now(), "user.password-reset", u,
 			[]app.FieldChange{{Field: "password", Before: "(hidden)", After: "(reset by email link)"}, {Field: "sessions", Before: n, After: 0}}))
 	})
+	if err == nil {
+		s.relayMail()
+	}
 	return username, err
 }
 

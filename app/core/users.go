@@ -219,6 +219,9 @@ func (s *Service) PatchUser(actor *app.User, id string, ifMatch uint64, p *UserP
 				return err
 			}
 		}
+		if err := s.noticeChanges(tx, actor, before, after, r, after.UpdatedAt); err != nil {
+			return err
+		}
 		return tx.AddAudit(&app.AuditRecord{At: after.UpdatedAt, ActorID: actorID(actor), ActorEmail: actorEmail(actor),
 			Source: src, Action: "user.update", TargetType: "user", TargetID: id, TargetName: after.Username, Changes: changes})
 	})
