@@ -485,7 +485,7 @@ func (s *Service) dropImport(id string) {
 // commit's fsync, and a batch is cut by size as well as by count so that wide rows stay far
 // below Badger's transaction limit.
 func (s *Service) collectRows(im *app.Import, results <-chan *app.ImportRow) error {
-	seen := &seenRows{byLocalID: newStrTable[rowPlace](0), byUser: newStrTable[rowPlace](0)}
+	seen := &seenRows{byLocalID: newStrTable[rowPlace](0), byUser: newStrTable[rowPlace](0), byName: newStrTable[rowPlace](0)}
 	fixups := map[int][]app.ImportProblem{}
 	var actions []string // by row index: the action each row is stored under
 	batches := make(chan []*app.ImportRow, 1)
@@ -521,6 +521,9 @@ func (s *Service) collectRows(im *app.Import, results <-chan *app.ImportRow) err
 		}
 		if r.UserID != "" {
 			s.noteRow(seen.byUser, fixups, r, false, r.UserID)
+		}
+		if takesUsername(r) {
+			s.noteName(seen.byName, fixups, r)
 		}
 		for len(actions) <= r.Index {
 			actions = append(actions, "")
@@ -604,9 +607,40 @@ type resultPutter interface {
 	PutImportResult(importID string, index int, result, message string) error
 }
 
-// seenRows holds the accounts earlier rows named: by Local ID (lower case) and by User ID.
+// seenRows holds the accounts earlier rows named: by Local ID (lower case) and by User ID; and
+// the usernames earlier rows give accounts, by what they look like (identityKey).
 type seenRows struct {
-	byLocalID, byUser *strTable[rowPlace]
+	byLocalID, byUser, byName *strTable[rowPlace]
+}
+
+// takesUsername reports whether a checked row gives an account a username it did not have: a
+// new account's, or a changed one.
+func takesUsername(r *app.ImportRow) bool {
+	switch r.Action {
+	case app.ActionCreate:
+		return r.Name != ""
+	case app.ActionUpdate:
+		for _, c := range r.Changes {
+			if c.Field == "username" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// noteName records the username row r gives an account and, when an earlier row gives one that
+// looks the same (or is the same), makes both rows errors, as noteRow does.
+func (s *Service) noteName(seen *strTable[rowPlace], fixups map[int][]app.ImportProblem, r *app.ImportRow) {
+	earlier, dup := seen.addNew(identityKey(r.Name), rowPlace{r.Index, r.Line})
+	if !dup {
+		return
+	}
+	f := *earlier
+	col := csvio.Header("username")
+	addProblem(r, app.ImportProblem{Column: col, Reason: fmt.Sprintf("Row %d gives another account a username that looks the same: each username may appear once.", f.line)})
+	fixups[f.index] = append(fixups[f.index], app.ImportProblem{Column: col,
+		Reason: fmt.Sprintf("Row %d gives another account a username that looks the same: each username may appear once.", r.Line)})
 }
 
 // rowPlace is where a row is: its index and its line in the file.
