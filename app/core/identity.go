@@ -194,6 +194,14 @@ var asciiSkeleton = func() (t [utf8.RuneSelf]string) {
 	return t
 }()
 
+// asciiSkeletonSame says which ASCII bytes asciiSkeleton leaves as they are.
+var asciiSkeletonSame = func() (t [utf8.RuneSelf]bool) {
+	for b := range utf8.RuneSelf {
+		t[b] = asciiSkeleton[b] == string(rune(b))
+	}
+	return t
+}()
+
 // identityKey is what a reader sees of a username: its case-mapped PRECIS form (lower case,
 // width folded, NFC) through UTS #39's skeleton, lower-cased. Two usernames with one key look
 // the same; e.g. "admin@x.org", "ADMIN@x.org", "аdmin@x.org" (Cyrillic а) and "adrnin@x.org".
@@ -206,6 +214,13 @@ func identityKey(username string) string {
 		}
 	}
 	if ascii {
+		same := true
+		for i := 0; i < len(username) && same; i++ {
+			same = asciiSkeletonSame[username[i]]
+		}
+		if same {
+			return username
+		}
 		var b strings.Builder
 		b.Grow(len(username) + 8)
 		for i := 0; i < len(username); i++ {

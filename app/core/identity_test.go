@@ -63,3 +63,23 @@ func TestIdentityKey(t *testing.T) {
 		}
 	}
 }
+
+// The identity path of a row that sets a username (normalAddress, then identityKey for the
+// look-alike index): plain ASCII, and an address that needs PRECIS and IDNA.
+func BenchmarkIdentityASCII(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		if _, r := normalAddress("mary.jones+ward7@northgate-health.example", "Username"); r != "" {
+			b.Fatal(r)
+		}
+		_ = identityKey("mary.jones+ward7@northgate-health.example")
+	}
+}
+
+func BenchmarkIdentityUnicode(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		if _, r := normalAddress("zoë.brontë@bücher.example", "Username"); r != "" {
+			b.Fatal(r)
+		}
+		_ = identityKey("zoë.brontë@bücher.example")
+	}
+}

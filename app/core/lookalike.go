@@ -28,15 +28,19 @@ func (l *lookAlikes) hash(username string) uint64 {
 	return maphash.String(l.seed, identityKey(username))
 }
 
-// load makes l hold exactly these users' usernames (start-up); the caller holds writeMu.
-func (l *lookAlikes) load(users []*app.User) {
-	one := make(map[uint64]string, len(users))
-	fresh := &lookAlikes{seed: l.seed, one: one, more: map[uint64][]string{}}
-	for _, u := range users {
-		fresh.addLocked(fresh.hash(u.Username), u.ID)
-	}
+// fresh returns an empty index of about n accounts with l's seed, for load to fill and
+// swap to put in place.
+func (l *lookAlikes) fresh(n int) *lookAlikes {
+	return &lookAlikes{seed: l.seed, one: make(map[uint64]string, n), more: map[uint64][]string{}}
+}
+
+// add records an account of an index that is not yet in use (fresh).
+func (l *lookAlikes) add(username, id string) { l.addLocked(l.hash(username), strings.Clone(id)) }
+
+// swap makes l hold what f holds (start-up); the caller holds writeMu.
+func (l *lookAlikes) swap(f *lookAlikes) {
 	l.mu.Lock()
-	l.one, l.more = fresh.one, fresh.more
+	l.one, l.more = f.one, f.more
 	l.mu.Unlock()
 }
 

@@ -5,7 +5,6 @@
 package core
 
 import (
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -86,7 +85,7 @@ func (s *Service) Load() error {
 	defer s.dropRefs()
 	defer holdGC(gcOff)()
 	var entries []*entry
-	var looks []*app.User // id and username of each user, for the look-alike index
+	looks := s.looks.fresh(s.index.Len())
 	err := s.store.View(func(tx app.Tx) error {
 		units, err := tx.Units()
 		if err != nil {
@@ -103,7 +102,7 @@ func (s *Service) Load() error {
 		return tx.ForEachUserPrepared(func(u *app.User) any { return newEntry(u) }, func(u *app.User, e any) error {
 			s.authz.PutUser(u)
 			entries = append(entries, e.(*entry))
-			looks = append(looks, &app.User{ID: e.(*entry).id, Username: strings.Clone(u.Username)})
+			looks.add(u.Username, u.ID)
 			return nil
 		})
 	})
@@ -111,7 +110,7 @@ func (s *Service) Load() error {
 		return err
 	}
 	s.index.replace(entries)
-	s.looks.load(looks)
+	s.looks.swap(looks)
 	// The default sort order is built in the background, so that start-up does not wait for it;
 	// a search that comes first builds it itself.
 	go s.index.Warm()
