@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -16,7 +17,7 @@ import (
 
 // The rules for a new password follow NIST SP 800-63B §3.1.1.2: at least MinLength characters
 // of valid UTF-8, normalised to NFC (so that the same typed password matches whichever way a
-// keyboard composed it), not one of the most common passwords, not built on the account's
+// keyboard composed it), not one of the 30,000 most common passwords, not built on the account's
 // username, and (zxcvbn) not guessable within about 10^8 tries from its patterns (sequences,
 // repeats, keyboard walks, dates, words) and the account's own names. No composition rules.
 
@@ -56,14 +57,16 @@ type Context struct {
 	Names    []string
 }
 
-var common = func() map[string]struct{} {
+// common is zxcvbn's list of the 30,000 most common passwords, as a set built on first use
+// (not at start: most runs never set a password).
+var common = sync.OnceValue(func() map[string]struct{} {
 	list := frequency.FrequencyLists["passwords"]
 	m := make(map[string]struct{}, len(list))
 	for _, p := range list {
 		m[p] = struct{}{}
 	}
 	return m
-}()
+})
 
 // Normalize is the form a password is hashed and compared in: Unicode NFC.
 func Normalize(pw string) string {
@@ -98,7 +101,7 @@ func Evaluate(pw string, ctx Context) *Problem {
 		return &Problem{CodeTooLong, fmt.Sprintf("Use at most %d characters.", MaxLength)}
 	}
 	lower := strings.ToLower(pw)
-	if _, ok := common[lower]; ok || strings.TrimSpace(pw) == "" {
+	if _, ok := common()[lower]; ok || strings.TrimSpace(pw) == "" {
 		return &Problem{CodeCommon, "This is one of the most common passwords: choose something less predictable."}
 	}
 	user := strings.ToLower(strings.TrimSpace(ctx.Username))
