@@ -8,7 +8,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/trustelem/zxcvbn"
 	"github.com/trustelem/zxcvbn/frequency"
 	"golang.org/x/text/unicode/norm"
 
@@ -17,17 +16,12 @@ import (
 
 // The rules for a new password follow NIST SP 800-63B §3.1.1.2: at least MinLength characters
 // of valid UTF-8, normalised to NFC (so that the same typed password matches whichever way a
-// keyboard composed it), not one of the 30,000 most common passwords, not built on the account's
-// username, and (zxcvbn) not guessable within about 10^8 tries from its patterns (sequences,
-// repeats, keyboard walks, dates, words) and the account's own names. No composition rules.
-
-// MinScore is the zxcvbn score a new password needs: 3 is "safely unguessable: moderate
-// protection from offline slow-hash scenario" (about 10^8 guesses or more).
-const MinScore = 3
-
-// zxcvbnRunes caps what zxcvbn analyses (its cost grows with the square of the length); the
-// rest of a longer password only adds to its strength.
-const zxcvbnRunes = 64
+// keyboard composed it), and not on a blocklist: the 30,000 most common passwords (zxcvbn's
+// list, also with digits or punctuation added around one), the account's username and names,
+// and the trivial patterns (one piece repeated, a run along the alphabet, the digits or a
+// keyboard row). No composition rules. zxcvbn's own estimator was tried first: its
+// dictionaries take about 10 MB and 34 ms to build at every start, in every process, for a
+// check most runs never make.
 
 // Problem codes: stable, so that the console can say them in the user's language.
 const (
@@ -40,8 +34,6 @@ const (
 	CodeRepeat           = "repeat"
 	CodeSequence         = "sequence"
 	CodeKeyboard         = "keyboard"
-	CodeDate             = "date"
-	CodeGuessable        = "guessable"
 )
 
 // Problem says why a password is refused.
@@ -122,41 +114,73 @@ func Evaluate(pw string, ctx Context) *Problem {
 	if builtOn(lower, inputs) {
 		return &Problem{CodePersonal, "Don't build your password on your name, username or organisation."}
 	}
-	analysed := pw
-	if n > zxcvbnRunes {
-		analysed = string([]rune(pw)[:zxcvbnRunes])
+	switch {
+	case builtOnCommon(lower):
+		return &Problem{CodeCommon, "This is one of the most common passwords: choose something less predictable."}
+	case repeated(lower):
+		return &Problem{CodeRepeat, "Repeated characters or words are easy to guess: use a few unrelated words."}
+	case walk(lower, sequences):
+		return &Problem{CodeSequence, "Sequences like 1234 or abcd are easy to guess: use a few unrelated words."}
+	case walk(lower, keyboards):
+		return &Problem{CodeKeyboard, "Keyboard patterns like qwerty are easy to guess: use a few unrelated words."}
 	}
-	res := zxcvbn.PasswordStrength(analysed, inputs)
-	if res.Score >= MinScore {
-		return nil
-	}
-	return weakness(res)
+	return nil
 }
 
-// weakness names the pattern that makes a password guessable: the longest match zxcvbn found.
-func weakness(res zxcvbn.Result) *Problem {
-	pattern, dict := "", ""
-	longest := -1
-	for _, m := range res.Sequence {
-		if l := m.J - m.I; l > longest && m.Pattern != "bruteforce" {
-			longest, pattern, dict = l, m.Pattern, m.DictionaryName
+// builtOnCommon reports whether a password is a common one with digits, spaces or punctuation
+// before or after it ("password2024!", "123qwerty").
+func builtOnCommon(lower string) bool {
+	core := strings.TrimFunc(lower, func(r rune) bool { return !unicode.IsLetter(r) })
+	if utf8.RuneCountInString(core) < 4 || core == lower {
+		return false
+	}
+	_, ok := common()[core]
+	return ok
+}
+
+// repeated reports whether a password is one short piece over and over ("passwordpassword",
+// "abcabcabcabc") or holds at most four distinct characters ("aaaabbbb1111").
+func repeated(lower string) bool {
+	r := []rune(lower)
+	for p := 1; p <= len(r)/2; p++ {
+		same := true
+		for i := p; i < len(r) && same; i++ {
+			same = r[i] == r[i-p]
+		}
+		if same {
+			return true
 		}
 	}
-	switch {
-	case pattern == "dictionary" && dict == "user_inputs":
-		return &Problem{CodePersonal, "Don't build your password on your name, username or organisation."}
-	case pattern == "dictionary" && dict == "passwords":
-		return &Problem{CodeCommon, "This is built on one of the most common passwords: choose something less predictable."}
-	case pattern == "repeat":
-		return &Problem{CodeRepeat, "Repeated characters or words are easy to guess: use a few unrelated words."}
-	case pattern == "sequence":
-		return &Problem{CodeSequence, "Sequences like 1234 or abcd are easy to guess: use a few unrelated words."}
-	case pattern == "spatial":
-		return &Problem{CodeKeyboard, "Keyboard patterns like qwerty are easy to guess: use a few unrelated words."}
-	case pattern == "date":
-		return &Problem{CodeDate, "Dates are easy to guess: use a few unrelated words."}
+	distinct := map[rune]bool{}
+	for _, c := range r {
+		distinct[c] = true
 	}
-	return &Problem{CodeGuessable, "This password is easy to guess: add another word or two that don't go together."}
+	return len(distinct) <= 4
+}
+
+// The orders a password may walk along: each doubled, so that a walk may wrap round
+// ("123456789012"), and read both ways.
+var (
+	sequences = []string{"abcdefghijklmnopqrstuvwxyz", "0123456789"}
+	keyboards = []string{"1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm", "qwertyuiopasdfghjklzxcvbnm",
+		"qazwsxedcrfvtgbyhnujmikolp", "azertyuiop", "qwertzuiop", "1qaz2wsx3edc4rfv5tgb6yhn7ujm8ik9ol0p"}
+)
+
+// walk reports whether a password, spaces aside, is a stretch of one of the orders, either way.
+func walk(lower string, orders []string) bool {
+	s := strings.ReplaceAll(lower, " ", "")
+	if len(s) < 6 {
+		return false
+	}
+	rev := []rune(s)
+	slices.Reverse(rev)
+	for _, o := range orders {
+		o2 := o + o
+		if strings.Contains(o2, s) || strings.Contains(o2, string(rev)) {
+			return true
+		}
+	}
+	return false
 }
 
 // Check returns an EINVALID error naming field when pw may not be a new password for the

@@ -12,23 +12,29 @@ import (
 func TestEvaluate(t *testing.T) {
 	ctx := Context{Username: "ann.jones@acme.example", Names: []string{"Ann", "Jones", "Ann Jones", "Acme Health"}}
 	for _, tc := range []struct{ pw, code string }{
-		{"123456789012", ""},
-		{"passwordpassword", ""},
+		{"123456789012", CodeSequence},
+		{"passwordpassword", CodeRepeat},
 		{strings.Repeat(" ", 12), CodeCommon},
 		{"ann.jones@acme.example", CodeContainsUsername},
 		{"my name is ann.jones!", CodeContainsUsername},
 		{"short", CodeTooShort},
 		{strings.Repeat("\xff", 12), CodeInvalidText},
 		{strings.Repeat("\ufffd", 12), CodeInvalidText},
-		{"qwertyuiopasdf", ""},
+		{"qwertyuiopasdf", CodeKeyboard},
 		{"aaaaaaaaaaaaaaaa", CodeRepeat},
-		{"iloveyou123456", ""},
+		{"aaaabbbb1111", ""},
+		{"iloveyou123456", CodeCommon},
+		{"Password2024!!", CodeCommon},
+		{"Acme Health Ann Jones", CodePersonal},
 		{strings.Repeat("x", MaxLength+1), CodeTooLong},
 		// Accepted:
 		{"correct-horse-battery-staple", "ok"},
 		{"violet tractor umbrella", "ok"},
 		{"Zebra-Kettle-Orbit-9", "ok"},
 		{"cafe\u0301 au lait sur la plage", "ok"},
+		{"brand new password", "ok"},
+		{"heron-quartz-lantern-walk", "ok"},
+		{"michael jordan tractor", "ok"},
 	} {
 		p := Evaluate(tc.pw, ctx)
 		switch {

@@ -31,10 +31,6 @@ export function passwordReason(code: string | undefined, message = ''): string {
       return t('Sequences like 1234 or abcd are easy to guess: use a few unrelated words.');
     case 'keyboard':
       return t('Keyboard patterns like qwerty are easy to guess: use a few unrelated words.');
-    case 'date':
-      return t('Dates are easy to guess: use a few unrelated words.');
-    case 'guessable':
-      return t('This password is easy to guess: add another word or two that don’t go together.');
   }
   return message;
 }

@@ -131,10 +131,6 @@ export const cy: Record<string, string> = {
     'Mae dilyniannau fel 1234 neu abcd yn hawdd eu dyfalu: defnyddiwch ychydig o eiriau nad ydynt yn perthyn i’w gilydd.',
   'Keyboard patterns like qwerty are easy to guess: use a few unrelated words.':
     'Mae patrymau bysellfwrdd fel qwerty yn hawdd eu dyfalu: defnyddiwch ychydig o eiriau nad ydynt yn perthyn i’w gilydd.',
-  'Dates are easy to guess: use a few unrelated words.':
-    'Mae dyddiadau’n hawdd eu dyfalu: defnyddiwch ychydig o eiriau nad ydynt yn perthyn i’w gilydd.',
-  'This password is easy to guess: add another word or two that don’t go together.':
-    'Mae’r cyfrinair hwn yn hawdd ei ddyfalu: ychwanegwch air neu ddau arall nad ydynt yn perthyn i’w gilydd.',
 
   // Not found
   'Page not found': 'Heb ddod o hyd i’r dudalen',
