@@ -169,7 +169,10 @@ func (a *App) bootstrap(o Options) error {
 				return err
 			}
 		}
-		email := adminEmail(o)
+		email, reason := core.NormalAddress(adminEmail(o), "--admin-email")
+		if reason != "" {
+			return fmt.Errorf("USERDESK_ADMIN_EMAIL: %s", reason)
+		}
 		pw := o.AdminPassword
 		if pw == "" {
 			pw = password.Generate(20)

@@ -76,6 +76,10 @@ func normalAddress(s, label string) (string, string) {
 	return out, ""
 }
 
+// NormalAddress is normalAddress for callers outside the directory service (the first Super
+// admin's --admin-email): the address to store, or why it is refused.
+func NormalAddress(s, label string) (string, string) { return normalAddress(s, label) }
+
 // ldhDomain reports whether an ASCII domain is letters, digits and hyphens in labels of at most
 // 63 characters that neither start nor end with a hyphen and are not punycode (xn--): the
 // domains IDNA leaves as they are, apart from case.
