@@ -278,7 +278,21 @@ func runResetPassword(o *cmdOpts, username string, stdout, _ io.Writer) (int, er
 			if _, err := tx.DeleteUserSessions(u.ID); err != nil {
 				return err
 			}
-			return tx.AddAudit(&app.AuditRecord{At: time.Now().UTC(), ActorEmail: "command line", Source: app.SourceCLI,
+			// The holder is told, in the local mail store (issue 16: nobody was told).
+			now := time.Now().UTC()
+			m := &app.Message{ID: app.NewID(), To: u.Email, ToUserID: u.ID, SentAt: now,
+				Subject: "Your " + app.ProductName + " password was changed",
+				Text: fmt.Sprintf("The password of your %s account %s was replaced on %s by an administrator on the command line "+
+					"(userdesk reset-password). Every session of the account has ended.\n\nIf you did not expect this change, "+
+					"tell your administrator at once: someone else may be using your account.\n", app.ProductName, u.Username,
+					now.Format("2 January 2006 at 15:04 UTC"))}
+			if m.To == "" {
+				m.To = u.Username
+			}
+			if err := tx.PutMessage(m); err != nil {
+				return err
+			}
+			return tx.AddAudit(&app.AuditRecord{At: now, ActorEmail: "command line", Source: app.SourceCLI,
 				Action: "user.password-reset", TargetType: "user", TargetID: u.ID, TargetName: u.Username})
 		})
 		if err != nil {

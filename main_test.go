@@ -15,6 +15,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"userdesk/app"
+	"userdesk/app/store"
 )
 
 // binPath is the userdesk binary built once for these tests.
@@ -263,6 +266,25 @@ func TestBackupRestoreResetPassword(t *testing.T) {
 		t.Fatalf("restored demo admin: %d", got)
 	}
 	p2.stop(t)
+	// The account's holder was told (issue 16).
+	st, err := store.Open(restored, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	told := false
+	_ = st.View(func(tx app.Tx) error {
+		msgs, err := tx.Messages("", 0)
+		for _, m := range msgs {
+			told = told || (m.To == "admin@userdesk.local" && strings.Contains(m.Subject, "password was changed"))
+		}
+		return err
+	})
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if !told {
+		t.Error("no notice of the reset in the local mail store")
+	}
 	if out, err := exec.Command(binPath, "reset-password", "--data", restored, "ghost@example.org").CombinedOutput(); err == nil {
 		t.Fatalf("reset-password for unknown account: %s", out)
 	}

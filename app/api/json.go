@@ -8,6 +8,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -21,6 +22,11 @@ func decodeJSON(c *fiber.Ctx, v any) error {
 	ct := c.Get(fiber.HeaderContentType)
 	if !strings.HasPrefix(ct, fiber.MIMEApplicationJSON) {
 		return app.Errorf(app.EBADREQUEST, "Send the request body as JSON (Content-Type: application/json).")
+	}
+	// encoding/json would turn invalid bytes into U+FFFD: twelve of any invalid bytes would be
+	// one password, and a name could hide bytes no one sees.
+	if !utf8.Valid(c.Body()) {
+		return app.Errorf(app.EBADREQUEST, "The request body is not valid UTF-8 text.")
 	}
 	dec := json.NewDecoder(bytes.NewReader(c.Body()))
 	dec.DisallowUnknownFields()

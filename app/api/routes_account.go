@@ -9,13 +9,16 @@ func (s *Server) accountRoutes(api fiber.Router, auth fiber.Handler) {
 	api.Post("/password-reset", s.requestPasswordReset)
 	api.Get("/password-reset/:token", s.checkResetLink)
 	api.Post("/password-reset/:token", s.resetPassword)
+	api.Post("/password-reset/:token/check", s.checkResetPassword)
 	api.Get("/activation/:token", s.checkActivationLink)
 	api.Post("/activation/:token", s.activate)
+	api.Post("/activation/:token/check", s.checkActivationPassword)
 
 	// My Account.
 	api.Get("/me", auth, s.getMe)
 	api.Patch("/me", auth, s.patchMe)
 	api.Post("/me/password", auth, s.changePassword)
+	api.Post("/me/password/check", auth, s.checkMyPassword)
 
 	// Lifecycle of an account.
 	api.Post("/users/:id/activation-email", auth, s.sendActivationEmail)

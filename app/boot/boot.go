@@ -120,6 +120,10 @@ func Open(o Options) (*App, error) {
 	if err := a.Dir.Load(); err != nil {
 		return fail(fmt.Errorf("load rights: %w", err))
 	}
+	// Accounts made before the identity rules (or that break them) are listed, never changed.
+	if _, err := a.Dir.CheckIdentities(log); err != nil {
+		log.Warn("identity check failed", "err", err)
+	}
 	if a.Mail, err = mail.New(st, mail.Options{BaseURL: mail.BaseURL(o.Addr), SMTP: o.SMTP, Logger: log}); err != nil {
 		return fail(err)
 	}
@@ -222,13 +226,25 @@ func (a *App) bootstrap(o Options) error {
 				return err
 			}
 		}
-		email := adminEmail(o)
+		email, reason := core.NormalAddress(adminEmail(o), "--admin-email")
+		if reason != "" {
+			return fmt.Errorf("USERDESK_ADMIN_EMAIL: %s", reason)
+		}
 		pw := o.AdminPassword
 		if pw == "" {
 			pw = password.Generate(20)
 			generated = pw
-		} else if err := password.Check(pw); err != nil {
-			return fmt.Errorf("USERDESK_ADMIN_PASSWORD: %w", err)
+		} else if p := password.Evaluate(pw, password.Context{Username: email, Names: []string{"Super Admin"}}); p != nil {
+			// The operator's own choice, read once at first start (scripts and kiosks set it):
+			// only what makes it no password at all stops the start; a guessable one is
+			// reported, to be changed in My Account.
+			switch p.Code {
+			case password.CodeInvalidText, password.CodeTooShort, password.CodeTooLong:
+				return fmt.Errorf("USERDESK_ADMIN_PASSWORD: %s", p.Message)
+			}
+			if o.Logger != nil {
+				o.Logger.Warn("USERDESK_ADMIN_PASSWORD is easy to guess; change it in My Account", "reason", p.Message)
+			}
 		}
 		hash, err := password.Hash(pw)
 		if err != nil {

@@ -142,7 +142,10 @@ func (s *Service) PatchMe(actor *app.User, ifMatch *uint64, p *MePatch, keepSess
 		if len(bad) > 0 {
 			return &app.Error{Code: app.EFORBIDDEN, Message: "You can't change some of these fields.", Fields: bad}
 		}
-		if err := validateUser(after, r); err != nil {
+		if err := validateUserFrom(after, before, r); err != nil {
+			return err
+		}
+		if err := s.checkLookAlike(tx, actor, before, after); err != nil {
 			return err
 		}
 		changes := Diff(before, after)
@@ -161,6 +164,9 @@ func (s *Service) PatchMe(actor *app.User, ifMatch *uint64, p *MePatch, keepSess
 			}
 		}
 		view = meView(after, r)
+		if err := s.noticeChanges(tx, actor, before, after, r, after.UpdatedAt); err != nil {
+			return err
+		}
 		return tx.AddAudit(audit(actor, app.SourceConsole, after.UpdatedAt, "user.update", after, changes))
 	})
 	if err != nil {
@@ -168,6 +174,7 @@ func (s *Service) PatchMe(actor *app.User, ifMatch *uint64, p *MePatch, keepSess
 	}
 	if after != before {
 		s.committed(after, before)
+		s.relayMail()
 	}
 	return view, nil
 }
@@ -227,12 +234,16 @@ func (s *Service) ChangePassword(actor *app.User, current, next, keepSession str
 		// #nosec G101 -- a form message, not a credential
 		return app.FieldErrors("Enter your current password.", map[string]string{"currentPassword": "Enter your current password."})
 	}
-	if err := password.Check(next); err != nil {
-		msg := "Choose a different new password."
-		if e, ok := err.(*app.Error); ok {
-			return app.FieldErrors(e.Message, map[string]string{"newPassword": e.Fields["password"]})
-		}
-		return app.FieldErrors(msg, map[string]string{"newPassword": msg})
+	me, err := s.currentUser(actor.ID)
+	if err != nil {
+		return err
+	}
+	ctx, err := s.userPasswordContext(me)
+	if err != nil {
+		return err
+	}
+	if err := password.Check(next, ctx, "newPassword"); err != nil {
+		return err
 	}
 	var hash string
 	if err := s.store.View(func(tx app.Tx) (err error) { hash, err = tx.PasswordHash(actor.ID); return }); err != nil {
@@ -245,7 +256,7 @@ func (s *Service) ChangePassword(actor *app.User, current, next, keepSession str
 	if err != nil {
 		return err
 	}
-	return s.store.Update(func(tx app.Tx) error {
+	err = s.store.Update(func(tx app.Tx) error {
 		// The password may have changed since it was checked; the newer one wins.
 		if h, err := tx.PasswordHash(actor.ID); err != nil || h != hash {
 			return app.Errorf(app.ECONFLICT, "Your password was just changed elsewhere. Reload and try again.")
@@ -259,9 +270,17 @@ func (s *Service) ChangePassword(actor *app.User, current, next, keepSession str
 		if _, err := tx.DeleteUserTokens(actor.ID, app.TokenReset); err != nil {
 			return err
 		}
-		return tx.AddAudit(audit(actor, app.SourceConsole, s.now(), "user.password-change", actor,
+		now := s.now()
+		if err := s.noticePasswordChanged(tx, actor, me, "in My Account", now); err != nil {
+			return err
+		}
+		return tx.AddAudit(audit(actor, app.SourceConsole, now, "user.password-change", actor,
 			[]app.FieldChange{{Field: "password", Before: "(hidden)", After: "(changed in My Account)"}}))
 	})
+	if err == nil {
+		s.relayMail()
+	}
+	return err
 }
 
 // Mailbox lists messages newest first. Everyone reads their own mailbox; a Super admin reads

@@ -174,6 +174,10 @@ type importCtx struct {
 	readLocalIDs func() (*strTable[localIDEntry], error)
 	hasRoles     bool
 	emailSame    bool // the file has an Email Same As Username column
+	// claimed, while a job applies rows, maps the identity keys of the usernames its rows took
+	// to the accounts that took them: the look-alike index learns them only once their batch
+	// is durable, and the next batch is prepared before that.
+	claimed map[string]claim
 	// results, while a job applies the import from its first row, builds the results file.
 	results *runResults
 	// ahead is the job's read of its next batch's rows.
@@ -481,7 +485,7 @@ func (s *Service) dropImport(id string) {
 // commit's fsync, and a batch is cut by size as well as by count so that wide rows stay far
 // below Badger's transaction limit.
 func (s *Service) collectRows(im *app.Import, results <-chan *app.ImportRow) error {
-	seen := &seenRows{byLocalID: newStrTable[rowPlace](0), byUser: newStrTable[rowPlace](0)}
+	seen := &seenRows{byLocalID: newStrTable[rowPlace](0), byUser: newStrTable[rowPlace](0), byName: newStrTable[rowPlace](0)}
 	fixups := map[int][]app.ImportProblem{}
 	var actions []string // by row index: the action each row is stored under
 	batches := make(chan []*app.ImportRow, 1)
@@ -517,6 +521,9 @@ func (s *Service) collectRows(im *app.Import, results <-chan *app.ImportRow) err
 		}
 		if r.UserID != "" {
 			s.noteRow(seen.byUser, fixups, r, false, r.UserID)
+		}
+		if takesUsername(r) {
+			s.noteName(seen.byName, fixups, r)
 		}
 		for len(actions) <= r.Index {
 			actions = append(actions, "")
@@ -600,9 +607,40 @@ type resultPutter interface {
 	PutImportResult(importID string, index int, result, message string) error
 }
 
-// seenRows holds the accounts earlier rows named: by Local ID (lower case) and by User ID.
+// seenRows holds the accounts earlier rows named: by Local ID (lower case) and by User ID; and
+// the usernames earlier rows give accounts, by what they look like (identityKey).
 type seenRows struct {
-	byLocalID, byUser *strTable[rowPlace]
+	byLocalID, byUser, byName *strTable[rowPlace]
+}
+
+// takesUsername reports whether a checked row gives an account a username it did not have: a
+// new account's, or a changed one.
+func takesUsername(r *app.ImportRow) bool {
+	switch r.Action {
+	case app.ActionCreate:
+		return r.Name != ""
+	case app.ActionUpdate:
+		for _, c := range r.Changes {
+			if c.Field == "username" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// noteName records the username row r gives an account and, when an earlier row gives one that
+// looks the same (or is the same), makes both rows errors, as noteRow does.
+func (s *Service) noteName(seen *strTable[rowPlace], fixups map[int][]app.ImportProblem, r *app.ImportRow) {
+	earlier, dup := seen.addNew(identityKey(r.Name), rowPlace{r.Index, r.Line})
+	if !dup {
+		return
+	}
+	f := *earlier
+	col := csvio.Header("username")
+	addProblem(r, app.ImportProblem{Column: col, Reason: fmt.Sprintf("Row %d gives another account a username that looks the same: each username may appear once.", f.line)})
+	fixups[f.index] = append(fixups[f.index], app.ImportProblem{Column: col,
+		Reason: fmt.Sprintf("Row %d gives another account a username that looks the same: each username may appear once.", r.Line)})
 }
 
 // rowPlace is where a row is: its index and its line in the file.
@@ -874,7 +912,7 @@ func (s *Service) ruleRow(ic *importCtx, before *app.User, cells []string, into 
 		}
 	}
 	trimmed := [...]string{after.Username, after.FirstName, after.LastName, after.Email, after.LocalID}
-	if err := validateUser(after, ic.refs); err != nil {
+	if err := validateUserFrom(after, before, ic.refs); err != nil {
 		problems = append(problems, s.fieldProblems(ic, err)...)
 	}
 	if trimmed != [...]string{after.Username, after.FirstName, after.LastName, after.Email, after.LocalID} {
@@ -908,6 +946,8 @@ func (s *Service) finishRow(tx app.Tx, ic *importCtx, before *app.User, rr ruled
 	if before == nil || !strings.EqualFold(before.Username, after.Username) {
 		if other, err := tx.UserByUsername(after.Username); err == nil && (before == nil || other.ID != before.ID) {
 			bad("username", "Another account already uses this username.")
+		} else if other := s.lookAlikeOf(tx, after, ic.claimed); other != nil {
+			bad("username", s.lookAlikeReason(ic.actor, other))
 		}
 	}
 	if after.LocalID != "" && (before == nil || before.PrimaryOrgID != after.PrimaryOrgID || !strings.EqualFold(before.LocalID, after.LocalID)) {
@@ -1702,6 +1742,7 @@ func (s *Service) applyRun(ctx context.Context, bs batchStore, ic *importCtx, im
 	crash func(int, bool) error) (*app.Import, int, []*app.User, error) {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
+	ic.claimed = map[string]claim{}
 	var users []*app.User
 	var prev *preparedBatch
 	next := batch
@@ -1768,6 +1809,7 @@ func (s *Service) applyBatch(ic *importCtx, im *app.Import, batch int, crash fun
 	defer s.writeMu.Unlock()
 	var p *preparedBatch
 	err := s.store.Update(func(tx app.Tx) (err error) {
+		ic.claimed = map[string]claim{} // anew on each try of the transaction
 		p, err = s.prepareBatch(tx, ic, im, true, batch, crash)
 		return err
 	})
@@ -1925,11 +1967,15 @@ func (s *Service) batchCommitted(p *preparedBatch) []*app.User {
 	users := make([]*app.User, 0, len(p.changed))
 	for _, c := range p.changed {
 		s.authz.PutUser(c.after)
+		s.looks.put(c.before, c.after)
 		if c.before == nil || rightsChanged(c.before, c.after) {
 			s.notify.RightsChanged([]string{c.after.ID})
 		}
 		s.notify.UserChanged(c.after.ID, c.after.Version)
 		users = append(users, c.after)
+	}
+	if len(p.changed) > 0 {
+		s.relayMail() // the batch's security notices
 	}
 	return users
 }
@@ -2057,6 +2103,9 @@ func (s *Service) applyFinish(tx app.Tx, ic *importCtx, r *app.ImportRow, w rowW
 			return fail("The account's sessions could not be ended: " + err.Error())
 		}
 	}
+	if err := s.noticeChanges(tx, ic.actor, before, after, ic.refs, now); err != nil {
+		return fail("The account's holder could not be told of the change: " + err.Error())
+	}
 	from := before
 	if from == nil {
 		from = &app.User{}
@@ -2069,6 +2118,9 @@ func (s *Service) applyFinish(tx app.Tx, ic *importCtx, r *app.ImportRow, w rowW
 	if err := tx.AddAudit(&app.AuditRecord{At: now, ActorID: actorID(ic.actor), ActorEmail: actorEmail(ic.actor), Source: app.SourceImport,
 		Action: action, TargetType: "user", TargetID: after.ID, TargetName: after.Username, Changes: audit}); err != nil {
 		return fail("The change could not be audited: " + err.Error())
+	}
+	if before == nil || before.Username != after.Username {
+		ic.claimed[identityKey(after.Username)] = claim{id: after.ID, username: after.Username}
 	}
 	r.UserID = after.ID
 	if before == nil {

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -371,4 +373,25 @@ func BenchmarkImportApply100k(b *testing.B) {
 	b.ReportMetric(plainRSS, "plain-peak-RSS-MiB")
 	b.ReportMetric(plainBase, "plain-start-RSS-MiB")
 	b.ReportMetric(plain/rowsPerSec, "plain/import")
+}
+
+// BenchmarkCheckIdentities100k is the start-up identity check over 100,000 accounts (and,
+// as a sub-benchmark, Load, which fills the look-alike index beside the users index).
+func BenchmarkCheckIdentities100k(b *testing.B) {
+	ia := benchApp(b)
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	b.Run("check", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if found, err := ia.Dir.CheckIdentities(quiet); err != nil || len(found) != 0 {
+				b.Fatal(err, found)
+			}
+		}
+	})
+	b.Run("load", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if err := ia.Dir.Load(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

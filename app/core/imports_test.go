@@ -798,3 +798,41 @@ func TestImportSharedLocalID(t *testing.T) {
 		t.Fatalf("shared Local ID in Acme: %+v", r)
 	}
 }
+
+// TestImportWithNoticesOnEveryRow: an import that changes every account's email and admin
+// roles writes two security notices a row inside its batches, and still applies them all.
+func TestImportWithNoticesOnEveryRow(t *testing.T) {
+	ia := openImportApp(t, t.TempDir())
+	defer ia.Close()
+	const n = 1200
+	ia.seed(t, n)
+	var b bytes.Buffer
+	b.WriteString("Local ID,Username,Admin Roles\n")
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "L%d,renamed.user%d@acme.example,role-user-admin@%s\n", i, i, ia.ou)
+	}
+	im := mustValidate(t, ia, b.Bytes())
+	if im.Totals.Update != n {
+		t.Fatalf("totals %+v", im.Totals)
+	}
+	done, err := ia.Dir.RunImport(context.Background(), ia.admin, im.ID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if done.Results.Update != n {
+		t.Fatalf("results %+v", done.Results)
+	}
+	var notices int
+	_ = ia.Store.View(func(tx app.Tx) error {
+		all, err := tx.Messages("", 0)
+		for _, m := range all {
+			if strings.Contains(m.Subject, "email address") || strings.Contains(m.Subject, "admin role") {
+				notices++
+			}
+		}
+		return err
+	})
+	if notices != 2*n {
+		t.Errorf("%d notices, want %d", notices, 2*n)
+	}
+}

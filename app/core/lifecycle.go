@@ -28,6 +28,8 @@ const (
 type Mailer interface {
 	Activation(tx app.Tx, u *app.User, token string, expires time.Time) (*app.Message, error)
 	Reset(tx app.Tx, u *app.User, token string, expires time.Time) (*app.Message, error)
+	// Notice writes a security notice about u's account to address to ("" for u's own).
+	Notice(tx app.Tx, u *app.User, to, subject string, paragraphs []string) (*app.Message, error)
 	// SendImportResults delivers an import's results CSV to its uploader in its own transaction.
 	SendImportResults(to *app.User, importID string, csv []byte) error
 }
@@ -203,6 +205,23 @@ func (s *Service) lookToken(tx app.Tx, p app.TokenPurpose, token string) (*app.T
 	return tok, u, err
 }
 
+// checkNewPassword checks that an emailed link works and that pw may be its account's password.
+func (s *Service) checkNewPassword(p app.TokenPurpose, token, pw string) error {
+	var u *app.User
+	var r *refs
+	err := s.store.View(func(tx app.Tx) (err error) {
+		if _, u, err = s.lookToken(tx, p, token); err != nil {
+			return err
+		}
+		r, err = s.currentRefs(tx)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return password.Check(pw, passwordContext(u, r), "password")
+}
+
 // CheckToken says whether an emailed link still works, and for which account.
 func (s *Service) CheckToken(p app.TokenPurpose, token string) (*TokenInfo, error) {
 	var info *TokenInfo
@@ -220,11 +239,8 @@ func (s *Service) CheckToken(p app.TokenPurpose, token string) (*TokenInfo, erro
 // Activate sets the password of the account an activation link was sent to and makes it
 // Active. The link works once.
 func (s *Service) Activate(token, pw string) (*app.User, error) {
-	if err := password.Check(pw); err != nil {
-		return nil, err
-	}
-	// Check the link before spending a hash on it.
-	if _, err := s.CheckToken(app.TokenActivation, token); err != nil {
+	// Check the link, then the password for its account, before spending a hash on it.
+	if err := s.checkNewPassword(app.TokenActivation, token, pw); err != nil {
 		return nil, err
 	}
 	hash, err := password.Hash(pw)
@@ -366,10 +382,7 @@ func (s *Service) requestReset(username string) error {
 // ResetPassword sets a new password through a reset link and ends every session of the
 // account. The link works once. It returns the account's username.
 func (s *Service) ResetPassword(token, pw string) (string, error) {
-	if err := password.Check(pw); err != nil {
-		return "", err
-	}
-	if _, err := s.CheckToken(app.TokenReset, token); err != nil {
+	if err := s.checkNewPassword(app.TokenReset, token, pw); err != nil {
 		return "", err
 	}
 	hash, err := password.Hash(pw)
@@ -393,9 +406,15 @@ func (s *Service) ResetPassword(token, pw string) (string, error) {
 		if err != nil {
 			return err
 		}
+		if err := s.noticePasswordReset(tx, u, s.now()); err != nil {
+			return err
+		}
 		return tx.AddAudit(audit(u, app.SourceConsole, s.now(), "user.password-reset", u,
 			[]app.FieldChange{{Field: "password", Before: "(hidden)", After: "(reset by email link)"}, {Field: "sessions", Before: n, After: 0}}))
 	})
+	if err == nil {
+		s.relayMail()
+	}
 	return username, err
 }
 

@@ -26,6 +26,7 @@ type Service struct {
 	authz  app.Authorizer
 	notify Notifier
 	index  *Index
+	looks  *lookAlikes // usernames by what they look like, beside index
 	now    func() time.Time
 	acct   accountState // lifecycle.go: mail, background work
 	imp    importState  // imports.go: the CSV import job
@@ -71,7 +72,7 @@ func New(st app.Store, az app.Authorizer, n Notifier) *Service {
 	if n == nil {
 		n = nopNotifier{}
 	}
-	return &Service{store: st, authz: az, notify: n, index: NewIndex(), now: func() time.Time { return time.Now().UTC() }}
+	return &Service{store: st, authz: az, notify: n, index: NewIndex(), looks: newLookAlikes(), now: func() time.Time { return time.Now().UTC() }}
 }
 
 // SetClock replaces the clock (tests).
@@ -84,6 +85,7 @@ func (s *Service) Load() error {
 	defer s.dropRefs()
 	defer holdGC(gcOff)()
 	var entries []*entry
+	looks := s.looks.fresh(s.index.Len())
 	err := s.store.View(func(tx app.Tx) error {
 		units, err := tx.Units()
 		if err != nil {
@@ -100,6 +102,7 @@ func (s *Service) Load() error {
 		return tx.ForEachUserPrepared(func(u *app.User) any { return newEntry(u) }, func(u *app.User, e any) error {
 			s.authz.PutUser(u)
 			entries = append(entries, e.(*entry))
+			looks.add(u.Username, u.ID)
 			return nil
 		})
 	})
@@ -107,6 +110,7 @@ func (s *Service) Load() error {
 		return err
 	}
 	s.index.replace(entries)
+	s.looks.swap(looks)
 	// The default sort order is built in the background, so that start-up does not wait for it;
 	// a search that comes first builds it itself.
 	go s.index.Warm()

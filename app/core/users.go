@@ -128,6 +128,9 @@ func (s *Service) CreateUser(actor *app.User, p *UserPatch, src app.Source) (*Us
 		if err := validateUser(u, r); err != nil {
 			return err
 		}
+		if err := s.checkLookAlike(tx, actor, nil, u); err != nil {
+			return err
+		}
 		if err := tx.PutUser(u); err != nil {
 			return err
 		}
@@ -146,6 +149,7 @@ func (s *Service) CreateUser(actor *app.User, p *UserPatch, src app.Source) (*Us
 func (s *Service) committed(after, before *app.User) {
 	s.authz.PutUser(after)
 	s.index.Put(after)
+	s.looks.put(before, after)
 	if before == nil || rightsChanged(before, after) {
 		s.notify.RightsChanged([]string{after.ID})
 	}
@@ -200,7 +204,10 @@ func (s *Service) PatchUser(actor *app.User, id string, ifMatch uint64, p *UserP
 		}
 		// Invalid values are answered first (422): they are wrong whoever sends them, and the
 		// rights check can then assume that every referenced unit and role exists.
-		if err := validateUser(after, r); err != nil {
+		if err := validateUserFrom(after, before, r); err != nil {
+			return err
+		}
+		if err := s.checkLookAlike(tx, actor, before, after); err != nil {
 			return err
 		}
 		if err := s.authz.CheckChange(actor, before, after); err != nil {
@@ -222,6 +229,9 @@ func (s *Service) PatchUser(actor *app.User, id string, ifMatch uint64, p *UserP
 			if _, err := tx.DeleteUserSessions(id); err != nil {
 				return err
 			}
+		}
+		if err := s.noticeChanges(tx, actor, before, after, r, after.UpdatedAt); err != nil {
+			return err
 		}
 		return tx.AddAudit(&app.AuditRecord{At: after.UpdatedAt, ActorID: actorID(actor), ActorEmail: actorEmail(actor),
 			Source: src, Action: "user.update", TargetType: "user", TargetID: id, TargetName: after.Username, Changes: changes})
@@ -314,6 +324,7 @@ func (s *Service) DeleteUser(actor *app.User, id string, src app.Source) error {
 	}
 	s.authz.DeleteUser(id)
 	s.index.Delete(id)
+	s.looks.drop(gone)
 	s.notify.RightsChanged([]string{gone.ID})
 	return nil
 }

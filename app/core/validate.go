@@ -169,7 +169,13 @@ func (r *refs) walkToOrg(unitID string) string {
 
 // validateUser checks every value of u against the field rules that do not depend on who
 // asks; rights are the authorizer's. It returns a 422 error naming each field at fault.
-func validateUser(u *app.User, r *refs) error {
+func validateUser(u *app.User, r *refs) error { return validateUserFrom(u, nil, r) }
+
+// validateUserFrom is validateUser for a change of before (nil: a new account): a username or
+// email address that the change leaves as it was is held only to the rules it was made under
+// (a bare address), so that an account made before the identity rules can still be edited; the
+// start-up check lists such accounts (CheckIdentities).
+func validateUserFrom(u, before *app.User, r *refs) error {
 	f := map[string]string{}
 	u.Username = strings.TrimSpace(u.Username)
 	u.FirstName = strings.TrimSpace(u.FirstName)
@@ -180,11 +186,20 @@ func validateUser(u *app.User, r *refs) error {
 	switch {
 	case u.Username == "":
 		f["username"] = "Username is required."
-	case !validEmail(u.Username):
-		f["username"] = "Username must be an email address, like name@example.org."
+	case before != nil && u.Username == before.Username && validEmail(u.Username):
+	default:
+		if n, reason := normalAddress(u.Username, "Username"); reason != "" {
+			f["username"] = reason
+		} else {
+			u.Username = n
+		}
 	}
-	if !u.EmailSameAsUsername && u.Email != "" && !validEmail(u.Email) {
-		f["email"] = "Email must be an email address, like name@example.org."
+	if !u.EmailSameAsUsername && u.Email != "" && !(before != nil && u.Email == before.Email && validEmail(u.Email)) {
+		if n, reason := normalAddress(u.Email, "Email"); reason != "" {
+			f["email"] = reason
+		} else {
+			u.Email = n
+		}
 	}
 	if !u.EmailSameAsUsername && u.Email == "" {
 		f["email"] = "Email is required unless it is the same as the username."

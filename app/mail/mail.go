@@ -169,6 +169,22 @@ func (s *Sender) Reset(tx app.Tx, u *app.User, token string, expires time.Time) 
 	return m, tx.PutMessage(m)
 }
 
+// Notice writes a security notice about u's account to the address to (u's own mailbox: the
+// notice of an email change goes to the old address), in tx. Each paragraph is plain text.
+func (s *Sender) Notice(tx app.Tx, u *app.User, to, subject string, paragraphs []string) (*app.Message, error) {
+	if to == "" {
+		to = recipient(u)
+	}
+	text := greeting(u) + "\n\n" + strings.Join(paragraphs, "\n\n") + "\n"
+	esc := make([]string, 0, len(paragraphs)+1)
+	esc = append(esc, html.EscapeString(greeting(u)))
+	for _, p := range paragraphs {
+		esc = append(esc, html.EscapeString(p))
+	}
+	m := &app.Message{ID: app.NewID(), To: to, ToUserID: u.ID, SentAt: s.now(), Subject: subject, Text: text, HTML: htmlPage(esc...)}
+	return m, tx.PutMessage(m)
+}
+
 // ImportResults writes the results mail of an import, with the results CSV attached, in tx.
 func (s *Sender) ImportResults(tx app.Tx, to *app.User, importID string, csv []byte) (*app.Message, error) {
 	if to == nil {

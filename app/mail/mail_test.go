@@ -210,3 +210,35 @@ func TestOptions(t *testing.T) {
 		}
 	}
 }
+
+// TestNoticeRelayed: a security notice written in a change's transaction reaches the relay
+// once the transaction has committed, at the address it names (an email change's old one).
+func TestNoticeRelayed(t *testing.T) {
+	st := openStore(t)
+	addr, got := smtpSink(t)
+	s, err := mail.New(st, mail.Options{BaseURL: "http://127.0.0.1:8470", SMTP: "smtp://" + addr, Logger: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	u := &app.User{ID: "u1", Username: "ann@example.org", Email: "ann.new@example.org", DisplayName: "Ann Lee"}
+	err = st.Update(func(tx app.Tx) error {
+		_, err := s.Notice(tx, u, "ann@example.org", "The email address of your Userdesk account was changed",
+			[]string{"Changed from ann@example.org to ann.new@example.org by admin@userdesk.local."})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Relay()
+	select {
+	case data := <-got:
+		for _, want := range []string{"To: ann@example.org", "Subject: The email address of your Userdesk account was changed"} {
+			if !strings.Contains(data, want) {
+				t.Errorf("relayed notice lacks %q:\n%s", want, data)
+			}
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the relay got nothing")
+	}
+}

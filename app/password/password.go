@@ -9,11 +9,8 @@ import (
 	"math/big"
 	"runtime"
 	"strings"
-	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
-
-	"userdesk/app"
 )
 
 // Parameters at OWASP's argon2id minimum (19 MiB, 2 iterations, 1 lane): a hash takes tens of
@@ -36,8 +33,9 @@ const (
 // hashing bounds concurrent hashes so a burst of sign-ins cannot exhaust memory or CPU.
 var hashing = make(chan struct{}, max(1, runtime.NumCPU()))
 
-// Hash returns the PHC-formatted argon2id hash of pw.
+// Hash returns the PHC-formatted argon2id hash of pw, normalised (Normalize).
 func Hash(pw string) (string, error) {
+	pw = Normalize(pw)
 	salt := make([]byte, saltLen)
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
@@ -55,8 +53,17 @@ func derive(pw string, salt []byte, m, t uint32, p uint8, n uint32) []byte {
 }
 
 // Verify reports whether pw matches hash. A malformed or empty hash never matches, but still
-// costs one hash so that timing does not tell a missing password from a wrong one.
+// costs one hash so that timing does not tell a missing password from a wrong one. pw is
+// compared normalised; a password hashed before normalisation (not in NFC) still matches as
+// it was typed.
 func Verify(hash, pw string) bool {
+	if n := Normalize(pw); n != pw {
+		return verify(hash, n) || verify(hash, pw)
+	}
+	return verify(hash, pw)
+}
+
+func verify(hash, pw string) bool {
 	var v int
 	var m, t uint32
 	var p uint8
@@ -87,20 +94,6 @@ var dummySalt = make([]byte, saltLen)
 func verifyDummy(pw string) bool {
 	derive(pw, dummySalt, memoryKiB, iterations, parallelism, keyLen)
 	return false
-}
-
-// Check returns an EINVALID error when pw is not acceptable as a new password.
-func Check(pw string) error {
-	n := utf8.RuneCountInString(pw)
-	switch {
-	case n < MinLength:
-		return app.FieldErrors("Choose a longer password.", map[string]string{
-			"password": fmt.Sprintf("Use at least %d characters; a few unrelated words work well.", MinLength)})
-	case n > MaxLength:
-		return app.FieldErrors("Choose a shorter password.", map[string]string{
-			"password": fmt.Sprintf("Use at most %d characters.", MaxLength)})
-	}
-	return nil
 }
 
 const alphabet = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"

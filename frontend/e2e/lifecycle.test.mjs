@@ -97,11 +97,11 @@ test('forgot password: same answer for any username, reset from the mail link', 
   assert.ok(link, 'reset mail');
   await page.goto(link);
   await page.getByRole('heading', { name: 'Choose a new password' }).waitFor();
-  await page.getByLabel('New password', { exact: true }).fill('auditor-new-long-password');
-  await page.getByLabel('Repeat the new password').fill('auditor-new-long-password');
+  await page.getByLabel('New password', { exact: true }).fill('heron-quartz-lantern-walk');
+  await page.getByLabel('Repeat the new password').fill('heron-quartz-lantern-walk');
   await page.getByRole('button', { name: 'Set password' }).click();
   await page.getByRole('status').filter({ hasText: 'Your password has been changed' }).waitFor();
-  await signIn(page, app.server.url, 'auditor@northgate.example', 'auditor-new-long-password');
+  await signIn(page, app.server.url, 'auditor@northgate.example', 'heron-quartz-lantern-walk');
   await page.close();
 });
 

@@ -117,6 +117,25 @@ export const cy: Record<string, string> = {
   'The two passwords are not the same.': 'Nid yw’r ddau gyfrinair yr un fath.',
   Account: 'Cyfrif',
 
+  // Password rules, said as the user types (lib/password.ts, PasswordHint)
+  'This password meets the rules.': 'Mae’r cyfrinair hwn yn bodloni’r rheolau.',
+  'This password has bytes that aren’t text (invalid UTF-8): type it again.':
+    'Mae gan y cyfrinair hwn feitiau nad ydynt yn destun (UTF-8 annilys): teipiwch ef eto.',
+  'Use at least 12 characters; a few unrelated words work well.':
+    'Defnyddiwch o leiaf 12 nod; mae ychydig o eiriau nad ydynt yn perthyn i’w gilydd yn gweithio’n dda.',
+  'Use at most 256 characters.': 'Defnyddiwch 256 nod ar y mwyaf.',
+  'This is one of the most common passwords: choose something less predictable.':
+    'Dyma un o’r cyfrineiriau mwyaf cyffredin: dewiswch rywbeth llai rhagweladwy.',
+  'Don’t use your username in your password.': 'Peidiwch â defnyddio eich enw defnyddiwr yn eich cyfrinair.',
+  'Don’t build your password on your name, username or organisation.':
+    'Peidiwch â seilio eich cyfrinair ar eich enw, eich enw defnyddiwr na’ch sefydliad.',
+  'Repeated characters or words are easy to guess: use a few unrelated words.':
+    'Mae nodau neu eiriau sy’n cael eu hailadrodd yn hawdd eu dyfalu: defnyddiwch ychydig o eiriau nad ydynt yn perthyn i’w gilydd.',
+  'Sequences like 1234 or abcd are easy to guess: use a few unrelated words.':
+    'Mae dilyniannau fel 1234 neu abcd yn hawdd eu dyfalu: defnyddiwch ychydig o eiriau nad ydynt yn perthyn i’w gilydd.',
+  'Keyboard patterns like qwerty are easy to guess: use a few unrelated words.':
+    'Mae patrymau bysellfwrdd fel qwerty yn hawdd eu dyfalu: defnyddiwch ychydig o eiriau nad ydynt yn perthyn i’w gilydd.',
+
   // Not found
   'Page not found': 'Heb ddod o hyd i’r dudalen',
   'There is no page at this address.': 'Does dim tudalen yn y cyfeiriad hwn.',
