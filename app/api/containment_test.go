@@ -141,8 +141,11 @@ func TestLowerAdminCannotTakeOverOrganisationAdmin(t *testing.T) {
 	// anyone else it mails the account's own address, never the attacker's.
 	refused(t, card.Do("POST", "/api/v1/password-reset", map[string]string{"username": username}, nil), reason, "reset asked by the lower admin")
 	s.Dir.Wait()
-	if items := mustStatus(t, super.Do("GET", "/api/v1/mail?to="+apptest.Str(before, "email"), nil, nil), 200, "mail")["items"].([]any); len(items) != 0 {
-		t.Errorf("the refused reset mailed %d times", len(items))
+	// (The victim's mailbox also holds the notice of the admin role it was given above.)
+	for _, m := range mustStatus(t, super.Do("GET", "/api/v1/mail?to="+apptest.Str(before, "email"), nil, nil), 200, "mail")["items"].([]any) {
+		if subj, _ := m.(map[string]any)["subject"].(string); strings.Contains(strings.ToLower(subj), "password") {
+			t.Errorf("the refused reset mailed: %v", m)
+		}
 	}
 	mustStatus(t, s.NewClient().Do("POST", "/api/v1/password-reset", map[string]string{"username": username}, nil), 202, "forgot password")
 	s.Dir.Wait()
