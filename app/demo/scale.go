@@ -57,8 +57,7 @@ func WriteScaleCSV(w io.Writer, size, first, n int) error {
 		return err
 	}
 	wards := wardsPer(size)
-	// #nosec G404 -- the demo data is meant to be the same every time, not secret
-	r := rand.New(rand.NewPCG(Seed, uint64(first))) // #nosec G115 -- a non-negative row number
+	r := rand.New(rand.NewPCG(Seed, uint64(max(first, 0)))) // #nosec G404 G115 -- the same demo every time, not secret; max(,0)
 	pick := func(kind app.RefKind, max int) string {
 		names := refLists[kind]
 		k := r.IntN(max + 1)
