@@ -73,7 +73,7 @@ test-e2e: $(BIN)
 # The import benchmarks run one import each, in a process of its own, as docs/BENCHMARKS.md
 # measures them: with Go's default benchmark time, a run under a second is repeated in the
 # same process, on a store that the runs before filled.
-IMPORT_BENCHES := ImportValidate100k ImportApply100k ImportValidate150k35MB
+IMPORT_BENCHES := ImportValidate100k ImportApply100k ImportValidate150k35MB ImportCreate100k
 
 bench: $(BIN)
 	go test -run '^$$' -bench . -benchmem $$(go list ./... | grep -v -e '/app/core$$' -e '/app/boot$$')

@@ -395,3 +395,27 @@ func BenchmarkCheckIdentities100k(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkImportCreate100k applies 100,000 creates to an empty directory: the way a new
+// install (and `--demo-size`) fills its store.
+func BenchmarkImportCreate100k(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		ia := openImportApp(b, b.TempDir())
+		ia.seed(b, 0)
+		file := bytes.ReplaceAll(benchFile(ia, benchRows, "c"), []byte(",active,"), []byte(",created,"))
+		im, err := ia.Dir.ValidateImport(ia.admin, "bench.csv", bytes.NewReader(file), app.SourceCLI)
+		if err != nil || im.Totals.Create != benchRows {
+			b.Fatal(err, im.Totals)
+		}
+		b.StartTimer()
+		stop := cpuProfile(b, "")
+		done, err := ia.Dir.RunImport(context.Background(), ia.admin, im.ID, nil)
+		stop()
+		b.StopTimer()
+		if err != nil || done.Results.Create != benchRows {
+			b.Fatal(err, done)
+		}
+		_ = ia.Close()
+	}
+}
