@@ -508,7 +508,7 @@ func TestMailboxStatisticsAndAttachments(t *testing.T) {
 	var u *app.User
 	_ = s.Store.View(func(tx app.Tx) (err error) { u, err = tx.User(id); return })
 	csv := []byte("Local ID,First name,Result\r\nA-1,Ann,updated\r\n")
-	if err := s.Mail.SendImportResults(u, "imp42", csv); err != nil {
+	if err := s.Mail.SendImportResults(u, &app.Import{ID: "imp42", FileName: "people.csv"}, csv); err != nil {
 		t.Fatal(err)
 	}
 	st = mustStatus(t, a.Do("GET", "/api/v1/users/"+id+"/mailbox-statistics", nil, nil), 200, "stats")
@@ -526,7 +526,7 @@ func TestMailboxStatisticsAndAttachments(t *testing.T) {
 		t.Fatalf("attachments: %v", msg)
 	}
 	att := atts[0].(map[string]any)
-	if apptest.Str(att, "name") != "import-imp42-results.csv" || att["size"].(float64) != float64(len(csv)) {
+	if apptest.Str(att, "name") != "people-results.csv" || att["size"].(float64) != float64(len(csv)) {
 		t.Errorf("attachment %v", att)
 	}
 	r := a.Do("GET", apptest.Str(att, "url"), nil, nil)

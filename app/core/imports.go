@@ -35,7 +35,7 @@ import (
 // ResultsMailer delivers an import's results mail with the results CSV attached; the mail
 // package implements it.
 type ResultsMailer interface {
-	SendImportResults(to *app.User, importID string, csv []byte) error
+	SendImportResults(to *app.User, im *app.Import, csv []byte) error
 }
 
 // ImportProgress is what an import's progress bar shows; it is published after each batch.
@@ -1684,7 +1684,7 @@ func (s *Service) mailResults(im *app.Import, actor *app.User, built []byte) {
 		}
 		file = buf.Bytes()
 	}
-	if err := m.SendImportResults(actor, im.ID, file); err != nil {
+	if err := m.SendImportResults(actor, im, file); err != nil {
 		s.importLog().Error("import results mail", "import", im.ID, "err", err)
 		return
 	}

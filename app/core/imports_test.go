@@ -686,7 +686,7 @@ func TestImportValidateLargeFile(t *testing.T) {
 // resultsMailer keeps the results files mailed.
 type resultsMailer chan []byte
 
-func (m resultsMailer) SendImportResults(_ *app.User, _ string, csv []byte) error {
+func (m resultsMailer) SendImportResults(_ *app.User, _ *app.Import, csv []byte) error {
 	m <- append([]byte(nil), csv...)
 	return nil
 }

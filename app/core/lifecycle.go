@@ -31,7 +31,7 @@ type Mailer interface {
 	// Notice writes a security notice about u's account to address to ("" for u's own).
 	Notice(tx app.Tx, u *app.User, to, subject string, paragraphs []string) (*app.Message, error)
 	// SendImportResults delivers an import's results CSV to its uploader in its own transaction.
-	SendImportResults(to *app.User, importID string, csv []byte) error
+	SendImportResults(to *app.User, im *app.Import, csv []byte) error
 }
 
 // accountState is the lifecycle's part of the Service.

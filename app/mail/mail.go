@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -185,22 +186,28 @@ func (s *Sender) Notice(tx app.Tx, u *app.User, to, subject string, paragraphs [
 	return m, tx.PutMessage(m)
 }
 
-// ImportResults writes the results mail of an import, with the results CSV attached, in tx.
-func (s *Sender) ImportResults(tx app.Tx, to *app.User, importID string, csv []byte) (*app.Message, error) {
+// ImportResults writes the results mail of an import, with the results CSV attached, in tx. The
+// subject names the file and what happened, so the mail can be told apart in an inbox.
+func (s *Sender) ImportResults(tx app.Tx, to *app.User, im *app.Import, csv []byte) (*app.Message, error) {
 	if to == nil {
 		return nil, errors.New("import results mail: no recipient")
 	}
-	link := s.baseURL + "/imports/" + url.PathEscape(importID)
-	name := "import-" + importID + "-results.csv"
+	link := s.baseURL + "/imports/" + url.PathEscape(im.ID)
+	file := im.FileName
+	if file == "" {
+		file = "import " + im.ID
+	}
+	name := strings.TrimSuffix(filepath.Base(file), filepath.Ext(file)) + "-results.csv"
+	counts := resultCounts(im.Results)
 	m := &app.Message{
 		ID: app.NewID(), To: recipient(to), ToUserID: to.ID, SentAt: s.now(),
-		Subject: "Import results (" + importID + ")",
-		Text: fmt.Sprintf("%s\n\nYour import %s has finished. The results are attached (%s): each uploaded row "+
+		Subject: fmt.Sprintf("Import results: %s — %s", file, counts),
+		Text: fmt.Sprintf("%s\n\nYour import of %s has finished: %s. The results are attached (%s): each uploaded row "+
 			"with its Result and message.\n\nYou can also open the import in %s:\n%s\n",
-			greeting(to), importID, name, app.ProductName, link),
+			greeting(to), file, counts, name, app.ProductName, link),
 		HTML: htmlPage(html.EscapeString(greeting(to)),
-			fmt.Sprintf("Your import <b>%s</b> has finished. The results are attached (%s): each uploaded row with its Result and message.",
-				html.EscapeString(importID), html.EscapeString(name)),
+			fmt.Sprintf("Your import of <b>%s</b> has finished: %s. The results are attached (%s): each uploaded row with its Result and message.",
+				html.EscapeString(file), html.EscapeString(counts), html.EscapeString(name)),
 			"You can also open the import in "+app.ProductName+": "+anchor(link, "Open the import")),
 		Attachments: []app.Attachment{{Name: name, ContentType: "text/csv; charset=utf-8", Data: csv}},
 	}
@@ -222,10 +229,32 @@ func (s *Sender) Send(m *app.Message) error {
 	return nil
 }
 
+// resultCounts says what an import did, for people: "98 updated, 3 created, 2 errors".
+func resultCounts(t app.ImportTotals) string {
+	var parts []string
+	for _, c := range []struct {
+		n           int
+		one, others string
+	}{{t.Update, "updated", "updated"}, {t.Create, "created", "created"}, {t.Unchanged, "unchanged", "unchanged"}, {t.Error, "error", "errors"}} {
+		if c.n == 0 {
+			continue
+		}
+		word := c.others
+		if c.n == 1 {
+			word = c.one
+		}
+		parts = append(parts, fmt.Sprintf("%d %s", c.n, word))
+	}
+	if len(parts) == 0 {
+		return "no rows"
+	}
+	return strings.Join(parts, ", ")
+}
+
 // SendImportResults delivers an import's results mail to its uploader, with the CSV attached.
-func (s *Sender) SendImportResults(to *app.User, importID string, csv []byte) error {
+func (s *Sender) SendImportResults(to *app.User, im *app.Import, csv []byte) error {
 	err := s.store.Update(func(tx app.Tx) error {
-		_, err := s.ImportResults(tx, to, importID, csv)
+		_, err := s.ImportResults(tx, to, im, csv)
 		return err
 	})
 	if err != nil {

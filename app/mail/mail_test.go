@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"io"
 	"log/slog"
+	"mime"
 	"net"
 	"strings"
 	"testing"
@@ -98,7 +99,8 @@ func TestMailStoreAndRelay(t *testing.T) {
 	defer s.Close()
 	u := &app.User{ID: "u1", Username: "ann@example.org", Email: "ann@example.org", DisplayName: "Ann <b>Lee</b>"}
 	csv := []byte("id,Result\r\n1,updated\r\n")
-	if err := s.SendImportResults(u, "imp7", csv); err != nil {
+	im := &app.Import{ID: "imp7", FileName: "staff list.csv", Results: app.ImportTotals{Update: 98, Create: 1, Error: 2}}
+	if err := s.SendImportResults(u, im, csv); err != nil {
 		t.Fatal(err)
 	}
 	var data string
@@ -107,11 +109,19 @@ func TestMailStoreAndRelay(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the relay got nothing")
 	}
-	for _, want := range []string{"To: ann@example.org", "Subject: Import results (imp7)", "multipart/mixed",
-		`filename=import-imp7-results.csv`, base64.StdEncoding.EncodeToString(csv)} {
+	for _, want := range []string{"To: ann@example.org", "multipart/mixed", `staff list-results.csv`, base64.StdEncoding.EncodeToString(csv)} {
 		if !strings.Contains(data, want) {
 			t.Errorf("relayed message lacks %q:\n%s", want, data)
 		}
+	}
+	var subject string
+	for _, line := range strings.Split(data, "\r\n") {
+		if v, ok := strings.CutPrefix(line, "Subject: "); ok {
+			subject, _ = new(mime.WordDecoder).DecodeHeader(v)
+		}
+	}
+	if subject != "Import results: staff list.csv — 98 updated, 1 created, 2 errors" {
+		t.Errorf("subject %q", subject)
 	}
 
 	// The local store holds it too, in the mailbox and the outbox; the HTML escapes names.

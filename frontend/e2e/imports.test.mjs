@@ -88,7 +88,8 @@ test('export, edit in a spreadsheet, upload, preview every change, apply, downlo
   for (let i = 0; i < 100 && !JSON.stringify((await api('GET', '/mail')).json).includes('Import results'); i++) await new Promise((r) => setTimeout(r, 100));
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Mail' }).click();
   const inbox = page.getByRole('table', { name: 'Messages' });
-  await inbox.getByRole('button', { name: /Import results/ }).first().click({ timeout: 20000 });
+  // The subject names the file and what happened.
+  await inbox.getByRole('button', { name: /Import results: northgate-edits\.csv — \d+ updated/ }).first().click({ timeout: 20000 });
   const message = page.getByRole('article', { name: 'Message' });
   const attachment = message.getByRole('link', { name: /results\.csv$/ });
   await attachment.waitFor();
