@@ -99,3 +99,22 @@ test('export, edit in a spreadsheet, upload, preview every change, apply, downlo
   assert.deepEqual(page.errors, []);
   await page.close();
 });
+
+test('a file where every row fails is not called checked, and an empty file is refused once', async () => {
+  const page = await app.browser.newPage();
+  await signIn(page, app.server.url);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Imports' }).click();
+  const csv = 'Local ID,Username\nBAD1,not an address\nBAD2,also@@wrong\n';
+  await page.getByLabel('Choose CSV file').setInputFiles({ name: 'all-wrong.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await page.getByRole('alert').filter({ hasText: 'No row can be applied' }).waitFor();
+  assert.equal(await page.getByText('File checked', { exact: true }).count(), 0);
+  await screenshot(page, 'import-every-row-fails');
+
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Imports' }).click();
+  await page.getByLabel('Choose CSV file').setInputFiles({ name: 'empty.csv', mimeType: 'text/csv', buffer: Buffer.alloc(0) });
+  const refusal = page.getByRole('alert').filter({ hasText: 'File not accepted' });
+  await refusal.waitFor();
+  const text = (await refusal.textContent()).replace('File not accepted', '').trim();
+  assert.equal(await page.getByText(text, { exact: false }).count(), 1, `"${text}" is said once`);
+  await page.close();
+});

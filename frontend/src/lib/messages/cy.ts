@@ -562,4 +562,13 @@ export const cy: Record<string, string> = {
     'Lawrlwythwch y ffeil enghreifftiol isod, llwythwch hi i fyny ar Mewnforion, gwiriwch y rhagolwg, ei chymhwyso, yna agorwch e-bost y canlyniadau ar y dudalen Post.',
   'Read your changes in the Audit log': 'Darllen eich newidiadau yn y log Archwilio',
   'Every change above is recorded with who made it, when and what changed.': 'Cofnodir pob newid uchod gyda phwy a’i gwnaeth, pryd a beth a newidiodd.',
+
+  // Imports: what the check found
+  'No row can be applied': 'Ni ellir cymhwyso unrhyw res',
+  'Every row has a problem. The report says what is wrong in each; fix the file and upload it again.':
+    'Mae problem ym mhob rhes. Mae’r adroddiad yn dweud beth sydd o’i le ym mhob un; cywirwch y ffeil a’i llwytho i fyny eto.',
+  '{n} row has a problem and will be skipped; nothing has been changed yet. Review the report, then apply it.':
+    'Mae problem mewn {n} rhes a chaiff ei hepgor; nid oes dim wedi newid eto. Adolygwch yr adroddiad, yna ei gymhwyso.',
+  '{n} rows have problems and will be skipped; nothing has been changed yet. Review the report, then apply it.':
+    'Mae problemau mewn {n} rhes a chânt eu hepgor; nid oes dim wedi newid eto. Adolygwch yr adroddiad, yna ei gymhwyso.',
 };
