@@ -164,3 +164,11 @@ func contentDisposition(name string) string {
 	}, name)
 	return fmt.Sprintf(`attachment; filename="%s"; filename*=UTF-8''%s`, ascii, url.PathEscape(name))
 }
+
+// discardImport removes an import's file, rows and results (its changes stay in the audit log).
+func (s *Server) discardImport(c *fiber.Ctx) error {
+	if err := s.dir.DiscardImport(actorOf(c), c.Params("id")); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}

@@ -406,3 +406,43 @@ func TestExportUsersCSV(t *testing.T) {
 	}
 	_ = http.StatusOK
 }
+
+// TestDiscardImport (issue 19: old imports piled up and none could be discarded): the uploader
+// or a Super admin discards an import's file, rows and results; nobody else may, an applying
+// import may not be, and what it changed stays in the audit log.
+func TestDiscardImport(t *testing.T) {
+	it := buildImportTree(t)
+	file := "Local ID,Job Title\nA1,Ward sister\n"
+	rep := mustUpload(t, it.s, it.sa, file)
+	other, _ := it.scopedAdmin(t, "other.admin@acme.example", it.sales, "role-user-admin", it.sales)
+	if r := other.Do("DELETE", "/api/v1/imports/"+rep.ID, nil, nil); r.Status != 403 && r.Status != 404 {
+		t.Fatalf("another admin discarded it: %d %s", r.Status, r.Body)
+	}
+	if r := it.sa.Do("POST", "/api/v1/imports/"+rep.ID+"/apply", nil, nil); r.Status != 202 {
+		t.Fatalf("apply: %d %s", r.Status, r.Body)
+	}
+	waitImport(t, it.sa, rep.ID)
+	if r := it.sa.Do("DELETE", "/api/v1/imports/"+rep.ID, nil, nil); r.Status != 204 {
+		t.Fatalf("discard: %d %s", r.Status, r.Body)
+	}
+	for _, path := range []string{"/api/v1/imports/" + rep.ID, "/api/v1/imports/" + rep.ID + "/results.csv"} {
+		if r := it.sa.Do("GET", path, nil, nil); r.Status != 404 {
+			t.Fatalf("GET %s after the discard: %d", path, r.Status)
+		}
+	}
+	if r := it.sa.Do("DELETE", "/api/v1/imports/"+rep.ID, nil, nil); r.Status != 404 {
+		t.Fatalf("second discard: %d", r.Status)
+	}
+	if got := apptest.Str(it.admin.Do("GET", "/api/v1/users/"+it.ann, nil, nil).JSON(), "jobTitle"); got != "Ward sister" {
+		t.Fatalf("the applied change went with the import: %q", got)
+	}
+	r := it.admin.Do("GET", "/api/v1/audit?action=import.discard", nil, nil)
+	if r.Status != 200 || !strings.Contains(string(r.Body), "sales.admin@acme.example") {
+		t.Fatalf("no audit record of the discard: %d %s", r.Status, r.Body)
+	}
+	// A Super admin may discard anyone's.
+	rep2 := mustUpload(t, it.s, it.sa, file)
+	if r := it.admin.Do("DELETE", "/api/v1/imports/"+rep2.ID, nil, nil); r.Status != 204 {
+		t.Fatalf("Super admin discard: %d %s", r.Status, r.Body)
+	}
+}

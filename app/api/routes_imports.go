@@ -12,6 +12,7 @@ func (s *Server) importRoutes(api fiber.Router, auth fiber.Handler) {
 	api.Get("/imports", auth, s.listImports)
 	api.Post("/imports", auth, s.uploadImport)
 	api.Get("/imports/:id", auth, s.getImport)
+	api.Delete("/imports/:id", auth, s.discardImport)
 	api.Post("/imports/:id/apply", auth, s.applyImport)
 	api.Get("/imports/:id/results.csv", auth, s.importResults)
 

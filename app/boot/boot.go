@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"userdesk/app"
@@ -50,6 +51,8 @@ type Options struct {
 	Kiosk *KioskOptions
 	// DemoSize grows a newly loaded demo to about this many users (--demo-size).
 	DemoSize int
+	// ImportRetention discards imports older than this, at start and daily (0: keep them).
+	ImportRetention time.Duration
 }
 
 // App is a started Userdesk.
@@ -69,6 +72,8 @@ type App struct {
 	DemoLoaded   *demo.Summary
 	backups      *backups
 	kiosk        *kiosk
+	stopPrune    chan struct{}
+	pruned       sync.WaitGroup
 }
 
 // DefaultAdminEmail is the first Super admin's username unless --admin-email says otherwise.
@@ -165,6 +170,9 @@ func Open(o Options) (*App, error) {
 	if a.backups != nil {
 		a.backups.run()
 	}
+	if o.Kiosk == nil { // a kiosk resets instead
+		a.pruneImports(o.ImportRetention, log)
+	}
 	if a.kiosk != nil {
 		a.kiosk.run()
 	}
@@ -194,7 +202,35 @@ func adminEmail(o Options) string {
 }
 
 // Close finishes background mail work and closes the store cleanly.
+// pruneImports discards old imports now and once a day while Userdesk runs.
+func (a *App) pruneImports(keep time.Duration, log *slog.Logger) {
+	if keep <= 0 {
+		return
+	}
+	a.stopPrune = make(chan struct{})
+	a.pruned.Add(1)
+	go func() {
+		defer a.pruned.Done()
+		for {
+			if n, err := a.Dir.PruneImports(keep); err != nil {
+				log.Warn("old imports not discarded", "err", err)
+			} else if n > 0 {
+				log.Info("discarded old imports", "count", n, "older than", keep.String())
+			}
+			select {
+			case <-a.stopPrune:
+				return
+			case <-time.After(24 * time.Hour):
+			}
+		}
+	}()
+}
+
 func (a *App) Close() error {
+	if a.stopPrune != nil {
+		close(a.stopPrune)
+		a.pruned.Wait()
+	}
 	if a.kiosk != nil {
 		a.kiosk.close()
 	}

@@ -118,3 +118,23 @@ test('a file where every row fails is not called checked, and an empty file is r
   assert.equal(await page.getByText(text, { exact: false }).count(), 1, `"${text}" is said once`);
   await page.close();
 });
+
+test('an import is discarded from its report, after a second click', async () => {
+  const page = await app.browser.newPage();
+  await signIn(page, app.server.url);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Imports' }).click();
+  await page.getByLabel('Choose CSV file').setInputFiles({ name: 'to-discard.csv', mimeType: 'text/csv', buffer: Buffer.from('Local ID,Username\nBAD9,nope\n') });
+  const report = page.getByRole('region', { name: 'Import report' });
+  await report.getByRole('heading', { name: 'to-discard.csv' }).waitFor();
+  const url = page.url();
+  await report.getByRole('button', { name: 'Discard import' }).click();
+  await report.getByText('What it changed stays in the audit log.', { exact: false }).waitFor();
+  await screenshot(page, 'import-discard-confirm');
+  await report.getByRole('button', { name: 'Discard import' }).click();
+  await page.getByRole('status').filter({ hasText: 'Import discarded' }).waitFor();
+  await page.getByRole('table', { name: 'Import history' }).waitFor();
+  assert.equal(await page.getByRole('table', { name: 'Import history' }).getByRole('link', { name: 'to-discard.csv' }).count(), 0);
+  await page.goto(url);
+  await page.getByText('not found', { exact: false }).first().waitFor();
+  await page.close();
+});
