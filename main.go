@@ -90,7 +90,7 @@ func parseFlags(name string, args []string, stderr io.Writer) (*config, *flag.Fl
 		_ = c.diskReserve.Set(v)
 	}
 	fs.Var(&c.diskReserve, "disk-reserve", "free disk space to keep: below it changes are refused (507), e.g. 128MiB (USERDESK_DISK_RESERVE)")
-	fs.DurationVar(&c.importRetention, "import-retention", envDurationOr("USERDESK_IMPORT_RETENTION", 30*24*time.Hour), "discard imports (their file, rows and results; the audit log keeps their changes) older than this; 0 keeps them (USERDESK_IMPORT_RETENTION)")
+	fs.DurationVar(&c.importRetention, "import-retention", envDurationOr("USERDESK_IMPORT_RETENTION", 90*24*time.Hour), "remove imports (their file, rows and results; the audit log keeps their changes) older than this; 0 keeps them (USERDESK_IMPORT_RETENTION)")
 	fs.IntVar(&c.demoSize, "demo-size", envInt("USERDESK_DEMO_SIZE", 0), "with --demo or --kiosk: grow the demo organisation to about this many users through the CSV import, e.g. 100000 (USERDESK_DEMO_SIZE)")
 	fs.BoolVar(&c.kiosk, "kiosk", envBool("USERDESK_KIOSK"), "demo kiosk: the demo organisation, password-less personas and guided tasks, reset to pristine on a timer and after idle (USERDESK_KIOSK)")
 	fs.DurationVar(&c.resetEvery, "reset-every", envDurationOr("USERDESK_RESET_EVERY", 30*time.Minute), "kiosk: return to the pristine demo this often (USERDESK_RESET_EVERY)")

@@ -6,12 +6,13 @@ import (
 	"userdesk/app"
 )
 
-// Old imports: each keeps its rows and results (about 20 MB per 100,000 rows) until it is
-// discarded by its uploader or a Super admin, or, unless the retention is 0, once it is older
-// than the retention. What an import changed stays in the audit log either way.
+// Old imports: each keeps its rows and results (about 20 MB per 100,000 rows). One that was
+// never applied may be discarded by its uploader or a Super admin; every import older than the
+// retention (90 days unless --import-retention says otherwise; 0 keeps them) is removed. What
+// an import changed stays in the audit log either way.
 
-// DiscardImport removes an import's file, rows and results. Its uploader may, and so may a
-// Super admin; an import that is applying may not be discarded.
+// DiscardImport removes a never-applied import's file and rows. Its uploader may, and so may a
+// Super admin.
 func (s *Service) DiscardImport(actor *app.User, id string) error {
 	im, err := s.Import(actor, id)
 	if err != nil {
@@ -19,6 +20,9 @@ func (s *Service) DiscardImport(actor *app.User, id string) error {
 	}
 	if im.ActorID != actor.ID && actor.AccountType != app.SuperAdmin {
 		return app.Errorf(app.EFORBIDDEN, "Only %s, who uploaded this file, or a Super admin can discard it.", im.ActorEmail)
+	}
+	if im.Status == app.ImportApplied {
+		return app.Errorf(app.ECONFLICT, "%s was applied: it is kept, with what it changed, until it is older than the retention (--import-retention).", im.FileName)
 	}
 	if err := s.discard(im, actorEmail(actor), actorID(actor)); err != nil {
 		return err

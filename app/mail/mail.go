@@ -201,7 +201,7 @@ func (s *Sender) ImportResults(tx app.Tx, to *app.User, im *app.Import, csv []by
 	counts := resultCounts(im.Results)
 	m := &app.Message{
 		ID: app.NewID(), To: recipient(to), ToUserID: to.ID, SentAt: s.now(),
-		Subject: fmt.Sprintf("Import results: %s — %s", file, counts),
+		Subject: fmt.Sprintf("%s: %s", file, counts),
 		Text: fmt.Sprintf("%s\n\nYour import of %s has finished: %s. The results are attached (%s): each uploaded row "+
 			"with its Result and message.\n\nYou can also open the import in %s:\n%s\n",
 			greeting(to), file, counts, name, app.ProductName, link),

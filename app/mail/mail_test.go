@@ -120,7 +120,7 @@ func TestMailStoreAndRelay(t *testing.T) {
 			subject, _ = new(mime.WordDecoder).DecodeHeader(v)
 		}
 	}
-	if subject != "Import results: staff list.csv — 98 updated, 1 created, 2 errors" {
+	if subject != "staff list.csv: 98 updated, 1 created, 2 errors" {
 		t.Errorf("subject %q", subject)
 	}
 

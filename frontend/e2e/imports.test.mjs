@@ -85,11 +85,11 @@ test('export, edit in a spreadsheet, upload, preview every change, apply, downlo
 
   // The same file reaches the uploader's mailbox as the results mail's attachment (sent once
   // the import is applied, so it may come a moment after).
-  for (let i = 0; i < 100 && !JSON.stringify((await api('GET', '/mail')).json).includes('Import results'); i++) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 100 && !JSON.stringify((await api('GET', '/mail')).json).includes('northgate-edits.csv: '); i++) await new Promise((r) => setTimeout(r, 100));
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Mail' }).click();
   const inbox = page.getByRole('table', { name: 'Messages' });
   // The subject names the file and what happened.
-  await inbox.getByRole('button', { name: /Import results: northgate-edits\.csv — \d+ updated/ }).first().click({ timeout: 20000 });
+  await inbox.getByRole('button', { name: /^northgate-edits\.csv: \d+ updated/ }).first().click({ timeout: 20000 });
   const message = page.getByRole('article', { name: 'Message' });
   const attachment = message.getByRole('link', { name: /results\.csv$/ });
   await attachment.waitFor();
@@ -128,7 +128,7 @@ test('an import is discarded from its report, after a second click', async () =>
   await report.getByRole('heading', { name: 'to-discard.csv' }).waitFor();
   const url = page.url();
   await report.getByRole('button', { name: 'Discard import' }).click();
-  await report.getByText('What it changed stays in the audit log.', { exact: false }).waitFor();
+  await report.getByText('Nothing was applied from it.', { exact: false }).waitFor();
   await screenshot(page, 'import-discard-confirm');
   await report.getByRole('button', { name: 'Discard import' }).click();
   await page.getByRole('status').filter({ hasText: 'Import discarded' }).waitFor();

@@ -3,7 +3,7 @@
 
 export interface Toast {
   id: number;
-  kind: 'success' | 'error' | 'info';
+  kind: 'success' | 'warn' | 'error' | 'info';
   title: string;
   detail?: string;
 }

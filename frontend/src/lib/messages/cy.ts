@@ -571,10 +571,11 @@ export const cy: Record<string, string> = {
     'Mae problem mewn {n} rhes a chaiff ei hepgor; nid oes dim wedi newid eto. Adolygwch yr adroddiad, yna ei gymhwyso.',
   '{n} rows have problems and will be skipped; nothing has been changed yet. Review the report, then apply it.':
     'Mae problemau mewn {n} rhes a chânt eu hepgor; nid oes dim wedi newid eto. Adolygwch yr adroddiad, yna ei gymhwyso.',
-  'Discard its file, rows and results? What it changed stays in the audit log.':
-    'Taflu ei ffeil, ei rhesi a’i chanlyniadau? Mae’r hyn a newidiodd yn aros yn y log archwilio.',
+  'Discard this file and its checked rows? Nothing was applied from it.': 'Taflu’r ffeil hon a’i rhesi wedi’u gwirio? Ni chymhwyswyd dim ohoni.',
   'Discard import': 'Taflu’r mewnforio',
   'Import discarded': 'Mewnforio wedi’i daflu',
-  '{name} and its rows and results are gone; its changes stay in the audit log.': 'Mae {name} a’i rhesi a’i chanlyniadau wedi mynd; mae ei newidiadau’n aros yn y log archwilio.',
+  '{name} and its rows are gone.': 'Mae {name} a’i rhesi wedi mynd.',
   'Import not discarded': 'Ni thaflwyd y mewnforio',
+  'Nothing to change': 'Dim i’w newid',
+  'Every row matches what is stored already.': 'Mae pob rhes yn cyfateb i’r hyn sydd wedi’i storio’n barod.',
 };
