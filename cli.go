@@ -26,11 +26,12 @@ const (
 
 // cmdOpts holds every command's flags; each command declares the ones it takes.
 type cmdOpts struct {
-	data    string
-	replace bool
-	yes     bool
-	as      string
-	json    bool
+	data      string
+	replace   bool
+	yes       bool
+	as        string
+	json      bool
+	delimiter string
 }
 
 // command is one scripting subcommand.
@@ -79,6 +80,7 @@ func init() {
 			flags: func(fs *flag.FlagSet, o *cmdOpts) {
 				dataFlag(fs, o)
 				fs.StringVar(&o.as, "as", "", "username the export is made as (default: the first Super admin)")
+				fs.StringVar(&o.delimiter, "delimiter", "comma", "comma, or semicolon for Excel in locales with a decimal comma, or tab")
 				fs.BoolVar(&o.json, "json", false, "print the summary as JSON")
 			}, run: runExport},
 		{name: "version", summary: "print the version", run: func(_ *cmdOpts, _ string, stdout, _ io.Writer) (int, error) {

@@ -14,6 +14,7 @@ import (
 	"userdesk/app"
 	"userdesk/app/authz"
 	"userdesk/app/core"
+	"userdesk/app/csvio"
 	"userdesk/app/store"
 )
 
@@ -220,6 +221,10 @@ func cliError(err error) error {
 
 // runExport writes the users report of every account to a file or standard output.
 func runExport(o *cmdOpts, file string, stdout, stderr io.Writer) (int, error) {
+	comma, ok := csvio.ParseDelimiter(o.delimiter)
+	if !ok {
+		return exitUsage, fmt.Errorf("--delimiter %q: use comma, semicolon or tab", o.delimiter)
+	}
 	return withStore(o.data, func(st *store.Store) (int, error) {
 		dir, actor, err := cliDirectory(st, o.as)
 		if err != nil {
@@ -237,7 +242,7 @@ func runExport(o *cmdOpts, file string, stdout, stderr io.Writer) (int, error) {
 			}
 			w, closeFile = bufio.NewWriterSize(f, 1<<20), f.Close
 		}
-		n, err := dir.ExportUsers(actor, core.Query{}, "", w)
+		n, err := dir.ExportUsersComma(actor, core.Query{}, "", comma, w)
 		if err == nil {
 			err = w.Flush()
 		}

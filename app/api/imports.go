@@ -27,11 +27,18 @@ const (
 
 func (s *Server) exportUsers(c *fiber.Ctx) error {
 	q, fields := userQuery(c)
+	comma, ok := csvio.ParseDelimiter(c.Query("delimiter"))
+	if !ok {
+		if fields == nil {
+			fields = map[string]string{}
+		}
+		fields["delimiter"] = "Use comma, semicolon or tab."
+	}
 	if len(fields) > 0 {
 		return app.FieldErrors("Some query parameters are not valid.", fields)
 	}
 	var buf bytes.Buffer
-	if _, err := s.dir.ExportUsers(actorOf(c), q, c.Query("unit"), &buf); err != nil {
+	if _, err := s.dir.ExportUsersComma(actorOf(c), q, c.Query("unit"), comma, &buf); err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")

@@ -450,3 +450,17 @@ func TestDiscardImport(t *testing.T) {
 		t.Fatalf("Super admin discard: %d %s", r.Status, r.Body)
 	}
 }
+
+// TestExportDelimiter: ?delimiter=semicolon writes what Excel opens in locales with a decimal
+// comma; an unknown delimiter is a 422 that names the parameter.
+func TestExportDelimiter(t *testing.T) {
+	it := buildImportTree(t)
+	r := it.admin.Do("GET", "/api/v1/exports/users.csv?delimiter=semicolon", nil, nil)
+	if r.Status != 200 || !strings.HasPrefix(string(r.Body), "\uFEFFUser ID;Local ID;Username;") {
+		t.Fatalf("semicolon export: %d %.80s", r.Status, r.Body)
+	}
+	r = it.admin.Do("GET", "/api/v1/exports/users.csv?delimiter=pipe", nil, nil)
+	if r.Status != 422 || !strings.Contains(string(r.Body), `"delimiter"`) {
+		t.Fatalf("unknown delimiter: %d %s", r.Status, r.Body)
+	}
+}

@@ -14,6 +14,11 @@ const exportChunk = 1000
 // over their OU) among those q and unitFilter select, in the import's columns. It returns how
 // many users it wrote.
 func (s *Service) ExportUsers(actor *app.User, q Query, unitFilter string, w io.Writer) (int, error) {
+	return s.ExportUsersComma(actor, q, unitFilter, ',', w)
+}
+
+// ExportUsersComma is ExportUsers with another delimiter (csvio.ParseDelimiter).
+func (s *Service) ExportUsersComma(actor *app.User, q Query, unitFilter string, comma rune, w io.Writer) (int, error) {
 	if actor == nil || !contains(s.authz.Permissions(actor), app.PermReportsExport) {
 		return 0, app.Errorf(app.EFORBIDDEN, "You need the Export reports permission to download the users report.")
 	}
@@ -33,7 +38,7 @@ func (s *Service) ExportUsers(actor *app.User, q Query, unitFilter string, w io.
 	}
 	q.Offset, q.Limit = 0, 1<<31-1
 	ids := s.index.SearchIDs(q)
-	cw, err := csvio.NewWriter(w)
+	cw, err := csvio.NewWriterComma(w, comma)
 	if err != nil {
 		return 0, err
 	}

@@ -400,6 +400,10 @@ func (s *Service) ValidateUpload(actor *app.User, fileName string, r io.Reader, 
 	im.Rows = n
 	im.SHA256 = hex.EncodeToString(h.Sum(nil))
 	im.Size = cr.n
+	if k := rd.Windows1252Rows(); k > 0 {
+		im.Warnings = append(im.Warnings, fmt.Sprintf("The file is not UTF-8 text: it was read as Windows-1252, the encoding of "+
+			"Excel's \"CSV (Comma delimited)\" (%d of its rows). Check a few names with accents in the report; saving as \"CSV UTF-8\" avoids the question.", k))
+	}
 	switch {
 	case im.Totals.Create == 1:
 		im.Warnings = append(im.Warnings, "1 row will create a new account: no account has its Local ID. "+

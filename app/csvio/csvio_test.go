@@ -75,15 +75,19 @@ func TestReaderFileErrors(t *testing.T) {
 }
 
 func TestReaderRowProblemsAndLimit(t *testing.T) {
-	_, recs, err := readAll(t, "Local ID,First Name\nA1\nA2,Bob,extra\nA3,\xffX\n")
+	_, recs, err := readAll(t, "Local ID,First Name\nA1\nA2,Bob,extra\nA3,Ren\xe9e \x80\n")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(recs) != 3 || recs[0].Problem != "" || !reflect.DeepEqual(recs[0].Cells, []string{"A1", ""}) {
 		t.Fatalf("short row: %+v", recs[0])
 	}
-	if !strings.Contains(recs[1].Problem, "3 cells") || !strings.Contains(recs[2].Problem, "UTF-8") {
+	if !strings.Contains(recs[1].Problem, "3 cells") || recs[2].Problem != "" {
 		t.Fatalf("problems: %q %q", recs[1].Problem, recs[2].Problem)
+	}
+	// Text that is not UTF-8 is Windows-1252, Excel's "CSV (Comma delimited)": read as such.
+	if recs[2].Cells[1] != "Renée €" {
+		t.Fatalf("Windows-1252 cell read as %q", recs[2].Cells[1])
 	}
 	r, err := NewReader(strings.NewReader("Local ID\n1\n2\n3\n"), 2)
 	if err != nil {
@@ -228,5 +232,27 @@ func fuzzBody(t *testing.T, data []byte) {
 				t.Fatalf("cells changed through a write and read: %q → %q", rec.Cells, recs[0].Cells)
 			}
 		}
+	}
+}
+
+// TestReaderWindows1252 (issue 19: every row of an Excel "CSV (Comma delimited)" file was an
+// error): a Windows-1252 file, header included, is read as such and counted.
+func TestReaderWindows1252(t *testing.T) {
+	src := "Local ID;Job Title;Last Name\r\nA1;Infirmi\xe8re;M\xfcller\r\nA2;Porter;Smith\r\n"
+	r, err := NewReader(strings.NewReader(src), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var cells [][]string
+	for {
+		rec, err := r.Next()
+		if err != nil {
+			break
+		}
+		cells = append(cells, append([]string(nil), rec.Cells...))
+	}
+	if len(cells) != 2 || cells[0][1] != "Infirmière" || cells[0][2] != "Müller" || r.Windows1252Rows() != 1 {
+		t.Fatalf("cells %q, %d rows read as Windows-1252", cells, r.Windows1252Rows())
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"unicode/utf8"
 
+	"golang.org/x/text/encoding/charmap"
+
 	"github.com/gocarina/gocsv"
 )
 
@@ -61,6 +63,8 @@ type Reader struct {
 	stop sync.Once
 	done chan struct{}
 	err  error
+	// headerLegacy is 1 when the header was read as Windows-1252.
+	headerLegacy int
 }
 
 // NewReader reads the header of a users CSV from r. maxRows ≤ 0 means MaxRows. Header problems
@@ -102,9 +106,11 @@ func NewReader(r io.Reader, maxRows int) (*Reader, error) {
 	rd := &Reader{header: header, comma: comma, maxRows: maxRows, done: make(chan struct{})}
 	seen := map[string]string{}
 	var unknown []string
-	for _, h := range header {
+	for i, h := range header {
 		if !utf8.ValidString(h) {
-			return nil, fileErrorf("The header row is not UTF-8 text. Save the file as \"CSV UTF-8\" and upload it again.")
+			h = fromWindows1252(h)
+			header[i] = h
+			rd.headerLegacy = 1
 		}
 		k := KeyOf(Unescape(h))
 		switch {
@@ -280,6 +286,8 @@ type rowDecoder struct {
 	row     []string // the row GetCSVRow returns, reused
 	// widthText is width in decimal, the first cell of each row GetCSVRow returns.
 	widthText string
+	// legacy counts the rows read as Windows-1252 (not UTF-8).
+	legacy int
 }
 
 func (d *rowDecoder) GetCSVRow() ([]string, error) {
@@ -334,15 +342,39 @@ func (d *rowDecoder) GetCSVRow() ([]string, error) {
 		for len(row) < 1+d.width {
 			row = append(row, "")
 		}
+		// Excel's default "CSV (Comma delimited)" is Windows-1252: text that is not UTF-8 is read
+		// as that (every byte means a character there), and the import says so once.
+		converted := false
 		for i, c := range row {
 			if !utf8.ValidString(c) {
-				problem = "This row is not UTF-8 text. Save the file as \"CSV UTF-8\" and upload it again."
-				row[i] = strings.ToValidUTF8(c, "\uFFFD")
+				row[i], converted = fromWindows1252(c), true
 			}
+		}
+		if converted {
+			d.legacy++
 		}
 		d.row = append(row, strconv.Itoa(line), problem)
 		return d.row, nil
 	}
+}
+
+// fromWindows1252 reads s as Windows-1252 (a superset of Latin-1 in what people type).
+func fromWindows1252(s string) string {
+	out, err := charmap.Windows1252.NewDecoder().String(s)
+	if err != nil {
+		return strings.ToValidUTF8(s, "\uFFFD")
+	}
+	return out
+}
+
+// Windows1252Rows is how many rows (the header counted as one) were not UTF-8 and were read as
+// Windows-1252. Call it once the rows are read.
+func (r *Reader) Windows1252Rows() int {
+	n := r.headerLegacy
+	if r.dec != nil {
+		n += r.dec.legacy
+	}
+	return n
 }
 
 func (d *rowDecoder) GetCSVRows() ([][]string, error) {

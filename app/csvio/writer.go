@@ -15,11 +15,30 @@ type Writer struct {
 }
 
 // NewWriter starts a CSV file on w, writing the byte-order mark.
-func NewWriter(w io.Writer) (*Writer, error) {
+func NewWriter(w io.Writer) (*Writer, error) { return NewWriterComma(w, ',') }
+
+// NewWriterComma is NewWriter with another delimiter: ';' is what Excel opens in the locales
+// whose decimal separator is a comma.
+func NewWriterComma(w io.Writer, comma rune) (*Writer, error) {
 	if _, err := io.WriteString(w, "\uFEFF"); err != nil {
 		return nil, err
 	}
-	return &Writer{w: csv.NewWriter(w)}, nil
+	cw := csv.NewWriter(w)
+	cw.Comma = comma
+	return &Writer{w: cw}, nil
+}
+
+// ParseDelimiter reads a delimiter's name: comma (the default), semicolon or tab.
+func ParseDelimiter(name string) (rune, bool) {
+	switch strings.ToLower(strings.TrimSpace(name)) {
+	case "", "comma", ",":
+		return ',', true
+	case "semicolon", ";":
+		return ';', true
+	case "tab", "\t":
+		return '\t', true
+	}
+	return 0, false
 }
 
 // Write writes one record, escaping each cell.

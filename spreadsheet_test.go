@@ -1,0 +1,63 @@
+package main
+
+// Issue 19 through the real binary: Excel's Windows-1252 "CSV (Comma delimited)" and
+// semicolon-separated files.
+
+import (
+	"bytes"
+	"encoding/csv"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/text/encoding/charmap"
+)
+
+func TestWindows1252AndSemicolonRoundTrip(t *testing.T) {
+	data := demoStore(t)
+	dir := t.TempDir()
+	// Export with semicolons, as Excel expects in locales with a decimal comma.
+	semi := filepath.Join(dir, "semi.csv")
+	if code, out := cli(t, nil, "export", semi, "--delimiter", "semicolon", "--data", data); code != 0 {
+		t.Fatalf("export: %d %s", code, out)
+	}
+	b, _ := os.ReadFile(semi)
+	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(b, []byte("\uFEFF"))))
+	r.Comma = ';'
+	rows, err := r.ReadAll()
+	if err != nil || len(rows) < 100 || len(rows[0]) < 20 {
+		t.Fatalf("a semicolon export read with ';': %d rows, %v", len(rows), err)
+	}
+	if code, _ := cli(t, nil, "export", filepath.Join(dir, "x.csv"), "--delimiter", "pipe", "--data", data); code != 2 {
+		t.Fatalf("an unknown delimiter: exit %d", code)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	// Edit two job titles with accents, keep two columns, and save as Windows-1252 with
+	// semicolons and CRLF, as Excel's "CSV (Comma delimited)" does in such a locale.
+	var sb strings.Builder
+	sb.WriteString("Local ID;Job Title\r\n")
+	sb.WriteString(rows[3][col["Local ID"]] + ";Infirmière cheffe\r\n")
+	sb.WriteString(rows[4][col["Local ID"]] + ";Müller-Ärztin\r\n")
+	enc, err := charmap.Windows1252.NewEncoder().String(sb.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	legacy := filepath.Join(dir, "excel.csv")
+	_ = os.WriteFile(legacy, []byte(enc), 0o600)
+	code, out := cli(t, nil, "import", legacy, "--yes", "--data", data)
+	if code != 0 || !strings.Contains(out, "Windows-1252") || !strings.Contains(out, "Applied: 2 updated") {
+		t.Fatalf("import of a Windows-1252 file: exit %d\n%s", code, out)
+	}
+	again := filepath.Join(dir, "again.csv")
+	if code, out := cli(t, nil, "export", again, "--data", data); code != 0 {
+		t.Fatalf("export: %d %s", code, out)
+	}
+	b, _ = os.ReadFile(again)
+	if !strings.Contains(string(b), "Infirmière cheffe") || !strings.Contains(string(b), "Müller-Ärztin") {
+		t.Fatal("the accented titles did not arrive as written")
+	}
+}
