@@ -32,6 +32,7 @@ type cmdOpts struct {
 	as        string
 	json      bool
 	delimiter string
+	overwrite bool
 }
 
 // command is one scripting subcommand.
@@ -72,6 +73,7 @@ func init() {
 			flags: func(fs *flag.FlagSet, o *cmdOpts) {
 				dataFlag(fs, o)
 				fs.BoolVar(&o.yes, "yes", false, "apply the import after checking it")
+				fs.BoolVar(&o.overwrite, "overwrite-newer", false, "apply rows whose account changed after the file was exported (by default they are errors)")
 				fs.StringVar(&o.as, "as", "", "username the change is recorded under (default: the first Super admin)")
 				fs.BoolVar(&o.json, "json", false, "print the summary as JSON (and no progress bar)")
 			}, run: runImport},

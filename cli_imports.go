@@ -90,7 +90,7 @@ func importCSV(st *store.Store, o *cmdOpts, file string, stdout io.Writer) (int,
 		defer f.Close()
 		src, name = f, file
 	}
-	im, err := dir.ValidateImport(actor, name, bufio.NewReaderSize(src, 1<<20), app.SourceCLI)
+	im, err := dir.ValidateUploadWith(actor, name, bufio.NewReaderSize(src, 1<<20), app.SourceCLI, core.ValidateOptions{OverwriteNewer: o.overwrite})
 	if err != nil {
 		return exitFailed, cliError(err)
 	}

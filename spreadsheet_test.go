@@ -61,3 +61,57 @@ func TestWindows1252AndSemicolonRoundTrip(t *testing.T) {
 		t.Fatal("the accented titles did not arrive as written")
 	}
 }
+
+// TestOldExportDoesNotOverwriteNewerChanges (issue 19, seed 002's warning): an export edited
+// later, re-saved with other line endings, must not silently undo a change made since.
+func TestOldExportDoesNotOverwriteNewerChanges(t *testing.T) {
+	data := demoStore(t)
+	dir := t.TempDir()
+	old := filepath.Join(dir, "old.csv")
+	if code, out := cli(t, nil, "export", old, "--data", data); code != 0 {
+		t.Fatalf("export: %d %s", code, out)
+	}
+	b, _ := os.ReadFile(old)
+	rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(b, []byte("\uFEFF")))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	if _, ok := col["Version"]; !ok {
+		t.Fatalf("the export has no Version column: %v", rows[0])
+	}
+	// Since the export, someone changes row 3's account (an import of one cell stands in for
+	// the console: both bump the version).
+	newer := filepath.Join(dir, "newer.csv")
+	_ = os.WriteFile(newer, []byte("Local ID,Mobile\n"+rows[3][col["Local ID"]]+",07700 900999\n"), 0o600)
+	if code, out := cli(t, nil, "import", newer, "--yes", "--data", data); code != 0 {
+		t.Fatalf("the newer change: %d %s", code, out)
+	}
+	// The old export, with an edit on rows 3 and 4, re-saved with CRLF line endings.
+	rows[3][col["Job Title"]] = "Edited in the old file"
+	rows[4][col["Job Title"]] = "Also edited in the old file"
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	w.UseCRLF = true
+	_ = w.WriteAll(rows)
+	resaved := filepath.Join(dir, "resaved.csv")
+	_ = os.WriteFile(resaved, buf.Bytes(), 0o600)
+	code, out := cli(t, nil, "import", resaved, "--yes", "--data", data)
+	if code != exitPartial || !strings.Contains(out, "changed after your export") || !strings.Contains(out, "Applied: 1 updated") {
+		t.Fatalf("the re-saved old export: exit %d\n%s", code, out)
+	}
+	after := filepath.Join(dir, "after.csv")
+	cli(t, nil, "export", after, "--data", data)
+	b, _ = os.ReadFile(after)
+	if !strings.Contains(string(b), "07700 900999") || strings.Contains(string(b), "Edited in the old file") ||
+		!strings.Contains(string(b), "Also edited in the old file") {
+		t.Fatal("the newer change was overwritten, or the untouched row was not applied")
+	}
+	// Asked for explicitly, the old values win.
+	if code, out := cli(t, nil, "import", resaved, "--yes", "--overwrite-newer", "--data", data); code != 0 || !strings.Contains(out, "Applied: 1 updated") {
+		t.Fatalf("with --overwrite-newer: exit %d\n%s", code, out)
+	}
+}

@@ -5,11 +5,13 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"mime"
 	"mime/multipart"
 	"net/url"
 	"strconv"
 	"strings"
+	"userdesk/app/core"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -68,6 +70,7 @@ func (s *Server) uploadImport(c *fiber.Ctx) error {
 	}
 	mr := multipart.NewReader(bytes.NewReader(c.Body()), params["boundary"])
 	var f *multipart.Part
+	opts := core.ValidateOptions{Held: int64(len(c.Body()))}
 	for {
 		p, err := mr.NextPart()
 		if err != nil {
@@ -78,8 +81,12 @@ func (s *Server) uploadImport(c *fiber.Ctx) error {
 			f = p
 			break
 		}
+		if p.FormName() == "overwrite" { // a field before the file: "Overwrite newer changes"
+			v, _ := io.ReadAll(io.LimitReader(p, 16))
+			opts.OverwriteNewer = string(v) == "1" || string(v) == "true"
+		}
 	}
-	im, err := s.dir.ValidateUpload(actorOf(c), f.FileName(), f, app.SourceConsole, int64(len(c.Body())))
+	im, err := s.dir.ValidateUploadWith(actorOf(c), f.FileName(), f, app.SourceConsole, opts)
 	if ae := (*app.Error)(nil); errors.As(err, &ae) && ae.Code == app.ETOOLARGE && len(ae.Fields) == 0 {
 		return tooLarge(ae.Message)
 	}

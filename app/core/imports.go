@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -174,6 +175,8 @@ type importCtx struct {
 	readLocalIDs func() (*strTable[localIDEntry], error)
 	hasRoles     bool
 	emailSame    bool // the file has an Email Same As Username column
+	// overwrite lets rows whose account changed since the file was exported apply anyway.
+	overwrite bool
 	// claimed, while a job applies rows, maps the identity keys of the usernames its rows took
 	// to the accounts that took them: the look-alike index learns them only once their batch
 	// is durable, and the next batch is prepared before that.
@@ -275,6 +278,21 @@ func (s *Service) ValidateImport(actor *app.User, fileName string, r io.Reader, 
 // which is reckoned from what the process holds when validation starts, the held bytes
 // included.
 func (s *Service) ValidateUpload(actor *app.User, fileName string, r io.Reader, src app.Source, held int64) (*app.Import, error) {
+	return s.ValidateUploadWith(actor, fileName, r, src, ValidateOptions{Held: held})
+}
+
+// ValidateOptions tune a validation.
+type ValidateOptions struct {
+	// Held is what the caller already holds of the file in memory (ValidateUpload).
+	Held int64
+	// OverwriteNewer lets rows whose account changed after the file was exported apply (with
+	// a warning) instead of being errors.
+	OverwriteNewer bool
+}
+
+// ValidateUploadWith is ValidateUpload with options.
+func (s *Service) ValidateUploadWith(actor *app.User, fileName string, r io.Reader, src app.Source, o ValidateOptions) (*app.Import, error) {
+	held := o.Held
 	if !s.canImport(actor) {
 		return nil, app.Errorf(app.EFORBIDDEN, "You need the Import users permission to import a CSV file.")
 	}
@@ -290,6 +308,7 @@ func (s *Service) ValidateUpload(actor *app.User, fileName string, r io.Reader, 
 		ActorID: actor.ID, ActorEmail: actor.Username, Source: src, CreatedAt: s.now(),
 		Header: rd.Header(), Keys: rd.Keys(), Delimiter: string(rd.Comma())}
 	ic := newImportCtx(actor, rd.Header(), rd.Keys())
+	ic.overwrite = o.OverwriteNewer
 	if ic.password >= 0 {
 		im.Warnings = append(im.Warnings, "The column \""+rd.Header()[ic.password]+"\" holds passwords: "+csvio.PasswordReason)
 	}
@@ -729,6 +748,16 @@ func (s *Service) checkRow(tx app.Tx, ic *importCtx, j rowJob, scratch *rowScrat
 		if after != nil {
 			row.Name = after.Username
 		}
+		if len(changes) > 0 {
+			if stale := s.staleRow(ic, before, cells); stale != "" {
+				if ic.overwrite {
+					row.Warning = stale + " Your values overwrite those changes (Overwrite newer changes is on)."
+				} else {
+					row.Errors = append(row.Errors, app.ImportProblem{Column: s.columnName(ic, csvio.KeyVersion), Reason: stale +
+						" Export again and redo this row, or upload the file with \"Overwrite newer changes\" to apply it anyway."})
+				}
+			}
+		}
 	}
 	switch {
 	case len(row.Errors) > 0:
@@ -742,6 +771,29 @@ func (s *Service) checkRow(tx app.Tx, ic *importCtx, j rowJob, scratch *rowScrat
 		row.Action = app.ActionUpdate
 	}
 	return row
+}
+
+// staleRow says how a row's account changed after the file was exported ("" when it did not,
+// or the file has no Version column): re-saving an old export must not silently undo newer
+// changes.
+func (s *Service) staleRow(ic *importCtx, before *app.User, cells []string) string {
+	if before == nil {
+		return ""
+	}
+	v, ok := ic.cell(cells, csvio.KeyVersion)
+	if !ok || strings.TrimSpace(v) == "" {
+		return ""
+	}
+	n, err := strconv.ParseUint(strings.TrimSpace(v), 10, 64)
+	if err != nil || n == before.Version {
+		return ""
+	}
+	by := before.UpdatedBy
+	if by == "" {
+		by = "someone"
+	}
+	return fmt.Sprintf("This account was changed after your export, by %s on %s (its version is now %d; the file has %d).",
+		by, before.UpdatedAt.UTC().Format("2 Jan 2006 at 15:04 UTC"), before.Version, n)
 }
 
 const createWarning = "No account has this Local ID — this will create a new account; check the Local ID if you meant an update."
@@ -838,7 +890,7 @@ func (s *Service) ruleRow(ic *importCtx, before *app.User, cells []string, into 
 	}
 	base := *after
 	for i, key := range ic.keys {
-		if i >= len(cells) || key == csvio.KeyIgnored || key == csvio.KeyPassword || key == csvio.KeyID {
+		if i >= len(cells) || key == csvio.KeyIgnored || key == csvio.KeyPassword || key == csvio.KeyID || key == csvio.KeyVersion {
 			continue
 		}
 		v := cells[i]

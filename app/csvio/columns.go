@@ -55,6 +55,7 @@ var Columns = []Column{
 	{Key: "clinicalSpecialities", Header: "Clinical Specialities", aliases: []string{"clinicalspecialties"}},
 	{Key: "clinicalRoles", Header: "Clinical Roles"},
 	{Key: "workAreas", Header: "Work Areas"},
+	{Key: KeyVersion, Header: "Version", aliases: []string{"rowversion"}},
 }
 
 // Keys with a special meaning on import.
@@ -62,6 +63,9 @@ const (
 	KeyID      = "id"      // the account's Userdesk id: matches the row to an account
 	KeyLocalID = "localId" // the external sync id: matches the row when there is no User ID
 	KeyUnit    = "unitId"  // the home OU: moved with bulk transfer, never by import
+	// KeyVersion is the account's version when the file was exported: a row whose account
+	// changed since is stale (the import does not silently overwrite newer changes).
+	KeyVersion = "version"
 	// KeyIgnored marks a column the import skips: Result and Message of a results file, so a
 	// results file can be corrected and uploaded again.
 	KeyIgnored = "-"
@@ -167,6 +171,8 @@ var accountTypeLabels = map[string]app.AccountType{
 // Cell returns the CSV text of one field of u.
 func Cell(u *app.User, key string) string {
 	switch key {
+	case KeyVersion:
+		return strconv.FormatUint(u.Version, 10)
 	case KeyID:
 		return u.ID
 	case KeyLocalID:
@@ -296,8 +302,8 @@ func HeaderRecord() []string {
 func SetCell(u *app.User, key, v string) error {
 	t := strings.TrimSpace(v)
 	switch key {
-	case KeyID:
-		// Read only: it chooses the account.
+	case KeyID, KeyVersion:
+		// Read only: the id chooses the account, the version says when the file was exported.
 	case KeyLocalID:
 		u.LocalID = t
 	case "username":

@@ -138,3 +138,29 @@ test('an import is discarded from its report, after a second click', async () =>
   await page.getByText('not found', { exact: false }).first().waitFor();
   await page.close();
 });
+
+test('a re-saved old export: the row whose account changed since is flagged, not applied', async () => {
+  const api = await apiAs(app.server.url, 'admin@userdesk.local');
+  const page = await app.browser.newPage();
+  await signIn(page, app.server.url);
+  // An export…
+  const exp = await fetch(app.server.url + '/api/v1/exports/users.csv?q=NG1003', { headers: { Cookie: (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join('; ') } });
+  const lines = (await exp.text()).replace(/^\uFEFF/, '').trim().split('\n');
+  const header = lines[0].split(',');
+  const localID = lines[1].split(',')[header.indexOf('Local ID')];
+  // …then the account changes in the console…
+  const found = (await api('GET', '/users?q=' + localID)).json.items[0];
+  const cur = await api('GET', '/users/' + found.id);
+  assert.equal((await api('PATCH', '/users/' + found.id, { mobile: '07700 900123' }, { 'If-Match': cur.etag })).status, 200);
+  // …and the old file, one cell edited, comes back with CRLF line endings.
+  const cells = lines[1].split(',');
+  cells[header.indexOf('Job Title')] = 'Old file title';
+  const file = [lines[0], cells.join(',')].join('\r\n') + '\r\n';
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Imports' }).click();
+  await page.getByLabel('Choose CSV file').setInputFiles({ name: 'old-export.csv', mimeType: 'text/csv', buffer: Buffer.from(file) });
+  const report = page.getByRole('region', { name: 'Import report' });
+  await report.getByRole('heading', { name: 'old-export.csv' }).waitFor();
+  await page.getByText('This account was changed after your export', { exact: false }).first().waitFor();
+  await screenshot(page, 'import-stale-row');
+  await page.close();
+});

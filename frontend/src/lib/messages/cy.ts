@@ -578,4 +578,6 @@ export const cy: Record<string, string> = {
   'Import not discarded': 'Ni thaflwyd y mewnforio',
   'Nothing to change': 'Dim i’w newid',
   'Every row matches what is stored already.': 'Mae pob rhes yn cyfateb i’r hyn sydd wedi’i storio’n barod.',
+  'Overwrite newer changes': 'Trosysgrifo newidiadau mwy diweddar',
+  '(rows whose account changed after the file was exported are otherwise skipped)': '(fel arall caiff rhesi y newidiodd eu cyfrif ar ôl allforio’r ffeil eu hepgor)',
 };
