@@ -98,6 +98,25 @@ func TestFullDiskStopsChangesNotTheProcess(t *testing.T) {
 		t.Fatalf("PATCH: %d %s", code, b)
 	}
 
+	// An import is checked, then the disk fills to a little above the reserve: changes still
+	// go through, but the apply (which needs twice the file plus 64 MiB) is refused up front.
+	_, _, b, _ = a.do("GET", "/api/v1/users/"+id, nil, nil)
+	var who struct{ LocalID string }
+	_ = json.Unmarshal(b, &who)
+	code, b = a.upload(t, "late.csv", "Local ID,Job Title\n"+who.LocalID+",Imported late\n")
+	var im struct{ ID string }
+	if json.Unmarshal(b, &im); code != 201 || im.ID == "" {
+		t.Fatalf("upload: %d %s", code, b)
+	}
+	fillDisk(t, mnt, 80<<20)
+	if code, b := patch("Still room for a change"); code != 200 {
+		t.Fatalf("PATCH above the reserve: %d %s", code, b)
+	}
+	if code, _, b, _ := a.do("POST", "/api/v1/imports/"+im.ID+"/apply", nil, nil); code != 507 || !strings.Contains(string(b), "applying this import") {
+		t.Fatalf("apply with too little room: %d %s", code, b)
+	}
+	emptyFiller(t, mnt)
+
 	fillDisk(t, mnt, 24<<20)
 	code, body := patch("While the disk is full")
 	if code != 507 || !strings.Contains(body, "problem") && !strings.Contains(body, "free") {

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"os"
@@ -75,6 +76,26 @@ func (a *api) total(t *testing.T) int {
 func signInAs(t *testing.T, addr, user, pw string) *api {
 	t.Helper()
 	return session(t, addr, "/api/v1/session", map[string]string{"username": user, "password": pw})
+}
+
+// upload posts a CSV file to the imports, as the console does, and returns the answer.
+func (a *api) upload(t *testing.T, name, content string) (int, []byte) {
+	t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, _ := mw.CreateFormFile("file", name)
+	_, _ = fw.Write([]byte(content))
+	_ = mw.Close()
+	req, _ := http.NewRequest("POST", a.base+"/api/v1/imports", &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("X-CSRF-Token", a.csrf)
+	resp, err := a.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
 }
 
 // client is an API client with a cookie jar of its own, not yet signed in.
