@@ -5,10 +5,12 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -226,4 +228,71 @@ func TestKioskFiftyResetsKeepTheDiskFlat(t *testing.T) {
 	}
 	p.stop(t)
 	noCrash(t, "kiosk", p.out.String())
+}
+
+// TestKioskResetsWhileVisitorsAct: visitors keep editing, uploading and reading while the demo
+// resets again and again; nothing panics or hangs, and after the last reset the export is the
+// pristine one.
+func TestKioskResetsWhileVisitorsAct(t *testing.T) {
+	p, _, addr := startKiosk(t, "1h", "1h")
+	admin := persona(t, addr, "admin@userdesk.local")
+	pristine := admin.export(t)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for v := 0; v < 3; v++ {
+		wg.Add(1)
+		go func(v int) {
+			defer wg.Done()
+			who := []string{"trust.admin@northgate.example", "cardiology.admin@northgate.example", "riverside.admin@riverside.example"}[v]
+			var a *api
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if a == nil || i%10 == 0 {
+					a = client(addr)
+					if code, _, b, _ := a.do("POST", "/api/v1/kiosk/personas/"+who+"/session", nil, nil); code == 200 {
+						var r struct{ CSRFToken string }
+						_ = json.Unmarshal(b, &r)
+						a.csrf = r.CSRFToken
+					}
+				}
+				code, _, b, err := a.do("GET", "/api/v1/users?limit=5", nil, nil)
+				if err != nil {
+					t.Errorf("visitor %d: no answer: %v", v, err)
+					return
+				}
+				var list struct{ Items []struct{ ID string } }
+				if json.Unmarshal(b, &list); code == 200 && len(list.Items) > 0 {
+					id := list.Items[i%len(list.Items)].ID
+					_, h, _, _ := a.do("GET", "/api/v1/users/"+id, nil, nil)
+					a.do("PATCH", "/api/v1/users/"+id, map[string]any{"jobTitle": fmt.Sprintf("Visitor %d edit %d", v, i)}, map[string]string{"If-Match": h.Get("ETag")})
+				}
+				if i%7 == 0 {
+					a.upload(t, "v.csv", "Local ID,Job Title\nNG100224,Upload by a visitor\n")
+				}
+			}
+		}(v)
+	}
+	for r := 0; r < 10; r++ {
+		time.Sleep(150 * time.Millisecond)
+		a := persona(t, addr, "admin@userdesk.local")
+		if code, _, b, err := a.do("POST", "/api/v1/kiosk/reset", nil, nil); err != nil || code != 200 {
+			t.Fatalf("reset %d: %d %v %s", r, code, err, b)
+		}
+	}
+	close(stop)
+	wg.Wait()
+	a := persona(t, addr, "admin@userdesk.local")
+	if code, _, b, _ := a.do("POST", "/api/v1/kiosk/reset", nil, nil); code != 200 {
+		t.Fatalf("last reset: %d %s", code, b)
+	}
+	a = persona(t, addr, "admin@userdesk.local")
+	if after := a.export(t); !bytes.Equal(after, pristine) {
+		t.Fatalf("after the last reset the export differs from the pristine one (%d vs %d bytes)", len(after), len(pristine))
+	}
+	p.stop(t)
+	noCrash(t, "kiosk under visitors", p.out.String())
 }
