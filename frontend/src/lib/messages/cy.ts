@@ -495,4 +495,12 @@ export const cy: Record<string, string> = {
   Size: 'Maint',
   Download: 'Lawrlwytho',
   Scheduled: 'Wedi’i drefnu',
+  // Confirmations and the unsaved-changes guard
+  'Leave without saving?': 'Gadael heb gadw?',
+  'You have unsaved changes ({fields}). If you leave now, they are lost.': 'Mae gennych newidiadau heb eu cadw ({fields}). Os byddwch yn gadael nawr, byddant yn cael eu colli.',
+  'Leave without saving': 'Gadael heb gadw',
+  'Stay on this page': 'Aros ar y dudalen hon',
+  'Apply this file again?': 'Gweithredu’r ffeil hon eto?',
+  'Apply again': 'Gweithredu eto',
+  'Send an activation email?': 'Anfon e-bost actifadu?',
 };

@@ -1,0 +1,115 @@
+// Issue 20: a console for a working day. Each test clicks through like a person.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { screenshot, signIn, useApp } from './harness.mjs';
+
+const app = useApp();
+
+/** openFirstUser opens the first user of the list and returns their name. */
+async function openFirstUser(page) {
+  const link = page.getByRole('table', { name: 'Users' }).locator('tbody tr').first().getByRole('link');
+  const name = (await link.textContent()).trim();
+  await link.click();
+  await page.getByRole('heading', { level: 1, name }).waitFor();
+  return name;
+}
+
+test('unsaved edits: leaving in the console asks with the app dialog, closing the tab asks the browser', async () => {
+  const page = await app.browser.newPage();
+  const native = [];
+  page.on('dialog', (d) => {
+    native.push(d.type());
+    void d.dismiss();
+  });
+  await signIn(page, app.server.url);
+  await openFirstUser(page);
+  const url = page.url();
+  await page.getByLabel('Mobile').fill('07700 900555');
+  await page.getByText('1 unsaved change: Mobile').waitFor();
+
+  // The sidebar asks first; staying keeps the page and the typed value.
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  await nav.getByRole('link', { name: 'Users' }).click();
+  const ask = page.getByRole('alertdialog', { name: 'Leave without saving?' });
+  await ask.waitFor();
+  assert.match(await ask.textContent(), /Mobile/);
+  await screenshot(page, 'unsaved-guard');
+  await ask.getByRole('button', { name: 'Stay on this page' }).click();
+  await ask.waitFor({ state: 'detached' });
+  assert.equal(page.url(), url);
+  assert.equal(await page.getByLabel('Mobile').inputValue(), '07700 900555');
+
+  // Back asks too.
+  await page.goBack();
+  await ask.waitFor();
+  await ask.getByRole('button', { name: 'Stay on this page' }).click();
+  assert.equal(page.url(), url);
+  assert.equal(await page.getByLabel('Mobile').inputValue(), '07700 900555');
+
+  // Reloading or closing the tab: the browser's own prompt (beforeunload).
+  await page.reload({ timeout: 3000 }).catch(() => {});
+  assert.deepEqual(native, ['beforeunload']);
+  assert.equal(await page.getByLabel('Mobile').inputValue(), '07700 900555');
+
+  // Leaving without saving goes.
+  await nav.getByRole('link', { name: 'Users' }).click();
+  await ask.getByRole('button', { name: 'Leave without saving' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Users' }).waitFor();
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('Configuration: a half-edited role asks before another role, another tab or sign out', async () => {
+  const page = await app.browser.newPage();
+  await signIn(page, app.server.url);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Configuration' }).click();
+  await page.getByRole('tab', { name: 'Roles' }).click();
+  await page.getByRole('button', { name: 'Helpdesk', exact: true }).click();
+  await page.getByLabel('Description').fill('Changed but not saved');
+  const ask = page.getByRole('alertdialog', { name: 'Leave without saving?' });
+  await page.getByRole('button', { name: 'User administrator', exact: true }).click();
+  await ask.waitFor();
+  await ask.getByRole('button', { name: 'Stay on this page' }).click();
+  assert.equal(await page.getByLabel('Description').inputValue(), 'Changed but not saved');
+  await page.getByRole('tab', { name: 'Reference lists' }).click();
+  await ask.waitFor();
+  await ask.getByRole('button', { name: 'Stay on this page' }).click();
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await ask.waitFor();
+  await ask.getByRole('button', { name: 'Stay on this page' }).click();
+  assert.equal(await page.getByLabel('Description').inputValue(), 'Changed but not saved');
+  await page.close();
+});
+
+test('every confirmation is the app dialog, never the browser confirm()', async () => {
+  const page = await app.browser.newPage();
+  const native = [];
+  page.on('dialog', (d) => {
+    native.push(d.type() + ': ' + d.message());
+    void d.dismiss();
+  });
+  await signIn(page, app.server.url);
+  const name = await openFirstUser(page);
+  await page.getByRole('button', { name: 'Delete user' }).click();
+  const dlg = page.getByRole('alertdialog', { name: 'Delete user' });
+  await dlg.waitFor();
+  assert.match(await dlg.textContent(), new RegExp('Delete ' + name));
+  await screenshot(page, 'confirm-delete');
+  // Escape cancels, and nothing is deleted.
+  await page.keyboard.press('Escape');
+  await dlg.waitFor({ state: 'detached' });
+  await page.getByRole('heading', { level: 1, name }).waitFor();
+  await page.getByRole('button', { name: 'Mark as leaver' }).click();
+  await page.getByRole('alertdialog', { name: 'Mark as leaver' }).getByRole('button', { name: 'Cancel' }).click();
+
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Configuration' }).click();
+  await page.getByRole('tree', { name: 'Unit tree' }).getByRole('button', { name: 'Radiology', exact: true }).click();
+  await page.getByRole('button', { name: 'Delete unit' }).click();
+  await page.getByRole('alertdialog', { name: 'Delete unit' }).getByRole('button', { name: 'Cancel' }).click();
+  await page.getByRole('tab', { name: 'Roles' }).click();
+  await page.getByRole('button', { name: 'Helpdesk', exact: true }).click();
+  await page.getByRole('button', { name: 'Delete role' }).click();
+  await page.getByRole('alertdialog', { name: 'Delete role' }).getByRole('button', { name: 'Cancel' }).click();
+  assert.deepEqual(native, []);
+  await page.close();
+});
