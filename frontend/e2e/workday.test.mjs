@@ -113,3 +113,52 @@ test('every confirmation is the app dialog, never the browser confirm()', async 
   assert.deepEqual(native, []);
   await page.close();
 });
+
+test('Users fits 1280×800: no sideways scroll, the ⋯ menu in view, columns chosen and remembered, usernames readable', async () => {
+  const page = await app.browser.newPage();
+  await signIn(page, app.server.url);
+  const table = page.getByRole('table', { name: 'Users' });
+  await table.locator('tbody tr').nth(5).waitFor();
+  const noSideways = () => page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth);
+  assert.equal(await noSideways(), true, 'the page scrolls sideways');
+  const wrap = await page.evaluate(() => { const w = document.querySelector('.table-wrap'); return [w.scrollWidth, w.clientWidth]; });
+  assert.ok(wrap[0] <= wrap[1], `the table scrolls inside its panel: ${wrap}`);
+  // Last login and the ⋯ menu are on screen.
+  await table.getByRole('columnheader', { name: 'Last login' }).waitFor();
+  const more = table.locator('tbody tr').first().getByRole('button', { name: /^Actions for / });
+  const box = await more.boundingBox();
+  assert.ok(box && box.x + box.width <= 1280, 'the ⋯ button is off screen');
+  await screenshot(page, 'users-1280');
+
+  // The menu: keyboard opens it on its first item; Escape closes it and gives focus back.
+  await more.focus();
+  await page.keyboard.press('Enter');
+  await page.getByRole('menuitem', { name: 'Edit' }).waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('role')), 'menuitem');
+  await page.keyboard.press('Escape');
+  assert.equal(await page.getByRole('menu').count(), 0);
+  assert.match(await page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? ''), /^Actions for /);
+
+  // A long username is cut in the list, and shows whole on hover and on focus.
+  const cell = table.locator('tbody tr').first().locator('td.user .clip');
+  const fits = () => cell.evaluate((e) => e.scrollWidth <= e.clientWidth + 1 && e.getBoundingClientRect().right <= e.closest('td').getBoundingClientRect().right + 1);
+  await table.locator('tbody tr').first().getByRole('link').focus();
+  assert.equal(await fits(), true, 'the username is cut while its row has focus');
+  await table.locator('tbody tr').first().hover();
+  assert.equal(await fits(), true, 'the username is cut on hover');
+
+  // The column chooser: hide Local ID, and the choice survives a reload.
+  await page.getByRole('button', { name: 'Columns' }).click();
+  await page.getByRole('group', { name: 'Columns to show' }).getByLabel('Local ID').uncheck();
+  assert.equal(await table.getByRole('columnheader', { name: 'Local ID' }).count(), 0);
+  await page.keyboard.press('Escape');
+  await page.reload();
+  await table.locator('tbody tr').nth(5).waitFor();
+  assert.equal(await table.getByRole('columnheader', { name: 'Local ID' }).count(), 0);
+  await table.getByRole('columnheader', { name: 'Username' }).waitFor();
+  await page.getByRole('button', { name: 'Columns' }).click();
+  await page.getByRole('group', { name: 'Columns to show' }).getByLabel('Local ID').check();
+  await table.getByRole('columnheader', { name: 'Local ID' }).waitFor();
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});

@@ -503,4 +503,7 @@ export const cy: Record<string, string> = {
   'Apply this file again?': 'Gweithredu’r ffeil hon eto?',
   'Apply again': 'Gweithredu eto',
   'Send an activation email?': 'Anfon e-bost actifadu?',
+  // Users list
+  Columns: 'Colofnau',
+  'Columns to show': 'Colofnau i’w dangos',
 };
