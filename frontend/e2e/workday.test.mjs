@@ -1,7 +1,7 @@
 // Issue 20: a console for a working day. Each test clicks through like a person.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { screenshot, signIn, useApp } from './harness.mjs';
+import { apiAs, screenshot, signIn, useApp } from './harness.mjs';
 
 const app = useApp();
 
@@ -159,6 +159,55 @@ test('Users fits 1280×800: no sideways scroll, the ⋯ menu in view, columns ch
   await page.getByRole('button', { name: 'Columns' }).click();
   await page.getByRole('group', { name: 'Columns to show' }).getByLabel('Local ID').check();
   await table.getByRole('columnheader', { name: 'Local ID' }).waitFor();
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('each persona lands on a page they can use; lost rights keep typed values in Configuration and clear the audit log', async () => {
+  const page = await app.browser.newPage();
+  // The Config admin lands on Configuration (not an empty Users page outside their sidebar).
+  await signIn(page, app.server.url, 'config.admin@northgate.example');
+  await page.getByRole('heading', { level: 1, name: 'Configuration' }).waitFor();
+  assert.equal(await page.getByRole('heading', { level: 1, name: 'Users' }).count(), 0);
+  const current = page.getByRole('navigation', { name: 'Main' }).locator('[aria-current=page]');
+  assert.equal((await current.textContent()).trim(), 'Configuration');
+  // /users itself says what is missing and who can grant it.
+  await page.goto(app.server.url + '/users');
+  await page.getByRole('heading', { level: 1, name: 'You cannot see Users' }).waitFor();
+  await page.getByText(/A Super admin can grant them/).waitFor();
+
+  // Mid-edit, the Super admin takes the Role manager role away: the form keeps what was typed,
+  // Save turns disabled and says why.
+  await page.goto(app.server.url + '/configuration');
+  await page.getByRole('tab', { name: 'Roles' }).click();
+  await page.getByRole('button', { name: 'Helpdesk', exact: true }).click();
+  await page.getByLabel('Description').fill('Typed before the right went');
+  const su = await apiAs(app.server.url, 'admin@userdesk.local');
+  const me = (await su('GET', '/users?q=config.admin')).json.items[0];
+  const cur = await su('GET', '/users/' + me.id);
+  const r = await su('PATCH', '/users/' + me.id, { roleIds: ['role-dir-config'] }, { 'If-Match': cur.etag });
+  assert.equal(r.status, 200, JSON.stringify(r.json));
+  const save = page.getByRole('button', { name: 'Save role' });
+  await page.waitForFunction(() => [...document.querySelectorAll('button')].some((b) => b.textContent.includes('Save role') && b.disabled), null, { timeout: 3000 });
+  assert.equal(await page.getByLabel('Description').inputValue(), 'Typed before the right went');
+  assert.match(await page.locator('#' + (await save.getAttribute('aria-describedby'))).textContent(), /You no longer have the right to change roles/);
+  await screenshot(page, 'config-right-lost');
+  // The Units tab is still there, and leaving asks about the typed value.
+  await page.getByRole('tab', { name: 'Units and organisation settings' }).click();
+  await page.getByRole('alertdialog', { name: 'Leave without saving?' }).getByRole('button', { name: 'Leave without saving' }).click();
+  await page.getByRole('tree', { name: 'Unit tree' }).waitFor();
+
+  // An auditor's loaded audit records go when the audit right goes.
+  await signIn(page, app.server.url, 'auditor@northgate.example');
+  await page.getByRole('heading', { level: 1, name: 'Users' }).waitFor();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit' }).click();
+  const rows = page.getByRole('table', { name: 'Audit log' }).locator('tbody tr');
+  await rows.first().waitFor();
+  const aud = (await su('GET', '/users?q=auditor@northgate')).json.items[0];
+  const a = await su('GET', '/users/' + aud.id);
+  assert.equal((await su('PATCH', '/users/' + aud.id, { adminRoles: [] }, { 'If-Match': a.etag })).status, 200);
+  await page.getByRole('heading', { level: 1, name: 'You cannot see Audit' }).waitFor();
+  assert.equal(await page.getByRole('table', { name: 'Audit log' }).count(), 0);
   assert.deepEqual(page.errors, []);
   await page.close();
 });

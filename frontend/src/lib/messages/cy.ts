@@ -506,4 +506,15 @@ export const cy: Record<string, string> = {
   // Users list
   Columns: 'Colofnau',
   'Columns to show': 'Colofnau i’w dangos',
+  // Landing and lost rights
+  'You cannot see {page}': 'Ni allwch weld {page}',
+  'You have no access yet': 'Nid oes gennych fynediad eto',
+  'Your rights do not include this page, or they changed while it was open; what it showed has been cleared.': 'Nid yw eich hawliau’n cynnwys y dudalen hon, neu fe newidion nhw tra oedd hi ar agor; mae’r hyn a ddangosai wedi’i glirio.',
+  'Your account has no rights over accounts or configuration yet.': 'Nid oes gan eich cyfrif hawliau dros gyfrifon na ffurfweddiad eto.',
+  'A Super admin can grant them, or an Organisation admin of your organisation (for rights over its accounts). Ask them for the role you need; it takes effect at once, without signing in again.': 'Gall Uwch weinyddwr eu rhoi, neu Weinyddwr Sefydliad yn eich sefydliad (ar gyfer hawliau dros ei gyfrifon). Gofynnwch iddyn nhw am y rôl sydd ei hangen arnoch; daw i rym ar unwaith, heb fewngofnodi eto.',
+  'Meanwhile you can use:': 'Yn y cyfamser gallwch ddefnyddio:',
+  'You no longer have the right to change roles. What you typed is kept here: ask an administrator for the right back, or copy it before you leave.': 'Nid oes gennych yr hawl i newid rolau mwyach. Mae’r hyn a deipiwyd gennych yn cael ei gadw yma: gofynnwch i weinyddwr am yr hawl yn ôl, neu copïwch ef cyn gadael.',
+  'You no longer have the right to change this. What you typed is kept here: ask an administrator for the right back, or copy it before you leave.': 'Nid oes gennych yr hawl i newid hyn mwyach. Mae’r hyn a deipiwyd gennych yn cael ei gadw yma: gofynnwch i weinyddwr am yr hawl yn ôl, neu copïwch ef cyn gadael.',
+  '{n} permission': '{n} caniatâd',
+  '{n} permissions': '{n} caniatâd',
 };
