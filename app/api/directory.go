@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -58,7 +59,34 @@ func (s *Server) listRoles(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"items": nonNil(roles)})
+	actor := actorOf(c)
+	items := make([]roleView, 0, len(roles))
+	for _, r := range roles {
+		v := roleView{Role: r}
+		if r.Kind == app.RoleConfig {
+			v.GrantReason = s.configRoleReason(actor, r)
+		}
+		items = append(items, v)
+	}
+	return c.JSON(fiber.Map{"items": items, "maxConfigRoles": app.MaxConfigRoles})
+}
+
+// roleView is a role as the console lists it: with, for a config role the actor may not give
+// or take away, the reason (the same rule the authorizer applies on save).
+type roleView struct {
+	app.Role
+	GrantReason string `json:"grantReason,omitempty"`
+}
+
+// configRoleReason says why actor may not give or take away config role r, or "" when it may:
+// config roles apply everywhere, so the actor must hold each of its permissions everywhere.
+func (s *Server) configRoleReason(actor *app.User, r app.Role) string {
+	for _, p := range r.Permissions {
+		if !s.authz.CanGlobal(actor, p) {
+			return fmt.Sprintf("You can only give or take away roles whose permissions you hold everywhere yourself, and %s has some you don't.", r.Name)
+		}
+	}
+	return ""
 }
 
 func (s *Server) createRole(c *fiber.Ctx) error {

@@ -122,10 +122,13 @@ func (s *Service) CreateUser(actor *app.User, p *UserPatch, src app.Source) (*Us
 			u.PrimaryOrgID = r.orgOf(u.UnitID)
 		}
 		u.OrgIDs = app.PrimaryFirst(u.OrgIDs, u.PrimaryOrgID)
-		if err := s.authz.CheckChange(actor, nil, u); err != nil {
+		// The field rules come first: they do not depend on who asks (nothing about other
+		// accounts shows through them), and a form without a home OU is a 422 naming the
+		// field, not a 403 over a unit that does not exist.
+		if err := validateUser(u, r); err != nil {
 			return err
 		}
-		if err := validateUser(u, r); err != nil {
+		if err := s.authz.CheckChange(actor, nil, u); err != nil {
 			return err
 		}
 		if err := tx.PutUser(u); err != nil {
