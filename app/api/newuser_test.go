@@ -79,3 +79,28 @@ func TestRolesSayWhichConfigRolesTheActorMayGive(t *testing.T) {
 		t.Fatalf("PATCH roleIds: %d %s", r.Status, r.Body)
 	}
 }
+
+// TestExternalOnlyWhereTheOrganisationHasSSO: ticking "Is external (SSO) user" for an account
+// whose primary organisation has no single sign-on is a 422 naming the field, and changes
+// nothing; in an organisation with SSO it is saved.
+func TestExternalOnlyWhereTheOrganisationHasSSO(t *testing.T) {
+	s := apptest.NewTestServer(t, apptest.Options{Demo: true})
+	a := s.Admin()
+	river := apptest.MustCreateUser(t, a, "local.river@riverside.example", "ou-rv-admin", nil)
+	north := apptest.MustCreateUser(t, a, "local.north@northgate.example", "ou-it", nil)
+	patch := func(id string, body map[string]any) *apptest.Response {
+		cur := a.Do("GET", "/api/v1/users/"+id, nil, nil)
+		return a.Do("PATCH", "/api/v1/users/"+id, body, map[string]string{"If-Match": cur.Header.Get("ETag")})
+	}
+	rid := apptest.Str(river, "id")
+	r := patch(rid, map[string]any{"isExternal": true, "identityProvider": "Somewhere"})
+	if r.Status != 422 || !strings.Contains(string(r.Body), `"isExternal":"Riverside Community Health Partnership has no single sign-on configured`) {
+		t.Fatalf("riverside: %d %s", r.Status, r.Body)
+	}
+	if got := a.Do("GET", "/api/v1/users/"+rid, nil, nil).JSON(); got["isExternal"] != false || got["version"] != river["version"] {
+		t.Fatalf("a refused change wrote something: %v", got)
+	}
+	if r := patch(apptest.Str(north, "id"), map[string]any{"isExternal": true, "identityProvider": "Northgate Entra ID", "authUrl": "https://login.northgate.example/saml"}); r.Status != 200 {
+		t.Fatalf("northgate: %d %s", r.Status, r.Body)
+	}
+}

@@ -201,6 +201,13 @@ func (s *Service) PatchUser(actor *app.User, id string, ifMatch uint64, p *UserP
 				after.IsExternal, after.AuthURL, after.IdentityProvider = false, "", ""
 			}
 		}
+		// An account becomes external (SSO) only in an organisation that has single sign-on.
+		if after.IsExternal && !before.IsExternal {
+			if o := r.units[after.PrimaryOrgID]; o != nil && (o.Settings == nil || !o.Settings.SSOEnabled) {
+				return app.FieldErrors("Single sign-on is not configured.", map[string]string{
+					"isExternal": fmt.Sprintf("%s has no single sign-on configured, so its accounts can't be external (SSO) users.", o.Name)})
+			}
+		}
 		// Invalid values are answered first (422): they are wrong whoever sends them, and the
 		// rights check can then assume that every referenced unit and role exists.
 		if err := validateUser(after, r); err != nil {
