@@ -211,3 +211,110 @@ test('each persona lands on a page they can use; lost rights keep typed values i
   assert.deepEqual(page.errors, []);
   await page.close();
 });
+
+test('feedback: an error summary that takes focus and links to each field; notifications never cover Update', async () => {
+  const page = await app.browser.newPage();
+  await signIn(page, app.server.url);
+  await openFirstUser(page);
+  await page.getByLabel('First name').fill('');
+  await page.getByLabel('Mobile').fill('not a phone number!');
+  await page.getByRole('button', { name: 'Update' }).click();
+  const summary = page.getByRole('alert').filter({ has: page.getByRole('heading', { name: 'There is a problem' }) });
+  await summary.waitFor();
+  assert.equal(await summary.evaluate((e) => e === document.activeElement), true, 'focus is on the error summary');
+  await screenshot(page, 'error-summary');
+  await summary.getByRole('link', { name: /^First name: First name is required/ }).click();
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'f-firstName');
+  await summary.getByRole('link', { name: /^Mobile: / }).click();
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'f-mobile');
+  // No notification repeats the summary.
+  assert.equal(await page.locator('.toast').count(), 0);
+
+  // A notification does not sit on the Update button.
+  await page.getByRole('button', { name: 'Discard' }).click();
+  await page.getByLabel('Job title').fill('First');
+  await page.getByRole('button', { name: 'Update' }).click();
+  await page.getByRole('status').filter({ hasText: 'Changes saved' }).waitFor();
+  await page.getByLabel('Job title').fill('Second');
+  const update = page.getByRole('button', { name: 'Update' });
+  const covered = await update.evaluate((b) => {
+    const r = b.getBoundingClientRect();
+    const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+    return !(hit === b || b.contains(hit));
+  });
+  assert.equal(covered, false, 'the notification covers Update');
+  await update.click({ timeout: 2000 });
+  await page.getByRole('status').filter({ hasText: 'Changes saved' }).nth(1).waitFor();
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('New user: field errors (not a 403) without a unit, account type, and the activation email now', async () => {
+  const page = await app.browser.newPage();
+  await signIn(page, app.server.url, 'cardiology.admin@northgate.example');
+  await page.getByRole('button', { name: 'New user' }).click();
+  const dlg = page.getByRole('dialog', { name: 'New user' });
+  await dlg.getByLabel('First name').fill('Nia');
+  await dlg.getByLabel('Last name').fill('Powell');
+  await dlg.getByLabel('Username').fill('nia.powell@northgate.example');
+  await dlg.getByRole('button', { name: 'Create account' }).click();
+  const summary = dlg.getByRole('alert').filter({ hasText: 'There is a problem' });
+  await summary.waitFor();
+  assert.match(await summary.textContent(), /Home OU: Choose the organisational unit the account lives in\./);
+  assert.doesNotMatch(await summary.textContent(), /can't change/);
+  assert.equal(await summary.evaluate((e) => e === document.activeElement), true);
+  await screenshot(page, 'new-user-errors');
+  await summary.getByRole('link', { name: /^Home OU/ }).click();
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'nu-unit');
+  await dlg.getByLabel('Home OU').selectOption('ou-cardio-opd');
+  await dlg.getByLabel('Account type').selectOption({ label: 'External' });
+  assert.equal(await dlg.getByLabel('Account type').locator('option[value=super_admin]').count(), 0);
+  await dlg.getByLabel('Send activation email now').check();
+  await dlg.getByRole('button', { name: 'Create account' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Nia Powell' }).waitFor();
+  const status = page.getByRole('region', { name: 'Status' });
+  await status.locator('.badge', { hasText: 'Pending' }).waitFor();
+  assert.match(await page.locator('.sub').textContent(), /External/);
+  await page.close();
+});
+
+test('Config admin roles: a live "n of 25" counter, boxes disabled at the limit with the reason, natural order, plural counts', async () => {
+  const su = await apiAs(app.server.url, 'admin@userdesk.local');
+  const ids = [];
+  for (let i = 1; i <= 24; i++) {
+    const r = await su('POST', '/roles', { name: `Rota ${i}`, kind: 'config', description: '', permissions: [] });
+    assert.equal(r.status, 201, JSON.stringify(r.json));
+    ids.push(r.json.id);
+  }
+  const u = await su('POST', '/users', { username: 'many.roles@northgate.example', firstName: 'Mani', lastName: 'Rolau', unitId: 'ou-it',
+    accountType: 'config_admin', roleIds: ids.slice(0, 23) });
+  assert.equal(u.status, 201, JSON.stringify(u.json));
+
+  const page = await app.browser.newPage();
+  await signIn(page, app.server.url);
+  await page.goto(app.server.url + '/users/' + u.json.id);
+  await page.getByRole('heading', { level: 1, name: 'Mani Rolau' }).waitFor();
+  const roles = page.locator('#f-roleIds');
+  await roles.getByText('23 of 25 roles').waitFor();
+  const names = (await roles.locator('label.check').allTextContents()).map((s) => s.trim()).filter((s) => s.startsWith('Rota'));
+  assert.deepEqual(names.slice(0, 11), ['Rota 1', 'Rota 2', 'Rota 3', 'Rota 4', 'Rota 5', 'Rota 6', 'Rota 7', 'Rota 8', 'Rota 9', 'Rota 10', 'Rota 11']);
+  await roles.getByLabel('Rota 24').check();
+  await roles.getByText('24 of 25 roles').waitFor();
+  await roles.getByLabel('Audit reader').check();
+  await roles.getByText('25 of 25 roles').waitFor();
+  const box = roles.getByLabel('Directory configuration');
+  assert.equal(await box.isDisabled(), true);
+  assert.match(await page.locator('#' + (await box.getAttribute('aria-describedby'))).textContent(), /An account can hold at most 25 roles: remove one first\./);
+  await screenshot(page, 'roles-counter');
+  await roles.getByLabel('Rota 1', { exact: true }).uncheck();
+  await roles.getByText('24 of 25 roles').waitFor();
+  assert.equal(await box.isDisabled(), false);
+
+  // The roles list says "1 permission", and the leave guard lets us go.
+  await page.getByRole('button', { name: 'Discard' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Configuration' }).click();
+  await page.getByRole('tab', { name: 'Roles' }).click();
+  await page.getByText('1 permission', { exact: true }).waitFor();
+  assert.equal(await page.getByText('1 permissions').count(), 0);
+  await page.close();
+});

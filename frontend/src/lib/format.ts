@@ -1,4 +1,4 @@
-import { t } from './i18n.svelte';
+import { formatNumber, intlLocale, t } from './i18n.svelte';
 import type { AccountType, Status } from './types';
 
 export const accountTypes: AccountType[] = ['internal', 'external', 'config_admin', 'super_admin', 'one_time'];
@@ -37,10 +37,10 @@ export function when(iso: string | null | undefined): string {
   if (!iso) return '—';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime()) || d.getFullYear() < 1971) return '—';
-  return d.toLocaleString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' });
+  return new Intl.DateTimeFormat(intlLocale(), { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' }).format(d);
 }
 
 /** plural picks the singular or plural form for n. */
 export function plural(n: number, one: string, many: string): string {
-  return `${n.toLocaleString('en-GB')} ${n === 1 ? one : many}`;
+  return `${formatNumber(n)} ${n === 1 ? one : many}`;
 }

@@ -120,6 +120,8 @@ export interface Role {
   kind: 'config' | 'admin';
   description: string;
   permissions: string[];
+  /** For a config role the actor may not give or take away: why. */
+  grantReason?: string;
 }
 
 export interface PermissionInfo {

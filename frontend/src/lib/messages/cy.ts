@@ -126,7 +126,8 @@ export const cy: Record<string, string> = {
   'See the result for each user below the list.': 'Gweler y canlyniad ar gyfer pob defnyddiwr o dan y rhestr.',
   'Nothing was moved': 'Ni symudwyd dim',
   'Searching…': 'Yn chwilio…',
-  '{n} users': '{n} defnyddiwr',
+  // Welsh numerals mutate the noun after them: the plural keys carry all six forms.
+  '{n} users': '{n, plural, zero {{n} defnyddiwr} one {{n} defnyddiwr} two {{n} ddefnyddiwr} few {{n} defnyddiwr} many {{n} defnyddiwr} other {{n} defnyddiwr}}',
   '{n} user': '{n} defnyddiwr',
   Export: 'Allforio',
   'Name, username, email or local ID': 'Enw, enw defnyddiwr, e-bost neu ID lleol',
@@ -516,5 +517,13 @@ export const cy: Record<string, string> = {
   'You no longer have the right to change roles. What you typed is kept here: ask an administrator for the right back, or copy it before you leave.': 'Nid oes gennych yr hawl i newid rolau mwyach. Mae’r hyn a deipiwyd gennych yn cael ei gadw yma: gofynnwch i weinyddwr am yr hawl yn ôl, neu copïwch ef cyn gadael.',
   'You no longer have the right to change this. What you typed is kept here: ask an administrator for the right back, or copy it before you leave.': 'Nid oes gennych yr hawl i newid hyn mwyach. Mae’r hyn a deipiwyd gennych yn cael ei gadw yma: gofynnwch i weinyddwr am yr hawl yn ôl, neu copïwch ef cyn gadael.',
   '{n} permission': '{n} caniatâd',
-  '{n} permissions': '{n} caniatâd',
+  '{n} permissions': '{n, plural, zero {{n} caniatâd} one {{n} caniatâd} two {{n} ganiatâd} few {{n} chaniatâd} many {{n} chaniatâd} other {{n} caniatâd}}',
+  // Error summary, roles and single sign-on on the user page
+  'There is a problem': 'Mae problem',
+  'An account can hold at most {n} roles: remove one first.': 'Gall cyfrif ddal {n} rôl ar y mwyaf: tynnwch un yn gyntaf.',
+  "{org} has no single sign-on configured, so its accounts can't be external (SSO) users.": 'Nid oes mewngofnodi sengl wedi’i ffurfweddu yn {org}, felly ni all ei gyfrifon fod yn ddefnyddwyr allanol (SSO).',
+  '1-time completion is greyed out: an account can be changed from 1-time completion, never to it.': 'Mae cwblhau 1-tro wedi’i lwydo: gellir newid cyfrif o gwblhau 1-tro, byth iddo.',
+  '{n} of {max} roles': '{n} o {max} rôl',
+  'Send activation email now': 'Anfon yr e-bost actifadu nawr',
+  '{name} is Pending: the activation email is on its way.': 'Mae {name} yn aros: mae’r e-bost actifadu ar ei ffordd.',
 };
