@@ -331,7 +331,8 @@ func (s *Server) listAudit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"items": nonNil(items), "next": next})
+	// actions names every action code for the page's filter, with the label records carry.
+	return c.JSON(fiber.Map{"items": nonNil(items), "next": next, "actions": core.ActionLabels})
 }
 
 // auditFilter reads the audit log's query: target, actor, source, action, from and to (dates,

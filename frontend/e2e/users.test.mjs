@@ -227,7 +227,7 @@ test('the audit log filters by username, action and source on the server', async
   await page.getByLabel('Action').selectOption('user.update');
   await page.waitForFunction(() => {
     const cells = [...document.querySelectorAll('tbody tr td:nth-child(3)')];
-    return cells.length > 0 && cells.every((c) => c.textContent.trim() === 'user.update');
+    return cells.length > 0 && cells.every((c) => c.textContent.trim() === 'Updated user');
   });
   await rows.filter({ hasText: 'Audit Probe' }).waitFor();
   await screenshot(page, 'audit-filtered');

@@ -318,3 +318,60 @@ test('Config admin roles: a live "n of 25" counter, boxes disabled at the limit 
   assert.equal(await page.getByText('1 permissions').count(), 0);
   await page.close();
 });
+
+test('Audit speaks names like History, filters by dates, exports CSV, and fits 1024 px', async () => {
+  const su = await apiAs(app.server.url, 'admin@userdesk.local');
+  const list = await su('GET', '/users?unit=ou-cath-lab&limit=1');
+  const who = list.json.items[0];
+  const cur = await su('GET', '/users/' + who.id);
+  const r = await su('PATCH', '/users/' + who.id, { unitId: 'ou-cardio-opd', adminRoles: [{ roleId: 'role-helpdesk', unitId: 'ou-cardiology' }] }, { 'If-Match': cur.etag });
+  assert.equal(r.status, 200, JSON.stringify(r.json));
+
+  const page = await app.browser.newPage();
+  await signIn(page, app.server.url);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit' }).click();
+  await page.getByLabel('Account', { exact: true }).fill(who.username);
+  await page.getByRole('button', { name: 'Apply filters' }).click();
+  const table = page.getByRole('table', { name: 'Audit log' });
+  const row = table.locator('tbody tr').filter({ hasText: 'Updated user' }).first();
+  await row.waitFor();
+  const text = await row.textContent();
+  assert.match(text, /Home OU: .*Cardiac Catheter Lab.*Cardiology Outpatients/);
+  assert.match(text, /Admin roles: .*Helpdesk over Northgate Teaching Hospitals NHS Trust › Clinical Divisions › Medicine › Cardiology/);
+  assert.doesNotMatch(text, /ou-cath-lab|ou-cardio-opd|roleId|user\.update|\[\{/);
+  await screenshot(page, 'audit-names');
+
+  // The user's History panel says the same.
+  await row.getByRole('link').click();
+  const history = page.getByRole('region', { name: 'History' });
+  await history.getByText('Updated user').first().waitFor();
+  assert.match(await history.textContent(), /Home OU: .*Cardiac Catheter Lab → .*Cardiology Outpatients/);
+  await page.goBack();
+
+  // Date range: up to yesterday leaves today's change out.
+  await page.getByLabel('Account', { exact: true }).fill(who.username);
+  const yesterday = new Date(Date.now() - 86400000).toISOString().slice(0, 10);
+  await page.getByLabel('To', { exact: true }).fill(yesterday);
+  await page.getByRole('button', { name: 'Apply filters' }).click();
+  await page.waitForFunction(() => ![...document.querySelectorAll('tbody tr')].some((r) => r.textContent.includes('Updated user')));
+  await page.getByLabel('To', { exact: true }).fill('');
+  await page.getByRole('button', { name: 'Apply filters' }).click();
+  await row.waitFor();
+
+  // Export downloads the same records as CSV.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Export' }).click()]);
+  assert.equal(download.suggestedFilename(), 'audit.csv');
+  const csv = await (await import('node:fs/promises')).readFile(await download.path(), 'utf8');
+  assert.match(csv, /^Time \(UTC\),Changed by,Source,Action,Target,Field,Before,After/);
+  assert.match(csv, /Updated user,.*Home OU,.*Cardiac Catheter Lab,.*Cardiology Outpatients/);
+
+  // 1024 px: the table stays in its panel and the page does not scroll sideways.
+  await page.setViewportSize({ width: 1024, height: 800 });
+  await page.waitForTimeout(200);
+  assert.equal(await page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth), true, 'page scrolls sideways at 1024');
+  const panel = await page.evaluate(() => { const w = document.querySelector('.table-wrap'); return [w.scrollWidth, w.clientWidth]; });
+  assert.ok(panel[0] <= panel[1], `the audit table spills out of its panel at 1024: ${panel}`);
+  await screenshot(page, 'audit-1024');
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});

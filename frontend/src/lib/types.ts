@@ -142,6 +142,10 @@ export interface FieldChange {
   field: string;
   before: unknown;
   after: unknown;
+  /** The server's one formatter writes the values for people (audit records only). */
+  label?: string;
+  beforeText?: string;
+  afterText?: string;
 }
 
 export interface AuditRecord {
@@ -154,6 +158,8 @@ export interface AuditRecord {
   targetType: string;
   targetId: string;
   targetName: string;
+  actionLabel?: string;
+  targetLabel?: string;
   changes?: FieldChange[];
 }
 
