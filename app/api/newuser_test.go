@@ -104,3 +104,40 @@ func TestExternalOnlyWhereTheOrganisationHasSSO(t *testing.T) {
 		t.Fatalf("northgate: %d %s", r.Status, r.Body)
 	}
 }
+
+// TestPrimaryOrganisationRule (seed 004): a Super admin always may change a user's primary
+// organisation — even on a fresh install, where it is assigned to none; an organisation admin
+// only when both it and the user are assigned to the current and the new one.
+func TestPrimaryOrganisationRule(t *testing.T) {
+	s := apptest.NewTestServer(t, apptest.Options{})
+	a := s.Admin()
+	orgA := apptest.MustCreateUnit(t, a, "Alpha Trust", "")
+	orgB := apptest.MustCreateUnit(t, a, "Beta Trust", "")
+	orgC := apptest.MustCreateUnit(t, a, "Gamma Trust", "")
+	ouA := apptest.MustCreateUnit(t, a, "Wards", orgA)
+	u := apptest.MustCreateUser(t, a, "pat@alpha.example", ouA, map[string]any{"orgIds": []any{orgA, orgB}})
+	id := apptest.Str(u, "id")
+	patch := func(c *apptest.Client, body map[string]any) *apptest.Response {
+		cur := c.Do("GET", "/api/v1/users/"+id, nil, nil)
+		return c.Do("PATCH", "/api/v1/users/"+id, body, map[string]string{"If-Match": cur.Header.Get("ETag")})
+	}
+	if r := patch(a, map[string]any{"primaryOrgId": orgB}); r.Status != 200 {
+		t.Fatalf("super admin, fresh install: %d %s", r.Status, r.Body)
+	}
+	// An Organisation admin of Alpha and Beta (assigned to both).
+	adm := apptest.MustCreateUser(t, a, "boss@alpha.example", ouA, map[string]any{"orgIds": []any{orgA, orgB},
+		"adminRoles": []any{apptest.Grant("role-org-admin", orgA), apptest.Grant("role-org-admin", orgB)}})
+	s.MustActivate(t, apptest.Str(adm, "id"), apptest.AdminPassword)
+	boss := s.SignIn("boss@alpha.example", apptest.AdminPassword)
+	if r := patch(boss, map[string]any{"primaryOrgId": orgA}); r.Status != 200 {
+		t.Fatalf("org admin, both assigned to both: %d %s", r.Status, r.Body)
+	}
+	// Gamma: neither is assigned to it: refused with the reason, nothing changes.
+	r := patch(boss, map[string]any{"primaryOrgId": orgC})
+	if r.Status != 403 || !strings.Contains(string(r.Body), "both assigned to the current and the new one") {
+		t.Fatalf("org admin, new organisation not assigned: %d %s", r.Status, r.Body)
+	}
+	if got := a.Do("GET", "/api/v1/users/"+id, nil, nil).JSON(); got["primaryOrgId"] != orgA {
+		t.Fatalf("a refused change wrote something: %v", got["primaryOrgId"])
+	}
+}

@@ -375,3 +375,70 @@ test('Audit speaks names like History, filters by dates, exports CSV, and fits 1
   assert.deepEqual(page.errors, []);
   await page.close();
 });
+
+test('seed 001: My Account from the name, the 1-time completion reason, the stage indicator', async () => {
+  const su = await apiAs(app.server.url, 'admin@userdesk.local');
+  const u = await su('POST', '/users', { username: 'stage.one@northgate.example', firstName: 'Stage', lastName: 'One', unitId: 'ou-it' });
+  assert.equal(u.status, 201);
+  const page = await app.browser.newPage();
+  await signIn(page, app.server.url);
+  const me = page.getByRole('button', { name: /Super Admin/ });
+  await me.click();
+  const menu = page.getByRole('menu', { name: 'Your account' });
+  await menu.getByRole('menuitem', { name: 'My Account' }).waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent?.trim()), 'My Account');
+  await page.keyboard.press('ArrowDown');
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent?.trim()), 'Sign out');
+  await page.keyboard.press('Escape');
+  assert.equal(await menu.count(), 0);
+  await me.click();
+  await screenshot(page, 'account-menu');
+  await menu.getByRole('menuitem', { name: 'My Account' }).click();
+  await page.getByRole('heading', { level: 1, name: 'My Account' }).waitFor();
+
+  await page.goto(app.server.url + '/users/' + u.json.id);
+  await page.getByRole('heading', { level: 1, name: 'Stage One' }).waitFor();
+  const status = page.getByRole('region', { name: 'Status' });
+  await status.getByText('Stage 1 of 2: the activation email has not been sent yet.').waitFor();
+  assert.equal(await page.getByLabel('Account type').locator('option[value=one_time]').isDisabled(), true);
+  await page.getByText('1-time completion is greyed out: an account can be changed from 1-time completion, never to it.').waitFor();
+  await status.getByRole('button', { name: 'Send activation email' }).click();
+  await status.getByText('Stage 2 of 2').waitFor();
+  await page.close();
+});
+
+test('seed 004: the primary organisation select offers what the API accepts; SSO only where the organisation has it, warned when picked', async () => {
+  const su = await apiAs(app.server.url, 'admin@userdesk.local');
+  const both = ['org-northgate', 'org-riverside'];
+  const sso = await su('POST', '/users', { username: 'sso.mover@northgate.example', firstName: 'Sian', lastName: 'Mover', unitId: 'ou-it',
+    orgIds: both, isExternal: true, identityProvider: 'Northgate Entra ID', authUrl: 'https://login.northgate.example/saml' });
+  assert.equal(sso.status, 201, JSON.stringify(sso.json));
+  const local = await su('POST', '/users', { username: 'river.local@riverside.example', firstName: 'Rhian', lastName: 'Local', unitId: 'ou-rv-admin' });
+  assert.equal(local.status, 201, JSON.stringify(local.json));
+  // (An organisation admin in two organisations: see TestPrimaryOrganisationRule in app/api.)
+  const page = await app.browser.newPage();
+  await signIn(page, app.server.url);
+
+  // The Super admin (assigned to no organisation) may pick any organisation; picking one
+  // without SSO warns at once, before Update.
+  await page.goto(app.server.url + '/users/' + sso.json.id);
+  await page.getByRole('heading', { level: 1, name: 'Sian Mover' }).waitFor();
+  const primary = page.getByLabel('Primary organisation');
+  const options = (await primary.locator('option').allTextContents()).map((s) => s.trim());
+  assert.ok(options.includes('Riverside Community Health Partnership') && options.includes('Northgate Teaching Hospitals NHS Trust'), String(options));
+  await primary.selectOption({ label: 'Riverside Community Health Partnership' });
+  await page.getByRole('alert').filter({ hasText: 'Riverside Community Health Partnership has no single sign-on, so “Is external (SSO) user” will be unchecked' }).waitFor();
+  await screenshot(page, 'sso-warning');
+  await page.getByRole('button', { name: 'Update' }).click();
+  await page.getByRole('alertdialog', { name: 'Single sign-on will be switched off' }).getByRole('button', { name: 'Save anyway' }).click();
+  await page.getByRole('status').filter({ hasText: 'Changes saved' }).waitFor();
+  assert.equal(await page.getByLabel('Is external (SSO) user').isChecked(), false);
+
+  // In an organisation without SSO, "Is external" cannot be ticked, and says why.
+  await page.goto(app.server.url + '/users/' + local.json.id);
+  await page.getByRole('heading', { level: 1, name: 'Rhian Local' }).waitFor();
+  const ext = page.getByLabel('Is external (SSO) user');
+  assert.equal(await ext.isDisabled(), true);
+  assert.match(await page.locator('#' + (await ext.getAttribute('aria-describedby'))).textContent(), /has no single sign-on configured/);
+  await page.close();
+});
