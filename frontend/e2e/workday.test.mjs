@@ -442,3 +442,59 @@ test('seed 004: the primary organisation select offers what the API accepts; SSO
   assert.match(await page.locator('#' + (await ext.getAttribute('aria-describedby'))).textContent(), /has no single sign-on configured/);
   await page.close();
 });
+
+test('Welsh on the sign-in page (remembered), per-page titles, a skip link, arrow keys and Escape in the OU tree', async () => {
+  const page = await app.browser.newPage();
+  await page.context().clearCookies();
+  await page.goto(app.server.url + '/');
+  await page.getByRole('navigation', { name: 'Language' }).getByRole('button', { name: 'Cymraeg' }).click();
+  await page.getByRole('button', { name: 'Mewngofnodi' }).waitFor();
+  assert.equal(await page.evaluate(() => document.documentElement.lang), 'cy');
+  assert.equal(await page.title(), 'Mewngofnodi – Userdesk');
+  await screenshot(page, 'sign-in-cy');
+  await page.reload();
+  await page.getByRole('button', { name: 'Mewngofnodi' }).waitFor();
+  await page.getByRole('navigation', { name: 'Iaith' }).getByRole('button', { name: 'English' }).click();
+  await page.getByRole('button', { name: 'Sign in' }).waitFor();
+
+  await signIn(page, app.server.url);
+  assert.equal(await page.title(), 'Users – Userdesk');
+  // The skip link is the first thing Tab reaches and takes focus to the page.
+  await page.keyboard.press('Tab');
+  const skip = page.getByRole('link', { name: 'Skip to main content' });
+  assert.equal(await skip.evaluate((e) => e === document.activeElement), true);
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'main-content');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Audit' }).waitFor();
+  assert.equal(await page.title(), 'Audit – Userdesk');
+
+  // The Home OU tree: keys move, open and close; Escape gives focus back to the field.
+  await page.goto(app.server.url + '/users');
+  await page.getByRole('table', { name: 'Users' }).locator('tbody tr').first().getByRole('link').click();
+  await page.getByRole('heading', { level: 1 }).waitFor();
+  assert.equal(await page.title(), 'User details – Userdesk');
+  const picker = page.getByRole('button', { name: /^Home OU:/ });
+  await picker.click();
+  const tree = page.getByRole('tree', { name: 'Home OU' });
+  await tree.waitFor();
+  const focused = () => page.evaluate(() => document.activeElement?.textContent?.trim());
+  const start = await focused();
+  await page.keyboard.press('Home');
+  assert.equal(await focused(), 'Northgate Teaching Hospitals NHS Trust');
+  await page.keyboard.press('ArrowDown');
+  const second = await focused();
+  assert.notEqual(second, 'Northgate Teaching Hospitals NHS Trust');
+  await page.keyboard.press('ArrowUp');
+  assert.equal(await focused(), 'Northgate Teaching Hospitals NHS Trust');
+  await page.keyboard.press('ArrowLeft'); // close the organisation
+  assert.equal(await tree.getByRole('treeitem').count(), 1);
+  await page.keyboard.press('ArrowRight'); // open it again
+  assert.ok((await tree.getByRole('treeitem').count()) > 1);
+  await page.keyboard.press('Escape');
+  assert.equal(await tree.count(), 0);
+  assert.equal(await picker.evaluate((e) => e === document.activeElement), true);
+  assert.ok(start);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});

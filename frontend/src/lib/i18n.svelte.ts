@@ -12,8 +12,19 @@ export const languages: { id: Lang; name: string }[] = [
 
 const catalogues: Record<Lang, Record<string, string>> = { en: {}, cy };
 
-const stored = typeof sessionStorage === 'undefined' ? null : sessionStorage.getItem('userdesk.lang');
+// The signed-in user's language for this tab, else the language last chosen on the sign-in
+// page in this browser.
+const stored =
+  (typeof sessionStorage === 'undefined' ? null : sessionStorage.getItem('userdesk.lang')) ??
+  (typeof localStorage === 'undefined' ? null : localStorage.getItem('userdesk.signin-lang'));
 export const locale = $state({ lang: (stored === 'cy' ? 'cy' : 'en') as Lang });
+if (typeof document !== 'undefined') document.documentElement.lang = locale.lang;
+
+/** chooseLanguage is the sign-in page's choice: used at once and remembered in this browser. */
+export function chooseLanguage(lang: string): void {
+  setLanguage(lang);
+  if (typeof localStorage !== 'undefined') localStorage.setItem('userdesk.signin-lang', locale.lang);
+}
 
 export function setLanguage(lang: string): void {
   const l: Lang = lang === 'cy' ? 'cy' : 'en';

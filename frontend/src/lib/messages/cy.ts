@@ -554,4 +554,6 @@ export const cy: Record<string, string> = {
   'Stage 1 of 2: the activation email has not been sent yet.': 'Cam 1 o 2: nid yw’r e-bost actifadu wedi’i anfon eto.',
   'Stage 2 of 2: the activation email was sent; waiting for the user to set a password.': 'Cam 2 o 2: anfonwyd yr e-bost actifadu; yn aros i’r defnyddiwr osod cyfrinair.',
   'You can choose only an organisation that you and this user are both assigned to.': 'Dim ond sefydliad rydych chi a’r defnyddiwr hwn wedi’ch neilltuo iddo y gallwch ei ddewis.',
+  'Skip to main content': 'Neidio i’r prif gynnwys',
+  'Reset your password': 'Ailosod eich cyfrinair',
 };
