@@ -202,9 +202,16 @@ func (n *namer) value(field string, v any) string {
 			m, _ := g.(map[string]any)
 			role, _ := m["roleId"].(string)
 			unit, _ := m["unitId"].(string)
-			out = append(out, n.roleName(role)+" over "+n.unitPath(unit))
+			out = append(out, n.roleName(role)+" ("+n.unitPath(unit)+")")
 		}
 		return strings.Join(out, ", ")
+	case "language":
+		switch v {
+		case "en":
+			return "English"
+		case "cy":
+			return "Cymraeg"
+		}
 	case "accountType":
 		if s, ok := v.(string); ok && accountTypeLabels[s] != "" {
 			return accountTypeLabels[s]

@@ -337,7 +337,7 @@ test('Audit speaks names like History, filters by dates, exports CSV, and fits 1
   await row.waitFor();
   const text = await row.textContent();
   assert.match(text, /Home OU: .*Cardiac Catheter Lab.*Cardiology Outpatients/);
-  assert.match(text, /Admin roles: .*Helpdesk over Northgate Teaching Hospitals NHS Trust › Clinical Divisions › Medicine › Cardiology/);
+  assert.match(text, /Admin roles: .*Helpdesk \(Northgate Teaching Hospitals NHS Trust › Clinical Divisions › Medicine › Cardiology\)/);
   assert.doesNotMatch(text, /ou-cath-lab|ou-cardio-opd|roleId|user\.update|\[\{/);
   await screenshot(page, 'audit-names');
 
