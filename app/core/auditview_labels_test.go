@@ -8,13 +8,14 @@ import (
 	"sort"
 	"testing"
 
+	"userdesk/app"
 	"userdesk/app/core"
 )
 
 var updateLabels = flag.Bool("update-labels", false, "rewrite frontend/src/lib/messages/server-labels.json")
 
 // TestServerLabelsFile: every fixed word the audit formatter writes (action, field and value
-// labels) is listed in frontend/src/lib/messages/server-labels.json, where the console's tests
+// labels, permission names and descriptions) is listed in frontend/src/lib/messages/server-labels.json, where the console's tests
 // check that each has its Welsh text. Run with -update-labels after changing a label.
 func TestServerLabelsFile(t *testing.T) {
 	set := map[string]bool{}
@@ -26,6 +27,10 @@ func TestServerLabelsFile(t *testing.T) {
 	}
 	for _, l := range core.ValueLabels {
 		set[l] = true
+	}
+	// The permission catalogue's names and descriptions (Configuration › Roles, audit values).
+	for _, p := range app.Catalogue {
+		set[p.Label], set[p.Description] = true, true
 	}
 	list := make([]string, 0, len(set))
 	for l := range set {
