@@ -18,14 +18,16 @@ import (
 
 var updateReasons = flag.Bool("update-reasons", false, "rewrite frontend/src/lib/messages/server-reasons.json")
 
-// TestServerReasonsFile: every sentence the authorizer can answer with (a field's or an
-// action's reason, a refusal) is listed, as a template with {0}, {1}… for its parameters, in
+// TestServerReasonsFile: every sentence the authorizer and the account rules (core's
+// validate.go and users.go) can answer with (a field's or an action's reason, a refusal, a field
+// error) is listed, as a template with {0}, {1}… for its parameters, in
 // frontend/src/lib/messages/server-reasons.json, where the console's tests check that each has
 // its Welsh text. Run with -update-reasons after adding or changing a reason.
 func TestServerReasonsFile(t *testing.T) {
 	sentence := regexp.MustCompile(`^[A-Z][^\n]* [^\n]*[.?)]$`)
 	verb := regexp.MustCompile(`%[sdqv]`)
 	files, _ := filepath.Glob("*.go")
+	files = append(files, filepath.Join("..", "core", "validate.go"), filepath.Join("..", "core", "users.go"))
 	set := map[string]bool{}
 	for _, f := range files {
 		if strings.HasSuffix(f, "_test.go") {

@@ -1,7 +1,7 @@
 // Issue 20: a console for a working day. Each test clicks through like a person.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { apiAs, screenshot, signIn, useApp } from './harness.mjs';
+import { PASSWORD, apiAs, screenshot, signIn, useApp } from './harness.mjs';
 
 const app = useApp();
 
@@ -495,6 +495,39 @@ test('Welsh on the sign-in page (remembered), per-page titles, a skip link, arro
   assert.equal(await tree.count(), 0);
   assert.equal(await picker.evaluate((e) => e === document.activeElement), true);
   assert.ok(start);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test('Welsh: server reasons and field errors in Welsh, with their names; Welsh plurals and dates', async () => {
+  const card = await apiAs(app.server.url, 'cardiology.admin@northgate.example');
+  const me = await card('GET', '/me');
+  assert.equal((await card('PATCH', '/me', { language: 'cy' }, { 'If-Match': me.etag })).status, 200);
+  const page = await app.browser.newPage();
+  await page.context().clearCookies();
+  await page.goto(app.server.url + '/');
+  await page.getByLabel('Username').fill('cardiology.admin@northgate.example');
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Defnyddwyr' }).waitFor();
+  assert.match(await page.locator('.count').textContent(), /^\d+ (defnyddiwr|ddefnyddiwr)$/);
+  await page.getByRole('table', { name: 'Defnyddwyr' }).locator('tbody tr').first().getByRole('link').click();
+  await page.getByRole('heading', { level: 1 }).waitFor();
+  // A reason computed by the server (rule 10), in Welsh.
+  const df = page.getByLabel('Fformat dyddiad');
+  assert.equal(await df.isDisabled(), true);
+  assert.match(await page.locator('#' + (await df.getAttribute('aria-describedby'))).textContent(), /Ni ellir newid fformatau dyddiad ac amser yn y sefydliad hwn\./);
+  assert.match(await page.getByRole('region', { name: 'Statws' }).textContent(), /(Ion|Chwef|Maw|Ebr|Mai|Meh|Gorff|Awst|Medi|Hyd|Tach|Rhag) 20\d\d/);
+  await screenshot(page, 'user-details-cy-reasons');
+  // Field errors from the server, in Welsh.
+  await page.goto(app.server.url + '/users');
+  await page.getByRole('button', { name: 'Defnyddiwr newydd' }).click();
+  await page.getByRole('button', { name: 'Creu cyfrif' }).click();
+  const summary = page.getByRole('alert').filter({ hasText: 'Mae problem' });
+  await summary.waitFor();
+  assert.match(await summary.textContent(), /Mae angen enw defnyddiwr\./);
+  assert.match(await summary.textContent(), /Mae angen enw cyntaf\./);
+  assert.match(await summary.textContent(), /Dewiswch yr uned sefydliadol y mae’r cyfrif yn perthyn iddi\./);
   assert.deepEqual(page.errors, []);
   await page.close();
 });
