@@ -64,6 +64,7 @@ type AuditFilter struct {
 	Source   Source // "" for any
 	Action   string // "" for any
 	Since    time.Time
+	Until    time.Time // records after it are skipped (zero: no end)
 	Limit    int
 	Cursor   string
 }

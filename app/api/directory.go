@@ -1,13 +1,18 @@
 package api
 
 import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"userdesk/app"
 	"userdesk/app/core"
+	"userdesk/app/csvio"
 )
 
 // Handlers for units, roles, the permission catalogue, users, transfer and the audit log. Each
@@ -58,7 +63,34 @@ func (s *Server) listRoles(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"items": nonNil(roles)})
+	actor := actorOf(c)
+	items := make([]roleView, 0, len(roles))
+	for _, r := range roles {
+		v := roleView{Role: r}
+		if r.Kind == app.RoleConfig {
+			v.GrantReason = s.configRoleReason(actor, r)
+		}
+		items = append(items, v)
+	}
+	return c.JSON(fiber.Map{"items": items, "maxConfigRoles": app.MaxConfigRoles})
+}
+
+// roleView is a role as the console lists it: with, for a config role the actor may not give
+// or take away, the reason (the same rule the authorizer applies on save).
+type roleView struct {
+	app.Role
+	GrantReason string `json:"grantReason,omitempty"`
+}
+
+// configRoleReason says why actor may not give or take away config role r, or "" when it may:
+// config roles apply everywhere, so the actor must hold each of its permissions everywhere.
+func (s *Server) configRoleReason(actor *app.User, r app.Role) string {
+	for _, p := range r.Permissions {
+		if !s.authz.CanGlobal(actor, p) {
+			return fmt.Sprintf("You can only give or take away roles whose permissions you hold everywhere yourself, and %s has some you don't.", r.Name)
+		}
+	}
+	return ""
 }
 
 func (s *Server) createRole(c *fiber.Ctx) error {
@@ -294,8 +326,23 @@ func (s *Server) listAudit(c *fiber.Ctx) error {
 	if s.kiosk != nil {
 		s.kiosk.Saw("audit")
 	}
+	f, err := auditFilter(c, 100)
+	if err != nil {
+		return err
+	}
+	items, next, err := s.dir.AuditViews(actorOf(c), f)
+	if err != nil {
+		return err
+	}
+	// actions names every action code for the page's filter, with the label records carry.
+	return c.JSON(fiber.Map{"items": nonNil(items), "next": next, "actions": core.ActionLabels})
+}
+
+// auditFilter reads the audit log's query: target, actor, source, action, from and to (dates,
+// YYYY-MM-DD in UTC, both days included, or RFC 3339 times), limit and cursor.
+func auditFilter(c *fiber.Ctx, limit int) (app.AuditFilter, error) {
 	f := app.AuditFilter{TargetID: c.Query("target"), ActorID: c.Query("actor"), Source: app.Source(c.Query("source")),
-		Action: c.Query("action"), Cursor: c.Query("cursor"), Limit: 100}
+		Action: c.Query("action"), Cursor: c.Query("cursor"), Limit: limit}
 	fields := map[string]string{}
 	if v := c.Query("limit"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -312,14 +359,94 @@ func (s *Server) listAudit(c *fiber.Ctx) error {
 	if len(f.Action) > 64 {
 		fields["action"] = "Action is at most 64 characters, such as user.update."
 	}
-	if len(fields) > 0 {
-		return app.FieldErrors("Some query parameters are not valid.", fields)
+	if v := c.Query("from"); v != "" {
+		if t, ok := parseDay(v, false); ok {
+			f.Since = t
+		} else {
+			fields["from"] = "From is a date like 2026-11-30, or a time like 2026-11-30T09:00:00Z."
+		}
 	}
-	items, next, err := s.dir.Audit(actorOf(c), f)
+	if v := c.Query("to"); v != "" {
+		if t, ok := parseDay(v, true); ok {
+			f.Until = t
+		} else {
+			fields["to"] = "To is a date like 2026-11-30, or a time like 2026-11-30T17:00:00Z."
+		}
+	}
+	if !f.Since.IsZero() && !f.Until.IsZero() && f.Until.Before(f.Since) {
+		fields["to"] = "To is on or after From."
+	}
+	if len(fields) > 0 {
+		return f, app.FieldErrors("Some query parameters are not valid.", fields)
+	}
+	return f, nil
+}
+
+// parseDay reads a date (the start of the day, or its last nanosecond when end is set) or an
+// RFC 3339 time.
+func parseDay(v string, end bool) (time.Time, bool) {
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t, true
+	}
+	t, err := time.Parse("2006-01-02", v)
+	if err != nil {
+		return time.Time{}, false
+	}
+	if end {
+		t = t.Add(24*time.Hour - time.Nanosecond)
+	}
+	return t, true
+}
+
+// auditCSVRows is the most rows one audit export holds; a narrower filter gets the rest.
+const auditCSVRows = 100000
+
+// exportAudit writes the audit records the filter selects as CSV, newest first, one row per
+// changed field (a record without changes has one row), with the values as the Audit page
+// writes them.
+func (s *Server) exportAudit(c *fiber.Ctx) error {
+	f, err := auditFilter(c, 500)
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"items": nonNil(items), "next": next})
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	_ = w.Write([]string{"Time (UTC)", "Changed by", "Source", "Action", "Target", "Field", "Before", "After", "Action code", "Target ID"})
+	rows := 0
+	for rows < auditCSVRows {
+		items, next, err := s.dir.AuditViews(actorOf(c), f)
+		if err != nil {
+			return err
+		}
+		for _, v := range items {
+			base := []string{v.At.UTC().Format(time.RFC3339), v.ActorEmail, string(v.Source), v.ActionLabel, v.TargetLabel}
+			tail := []string{v.Action, v.TargetID}
+			if len(v.Changes) == 0 {
+				_ = w.Write(escapeAll(append(append(base, "", "", ""), tail...)))
+				rows++
+			}
+			for _, ch := range v.Changes {
+				_ = w.Write(escapeAll(append(append(base, ch.Label, ch.BeforeText, ch.AfterText), tail...)))
+				rows++
+			}
+		}
+		if next == "" {
+			break
+		}
+		f.Cursor = next
+	}
+	w.Flush()
+	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="audit.csv"`)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Send(buf.Bytes())
+}
+
+func escapeAll(cells []string) []string {
+	for i := range cells {
+		cells[i] = csvio.Escape(cells[i])
+	}
+	return cells
 }
 
 func nonNil[T any](s []T) []T {

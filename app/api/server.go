@@ -150,6 +150,7 @@ func New(cfg Config) *Server {
 	api.Patch("/users/:id", auth, s.patchUser)
 	api.Delete("/users/:id", auth, s.deleteUser)
 	api.Get("/audit", auth, s.listAudit)
+	api.Get("/audit.csv", auth, s.exportAudit)
 	api.Get("/reference", auth, s.listReference)
 	api.Post("/reference/:kind", auth, s.addReferenceItem)
 	api.Delete("/reference/:kind/:id", auth, s.deleteReferenceItem)

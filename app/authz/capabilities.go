@@ -482,6 +482,10 @@ func (a *Authorizer) checkValue(bad faults, f string, actor, before, after *app.
 				a.unitName(r, after.UnitID, "the new unit")))
 		}
 	case "primaryOrgId":
+		// Seed 004: a Super admin may always change it (it is assigned to no organisation).
+		if actor.AccountType == app.SuperAdmin {
+			break
+		}
 		cur, next := v.primary, after.PrimaryOrgID
 		assigned := func(u *app.User, org string) bool {
 			return org != "" && (u.PrimaryOrgID == org || contains(u.OrgIDs, org))

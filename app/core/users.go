@@ -122,10 +122,13 @@ func (s *Service) CreateUser(actor *app.User, p *UserPatch, src app.Source) (*Us
 			u.PrimaryOrgID = r.orgOf(u.UnitID)
 		}
 		u.OrgIDs = app.PrimaryFirst(u.OrgIDs, u.PrimaryOrgID)
-		if err := s.authz.CheckChange(actor, nil, u); err != nil {
+		// The field rules come first: they do not depend on who asks (nothing about other
+		// accounts shows through them), and a form without a home OU is a 422 naming the
+		// field, not a 403 over a unit that does not exist.
+		if err := validateUser(u, r); err != nil {
 			return err
 		}
-		if err := validateUser(u, r); err != nil {
+		if err := s.authz.CheckChange(actor, nil, u); err != nil {
 			return err
 		}
 		if err := s.checkLookAlike(tx, actor, nil, u); err != nil {
@@ -200,6 +203,13 @@ func (s *Service) PatchUser(actor *app.User, id string, ifMatch uint64, p *UserP
 		if after.IsExternal && after.PrimaryOrgID != before.PrimaryOrgID {
 			if o := r.units[after.PrimaryOrgID]; o != nil && (o.Settings == nil || !o.Settings.SSOEnabled) {
 				after.IsExternal, after.AuthURL, after.IdentityProvider = false, "", ""
+			}
+		}
+		// An account becomes external (SSO) only in an organisation that has single sign-on.
+		if after.IsExternal && !before.IsExternal {
+			if o := r.units[after.PrimaryOrgID]; o != nil && (o.Settings == nil || !o.Settings.SSOEnabled) {
+				return app.FieldErrors("Single sign-on is not configured.", map[string]string{
+					"isExternal": fmt.Sprintf("%s has no single sign-on configured, so its accounts can't be external (SSO) users.", o.Name)})
 			}
 		}
 		// Invalid values are answered first (422): they are wrong whoever sends them, and the

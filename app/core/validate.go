@@ -270,6 +270,8 @@ func validateUserFrom(u, before *app.User, r *refs) error {
 	primary := r.units[u.PrimaryOrgID]
 	switch {
 	case u.PrimaryOrgID == "" && aboveTree && u.UnitID == "":
+	case u.PrimaryOrgID == "" && u.UnitID == "":
+		// The primary organisation follows from the home OU, whose error says what to do.
 	case u.PrimaryOrgID == "":
 		f["primaryOrgId"] = "Choose the primary organisation."
 	case primary == nil || primary.Kind != app.KindOrganisation:

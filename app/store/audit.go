@@ -66,6 +66,9 @@ func (s *Store) Audit(f app.AuditFilter) ([]app.AuditRecord, string, error) {
 			if !f.Since.IsZero() && rec.At.Before(f.Since) {
 				break
 			}
+			if !f.Until.IsZero() && rec.At.After(f.Until) {
+				continue
+			}
 			if indexed && f.TargetID != "" && f.ActorID != "" && rec.ActorID != f.ActorID {
 				continue
 			}

@@ -36,6 +36,8 @@ test('a config admin edits the unit tree, organisation settings, roles and refer
   const failure = page.getByRole('alert').filter({ hasText: 'Not saved' });
   await failure.waitFor();
   await failure.getByRole('button', { name: 'Dismiss notification' }).click();
+  // Clear the refused name: a typed, unsaved name would be confirmed before leaving the tab.
+  await page.getByLabel('Name', { exact: true }).first().fill('');
 
   // Organisation settings.
   await tree.getByRole('button', { name: /Riverside Community Health Partnership/ }).click();

@@ -1,5 +1,8 @@
 // The one way the console talks to the API: JSON in and out, the CSRF token on every
-// state-changing request, and RFC 9457 problems turned into ApiError.
+// state-changing request, and RFC 9457 problems turned into ApiError (its sentences in the
+// console's language where the console knows them).
+
+import { serverText } from './server-text';
 
 export class ApiError extends Error {
   status: number;
@@ -13,11 +16,12 @@ export class ApiError extends Error {
   constructor(status: number, body: Record<string, unknown>, retryAfter = 0) {
     const detail = typeof body.detail === 'string' ? body.detail : '';
     const title = typeof body.title === 'string' ? body.title : `HTTP ${status}`;
-    super(detail || title);
+    super(serverText(detail || title));
     this.status = status;
     this.title = title;
-    this.detail = detail;
-    this.errors = (body.errors as Record<string, string>) ?? {};
+    this.detail = serverText(detail);
+    const errors = (body.errors as Record<string, string>) ?? {};
+    this.errors = Object.fromEntries(Object.entries(errors).map(([k, v]) => [k, serverText(v)]));
     this.body = body;
     this.retryAfter = retryAfter;
   }

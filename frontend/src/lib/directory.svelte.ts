@@ -2,11 +2,13 @@
 // see. Loaded once per sign-in and reloaded when the server says something changed.
 
 import { api } from './api';
+import { compareNames } from './sort';
 import type { ReferenceLists, Role, Unit } from './types';
 
-export const directory = $state<{ units: Unit[]; roles: Role[]; refs: ReferenceLists; loaded: boolean }>({
+export const directory = $state<{ units: Unit[]; roles: Role[]; refs: ReferenceLists; loaded: boolean; maxConfigRoles: number }>({
   units: [],
   roles: [],
+  maxConfigRoles: 25,
   refs: { clinicalSpecialities: [], clinicalRoles: [], workAreas: [] },
   loaded: false,
 });
@@ -18,11 +20,12 @@ export function loadDirectory(force = false): Promise<void> {
   pending = (async () => {
     const [units, roles, refs] = await Promise.all([
       api.get<{ items: Unit[] }>('/units'),
-      api.get<{ items: Role[] }>('/roles'),
+      api.get<{ items: Role[]; maxConfigRoles?: number }>('/roles'),
       api.get<Partial<ReferenceLists>>('/reference'),
     ]);
     directory.units = units.items;
     directory.roles = roles.items;
+    directory.maxConfigRoles = roles.maxConfigRoles ?? 25;
     directory.refs = { clinicalSpecialities: [], clinicalRoles: [], workAreas: [], ...refs };
     directory.loaded = true;
   })();
@@ -62,7 +65,7 @@ export function flatten(units: Unit[], root = ''): TreeRow[] {
     if (!children.has(p)) children.set(p, []);
     children.get(p)!.push(u);
   }
-  for (const list of children.values()) list.sort((a, b) => a.name.localeCompare(b.name));
+  for (const list of children.values()) list.sort((a, b) => compareNames(a.name, b.name));
   const out: TreeRow[] = [];
   const walk = (parent: string, depth: number) => {
     for (const u of children.get(parent) ?? []) {

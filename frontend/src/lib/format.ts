@@ -1,4 +1,4 @@
-import { t } from './i18n.svelte';
+import { formatNumber, intlLocale, t } from './i18n.svelte';
 import type { AccountType, Status } from './types';
 
 export const accountTypes: AccountType[] = ['internal', 'external', 'config_admin', 'super_admin', 'one_time'];
@@ -37,10 +37,26 @@ export function when(iso: string | null | undefined): string {
   if (!iso) return '—';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime()) || d.getFullYear() < 1971) return '—';
-  return d.toLocaleString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' });
+  return dateTime(d);
+}
+
+// Welsh month abbreviations, for browsers whose Intl has no Welsh date data (Debian's Chromium
+// has Welsh plural rules but formats 'cy' dates as American English).
+const welshMonths = ['Ion', 'Chwef', 'Maw', 'Ebr', 'Mai', 'Meh', 'Gorff', 'Awst', 'Medi', 'Hyd', 'Tach', 'Rhag'];
+const options: Intl.DateTimeFormatOptions = { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' };
+
+/** dateTime writes d with Intl.DateTimeFormat in the console's language ("4 Rhag 2026, 14:05"). */
+export function dateTime(d: Date): string {
+  const loc = intlLocale();
+  if (loc === 'en-GB' || Intl.DateTimeFormat.supportedLocalesOf([loc]).length > 0) return new Intl.DateTimeFormat(loc, options).format(d);
+  // Day, month, year and time as en-GB writes them, with the Welsh month.
+  return new Intl.DateTimeFormat('en-GB', options)
+    .formatToParts(d)
+    .map((p) => (p.type === 'month' ? welshMonths[d.getMonth()] : p.value))
+    .join('');
 }
 
 /** plural picks the singular or plural form for n. */
 export function plural(n: number, one: string, many: string): string {
-  return `${n.toLocaleString('en-GB')} ${n === 1 ? one : many}`;
+  return `${formatNumber(n)} ${n === 1 ? one : many}`;
 }

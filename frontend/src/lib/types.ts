@@ -120,6 +120,8 @@ export interface Role {
   kind: 'config' | 'admin';
   description: string;
   permissions: string[];
+  /** For a config role the actor may not give or take away: why. */
+  grantReason?: string;
 }
 
 export interface PermissionInfo {
@@ -140,6 +142,10 @@ export interface FieldChange {
   field: string;
   before: unknown;
   after: unknown;
+  /** The server's one formatter writes the values for people (audit records only). */
+  label?: string;
+  beforeText?: string;
+  afterText?: string;
 }
 
 export interface AuditRecord {
@@ -152,6 +158,8 @@ export interface AuditRecord {
   targetType: string;
   targetId: string;
   targetName: string;
+  actionLabel?: string;
+  targetLabel?: string;
   changes?: FieldChange[];
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cy } from './cy';
+import serverLabels from './server-labels.json';
 import { consoleSources, extractAll, extractMessages, placeholders } from './extract';
 
 describe('extractMessages', () => {
@@ -42,5 +43,13 @@ describe('Welsh catalogue', () => {
 
   it('has no empty translations', () => {
     expect(Object.entries(cy).filter(([, tr]) => !tr.trim())).toEqual([]);
+  });
+});
+
+describe('server labels', () => {
+  // The audit formatter's fixed words (app/core/auditview.go; a Go test keeps the list current).
+  it('have Welsh text', () => {
+    const missing = (serverLabels as string[]).filter((l) => !Object.hasOwn(cy, l));
+    expect(missing, `server labels missing from cy.ts:\n${missing.join('\n')}\n`).toEqual([]);
   });
 });
