@@ -121,7 +121,7 @@ test('a file where every row fails is not called checked, and an empty file is r
   await page.close();
 });
 
-test('an import is discarded from its report, after a second click', async () => {
+test('an import is discarded from its report, after the dialog asks', async () => {
   const page = await app.browser.newPage();
   await signIn(page, app.server.url);
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Imports' }).click();
@@ -130,9 +130,10 @@ test('an import is discarded from its report, after a second click', async () =>
   await report.getByRole('heading', { name: 'to-discard.csv' }).waitFor();
   const url = page.url();
   await report.getByRole('button', { name: 'Discard import' }).click();
-  await report.getByText('Nothing was applied from it.', { exact: false }).waitFor();
+  const dialog = page.getByRole('alertdialog', { name: 'Discard import' });
+  await dialog.getByText('Nothing was applied from it.', { exact: false }).waitFor();
   await screenshot(page, 'import-discard-confirm');
-  await report.getByRole('button', { name: 'Discard import' }).click();
+  await dialog.getByRole('button', { name: 'Discard import' }).click();
   await page.getByRole('status').filter({ hasText: 'Import discarded' }).waitFor();
   await page.getByRole('table', { name: 'Import history' }).waitFor();
   assert.equal(await page.getByRole('table', { name: 'Import history' }).getByRole('link', { name: 'to-discard.csv' }).count(), 0);

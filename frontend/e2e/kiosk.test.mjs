@@ -77,9 +77,10 @@ test('the Reset demo button asks, then resets every open console', async () => {
   await page.getByRole('button', { name: /Try as Priya Raman/ }).click();
   const bar = page.getByRole('region', { name: 'Demo' });
   await bar.getByRole('button', { name: 'Reset demo' }).click();
-  await bar.getByText('Put everything back now?').waitFor();
+  const dialog = page.getByRole('alertdialog', { name: 'Reset demo' });
+  await dialog.getByText('Put everything back now?', { exact: false }).waitFor();
   await screenshot(page, 'kiosk-reset-confirm');
-  await bar.getByRole('button', { name: 'Reset demo' }).click();
+  await dialog.getByRole('button', { name: 'Reset demo' }).click();
   await page.getByText('The demo was reset: everything is back as it was.').waitFor();
   await page.close();
 });

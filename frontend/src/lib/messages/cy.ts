@@ -532,7 +532,8 @@ export const cy: Record<string, string> = {
   Demo: 'Demo',
   'Demo — resets in {n} min': 'Demo — yn ailosod mewn {n} munud',
   'Everything you change here is put back when the demo resets.': 'Caiff popeth a newidiwch yma ei roi’n ôl pan fydd y demo’n ailosod.',
-  'Put everything back now?': 'Rhoi popeth yn ôl nawr?',
+  'Put everything back now? Every change made in this demo is undone, and every console returns to the sign-in page.':
+    'Rhoi popeth yn ôl nawr? Caiff pob newid a wnaed yn y demo hwn ei ddadwneud, ac mae pob consol yn dychwelyd i’r dudalen mewngofnodi.',
   'Reset demo': 'Ailosod y demo',
   'Guided tasks': 'Tasgau dan arweiniad',
   '{done} of {all} done': '{done} o {all} wedi’u gwneud',
