@@ -42,16 +42,7 @@ func (s *Server) loadSession(c *fiber.Ctx) error {
 		return c.Next()
 	}
 	now := s.now()
-	var sess *app.Session
-	var user *app.User
-	err := s.store.View(func(tx app.Tx) error {
-		var err error
-		if sess, err = tx.Session(id); err != nil {
-			return err
-		}
-		user, err = tx.User(sess.UserID)
-		return err
-	})
+	sess, user, err := s.readSession(id)
 	if err != nil {
 		if app.ErrorCodeOf(err) == app.ENOTFOUND {
 			s.clearCookie(c)
@@ -81,19 +72,22 @@ func sessionLive(sess *app.Session, user *app.User, now time.Time) bool {
 	return now.Sub(sess.LastSeenAt) <= idleTimeout && now.Sub(sess.CreatedAt) <= absoluteTimeout && canSignIn(user)
 }
 
-// sessionLiveUntil says whether the session id still lives, and until when it lives unless a
-// request touches it.
-func (s *Server) sessionLiveUntil(id string) (time.Time, bool) {
-	var sess *app.Session
-	var user *app.User
-	err := s.store.View(func(tx app.Tx) error {
-		var err error
+// readSession reads a session and its user.
+func (s *Server) readSession(id string) (sess *app.Session, user *app.User, err error) {
+	err = s.store.View(func(tx app.Tx) error {
 		if sess, err = tx.Session(id); err != nil {
 			return err
 		}
 		user, err = tx.User(sess.UserID)
 		return err
 	})
+	return sess, user, err
+}
+
+// sessionLiveUntil says whether the session id still lives, and until when it lives unless a
+// request touches it.
+func (s *Server) sessionLiveUntil(id string) (time.Time, bool) {
+	sess, user, err := s.readSession(id)
 	if err != nil || !sessionLive(sess, user, s.now()) {
 		return time.Time{}, false
 	}
