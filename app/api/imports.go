@@ -186,3 +186,15 @@ func (s *Server) discardImport(c *fiber.Ctx) error {
 	}
 	return c.SendStatus(fiber.StatusNoContent)
 }
+
+// importTemplate answers a header-only CSV with the columns the actor may set.
+func (s *Server) importTemplate(c *fiber.Ctx) error {
+	var buf bytes.Buffer
+	if err := s.dir.ImportTemplate(actorOf(c), &buf); err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="users-template.csv"`)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Send(buf.Bytes())
+}

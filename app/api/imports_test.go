@@ -6,6 +6,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -462,5 +463,37 @@ func TestExportDelimiter(t *testing.T) {
 	r = it.admin.Do("GET", "/api/v1/exports/users.csv?delimiter=pipe", nil, nil)
 	if r.Status != 422 || !strings.Contains(string(r.Body), `"delimiter"`) {
 		t.Fatalf("unknown delimiter: %d %s", r.Status, r.Body)
+	}
+}
+
+// TestImportTemplate (issue 19): a header-only file with the columns the actor may set — a
+// User administrator over one unit gets no admin-role or config-role columns; a Super admin
+// gets them; both get Local ID first and no Version or User ID.
+func TestImportTemplate(t *testing.T) {
+	it := buildImportTree(t)
+	get := func(c *apptest.Client) string {
+		r := c.Do("GET", "/api/v1/exports/template.csv", nil, nil)
+		if r.Status != 200 {
+			t.Fatalf("template: %d %s", r.Status, r.Body)
+		}
+		return strings.TrimPrefix(strings.TrimSpace(string(r.Body)), "\uFEFF")
+	}
+	scoped, super := get(it.sa), get(it.admin)
+	for _, h := range []string{scoped, super} {
+		if !strings.HasPrefix(h, "Local ID,") || strings.Contains(h, "User ID") || strings.Contains(h, "Version") || strings.Contains(h, "\n") {
+			t.Fatalf("template header %q", h)
+		}
+	}
+	has := func(h, col string) bool { return slices.Contains(strings.Split(h, ","), col) }
+	if !has(scoped, "Job Title") || !has(scoped, "OU ID") || has(scoped, "Admin Roles") || has(scoped, "Roles") {
+		t.Fatalf("a unit's user administrator got %q", scoped)
+	}
+	if !has(super, "Admin Roles") {
+		t.Fatalf("a Super admin got %q", super)
+	}
+	// Every column is one the import knows (an unknown one would refuse the file).
+	r := upload(t, it.s, it.sa, "t.csv", scoped+"\n")
+	if r.Status != 422 || !strings.Contains(string(r.Body), "no rows of accounts") {
+		t.Fatalf("the empty template: %d %s", r.Status, r.Body)
 	}
 }

@@ -9,6 +9,7 @@ import (
 // importRoutes registers its part of the API; auth requires a signed-in user.
 func (s *Server) importRoutes(api fiber.Router, auth fiber.Handler) {
 	api.Get("/exports/users.csv", auth, s.exportUsers)
+	api.Get("/exports/template.csv", auth, s.importTemplate)
 	api.Get("/imports", auth, s.listImports)
 	api.Post("/imports", auth, s.uploadImport)
 	api.Get("/imports/:id", auth, s.getImport)

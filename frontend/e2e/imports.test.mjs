@@ -106,6 +106,9 @@ test('a file where every row fails is not called checked, and an empty file is r
   const page = await app.browser.newPage();
   await signIn(page, app.server.url);
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Imports' }).click();
+  // The blank template has the columns this admin may set.
+  const [template] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download a blank template' }).click()]);
+  assert.match(await readFile(await template.path(), 'utf8'), /^\uFEFFLocal ID,.*Job Title,.*Admin Roles/);
   const csv = 'Local ID,Username\nBAD1,not an address\nBAD2,also@@wrong\n';
   await page.getByLabel('Choose CSV file').setInputFiles({ name: 'all-wrong.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
   await page.getByRole('alert').filter({ hasText: 'No row can be applied' }).waitFor();

@@ -671,4 +671,6 @@ export const cy: Record<string, string> = {
   'Maintain clinical specialities, roles and work areas.': 'Cynnal arbenigeddau clinigol, rolau a meysydd gwaith.',
   'Manage organisation settings': 'Rheoli gosodiadau sefydliadau',
   'Change SSO, username policy and other settings.': 'Newid SSO, polisi enw defnyddiwr a gosodiadau eraill.',
+  'Download a blank template': 'Lawrlwytho templed gwag',
+  'with the columns you may set; or start from the Export on the Users page.': 'gyda’r colofnau y gallwch eu gosod; neu dechreuwch o’r Allforio ar y dudalen Defnyddwyr.',
 };
