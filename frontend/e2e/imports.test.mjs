@@ -170,3 +170,16 @@ test('a re-saved old export: the row whose account changed since is flagged, not
   await screenshot(page, 'import-stale-row');
   await page.close();
 });
+
+test('the users report can be exported with semicolons, and the choice is remembered', async () => {
+  const page = await app.browser.newPage();
+  await signIn(page, app.server.url);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' }).click();
+  await page.getByLabel('Separator of the exported file').selectOption('semicolon');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Export' }).click()]);
+  assert.match(await readFile(await download.path(), 'utf8'), /^\uFEFFUser ID;Local ID;Username;/);
+  await page.reload();
+  assert.equal(await page.getByLabel('Separator of the exported file').inputValue(), 'semicolon');
+  await page.evaluate(() => localStorage.removeItem('userdesk.delimiter'));
+  await page.close();
+});

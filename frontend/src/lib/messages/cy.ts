@@ -673,4 +673,7 @@ export const cy: Record<string, string> = {
   'Change SSO, username policy and other settings.': 'Newid SSO, polisi enw defnyddiwr a gosodiadau eraill.',
   'Download a blank template': 'Lawrlwytho templed gwag',
   'with the columns you may set; or start from the Export on the Users page.': 'gyda’r colofnau y gallwch eu gosod; neu dechreuwch o’r Allforio ar y dudalen Defnyddwyr.',
+  'Separator of the exported file': 'Gwahanydd y ffeil a allforir',
+  Commas: 'Comas',
+  Semicolons: 'Hanner colonau',
 };
