@@ -42,9 +42,11 @@ func (a *App) scaleDemo(o Options, size int) error {
 			}
 			return fmt.Errorf("demo size: %d generated rows were refused%s", im.Totals.Error, detail)
 		}
+		validated := time.Now()
 		if _, err := a.Dir.RunImport(context.Background(), super, im.ID, nil); err != nil {
 			return fmt.Errorf("demo size: %w", err)
 		}
+		o.Logger.Info("demo size import", "rows", n, "validate", validated.Sub(start).String(), "apply", time.Since(validated).String())
 	}
 	if a.DemoLoaded != nil {
 		a.DemoLoaded.Users = a.Dir.Index().Len()

@@ -1728,7 +1728,8 @@ func (s *Service) publishProgress(im *app.Import) {
 // as it went (nil when it is not whole: the rows are read back).
 func (s *Service) mailResults(im *app.Import, actor *app.User, built []byte) {
 	m := s.resultsMailer()
-	if m == nil || im.Status != app.ImportApplied || im.MailedAt != nil || actor == nil || actor.Username == "" {
+	// An import the system made itself (--demo-size) has nobody waiting for its results.
+	if m == nil || im.Status != app.ImportApplied || im.MailedAt != nil || actor == nil || actor.Username == "" || im.Source == app.SourceSystem {
 		return
 	}
 	file := built
@@ -2195,8 +2196,8 @@ type userReplacer interface {
 
 // replaceUser stores after over before, read in the same transaction (nil for a new account).
 func replaceUser(tx app.Tx, before, after *app.User) error {
-	if r, ok := tx.(userReplacer); ok && before != nil {
-		return r.ReplaceUser(before, after)
+	if r, ok := tx.(userReplacer); ok {
+		return r.ReplaceUser(before, after) // a create's id is new: no stored user to read
 	}
 	return tx.PutUser(after)
 }

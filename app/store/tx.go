@@ -103,9 +103,11 @@ func (t *Tx) PutUser(u *app.User) error {
 }
 
 // ReplaceUser is PutUser for a caller that has just read the stored user (old) in this same
-// transaction: the bulk import, which would otherwise read and decode every account twice.
+// transaction: the bulk import, which would otherwise read and decode every account twice. A
+// nil old means a new account whose id was just made (app.NewID): nothing is stored under it,
+// so the read a create would make, which misses on every level of the tree, is skipped.
 func (t *Tx) ReplaceUser(old, u *app.User) error {
-	if u.ID == "" || old == nil || old.ID != u.ID {
+	if u.ID == "" || (old != nil && old.ID != u.ID) {
 		return errors.New("replace user: the stored user does not match")
 	}
 	return t.putUser(old, u)
