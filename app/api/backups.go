@@ -41,6 +41,12 @@ func (s *Server) controlBearer(c *fiber.Ctx) bool {
 // backupActor is who asks for a backup: the command line, or a signed-in admin who may
 // manage organisation settings (a Super admin may).
 func (s *Server) backupActor(c *fiber.Ctx) (string, *app.User, error) {
+	if s.backups == nil {
+		if s.kiosk != nil {
+			return "", nil, app.Errorf(app.ENOTFOUND, "A demo kiosk makes no backups: it returns to the pristine demo on its own.")
+		}
+		return "", nil, app.Errorf(app.ENOTFOUND, "This Userdesk keeps no data directory (it runs in memory), so it has no backups.")
+	}
 	if s.controlBearer(c) {
 		return "command line", nil, nil
 	}
@@ -51,12 +57,6 @@ func (s *Server) backupActor(c *fiber.Ctx) (string, *app.User, error) {
 	if !s.authz.CanGlobal(u, app.PermConfigSettings) {
 		return "", nil, app.Errorf(app.EFORBIDDEN, "You need the \"Manage organisation settings\" (config.settings) permission to make or download backups.")
 	}
-	if s.backups == nil {
-		if s.kiosk != nil {
-			return "", nil, app.Errorf(app.ENOTFOUND, "A demo kiosk makes no backups: it returns to the pristine demo on its own.")
-		}
-		return "", nil, app.Errorf(app.ENOTFOUND, "This Userdesk keeps no data directory (it runs in memory), so it has no backups.")
-	}
 	return u.Username, u, nil
 }
 
@@ -66,9 +66,6 @@ func (s *Server) createBackup(c *fiber.Ctx) error {
 	who, u, err := s.backupActor(c)
 	if err != nil {
 		return err
-	}
-	if s.backups == nil {
-		return app.Errorf(app.ENOTFOUND, "This Userdesk makes no backups.")
 	}
 	if c.Query("download") == "1" {
 		s.auditBackup(who, u, "download")

@@ -123,7 +123,7 @@ func (s *Server) kioskLimits(c *fiber.Ctx) error {
 		// counting them per address would lock the next visitor out.
 		return c.Next()
 	}
-	multipart := len(c.Get(fiber.HeaderContentType)) >= 19 && c.Get(fiber.HeaderContentType)[:19] == fiber.MIMEMultipartForm
+	multipart := strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEMultipartForm)
 	if multipart && len(c.Body()) > kioskUploadLimit {
 		return &app.Error{Code: app.ETOOLARGE, Message: "This demo accepts files of at most 5 MB.",
 			Fields: map[string]string{"file": "At most 5 MB on this demo."}}

@@ -74,21 +74,7 @@ func (k *kiosk) takeSnapshot() error {
 	if err := os.MkdirAll(filepath.Dir(k.snapshot), 0o700); err != nil {
 		return err
 	}
-	tmp := k.snapshot + ".partial"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600) // #nosec G304 -- inside the data directory
-	if err != nil {
-		return err
-	}
-	_, err = k.app.Store.Backup(f)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, k.snapshot)
-	}
+	_, err := k.app.Store.BackupToFile(k.snapshot)
 	return err
 }
 

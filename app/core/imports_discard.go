@@ -24,10 +24,7 @@ func (s *Service) DiscardImport(actor *app.User, id string) error {
 	if im.Status == app.ImportApplied {
 		return app.Errorf(app.ECONFLICT, "%s was applied: it is kept, with what it changed, until it is older than the retention (--import-retention).", im.FileName)
 	}
-	if err := s.discard(im, actorEmail(actor), actorID(actor)); err != nil {
-		return err
-	}
-	return nil
+	return s.discard(im, actorEmail(actor), actorID(actor))
 }
 
 // discard removes one import unless it is applying, with an audit record of who discarded it.

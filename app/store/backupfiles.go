@@ -38,19 +38,33 @@ func (s *Store) BackupTo(dir, kind string) (BackupFile, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return BackupFile{}, fmt.Errorf("backups folder: %w", err)
 	}
-	need := s.SizeOnDisk() + 64<<20
-	if free, err := freeSpace(dir); err == nil && free < need+s.reserve {
-		return BackupFile{}, app.Errorf(app.ESTORAGE, "Not enough free disk space for a backup: it needs about %s and the disk "+
-			"holding %s has %s free (Userdesk keeps %s of that in reserve). Nothing was written. Free some space and try again.",
-			MiB(need), dir, MiB(free), MiB(s.reserve))
+	// The backups folder is inside the data directory: the same disk CheckSpace looks at.
+	if err := s.CheckSpace(s.SizeOnDisk()+64<<20, "a backup"); err != nil {
+		return BackupFile{}, err
 	}
 	now := time.Now().UTC()
 	name := kind + "-" + now.Format("20060102T150405.000Z") + backupExt
 	path := filepath.Join(dir, name)
-	tmp := filepath.Join(dir, "."+name+".partial")
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600) // #nosec G304 -- a name made here
+	sum, err := s.BackupToFile(path)
 	if err != nil {
-		return BackupFile{}, fmt.Errorf("backup: %w", err)
+		return BackupFile{}, err
+	}
+	st, _ := os.Stat(path)
+	bf := BackupFile{Name: name, Kind: kind, CreatedAt: now, Users: sum.Users}
+	if st != nil {
+		bf.Size = st.Size()
+	}
+	return bf, nil
+}
+
+// BackupToFile writes a backup to path under a temporary name (path's directory, with a dot
+// and ".partial"), syncs it and renames it: a backup cut short never carries the final name.
+func (s *Store) BackupToFile(path string) (BackupSummary, error) {
+	dir := filepath.Dir(path)
+	tmp := filepath.Join(dir, "."+filepath.Base(path)+".partial")
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600) // #nosec G304 -- a name in the data directory
+	if err != nil {
+		return BackupSummary{}, fmt.Errorf("backup: %w", err)
 	}
 	sum, err := s.Backup(f)
 	if err == nil {
@@ -64,15 +78,10 @@ func (s *Store) BackupTo(dir, kind string) (BackupFile, error) {
 	}
 	if err != nil {
 		_ = os.Remove(tmp)
-		return BackupFile{}, fmt.Errorf("backup: %w", err)
+		return sum, fmt.Errorf("backup: %w", err)
 	}
 	syncDir(dir)
-	st, _ := os.Stat(path)
-	bf := BackupFile{Name: name, Kind: kind, CreatedAt: now, Users: sum.Users}
-	if st != nil {
-		bf.Size = st.Size()
-	}
-	return bf, nil
+	return sum, nil
 }
 
 // syncDir makes a rename in dir durable.

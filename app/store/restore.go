@@ -20,6 +20,11 @@ type RestoreResult struct {
 	Previous string
 }
 
+// stagingPrefix is where a restore into dataDir loads the backup, beside it (a time follows).
+func stagingPrefix(dataDir string) string {
+	return filepath.Join(filepath.Dir(dataDir), "."+filepath.Base(dataDir)+".restoring-")
+}
+
 // partialMarker sits in a restore's staging directory until the loaded store is proven; a
 // staging directory that still holds it is debris from an interrupted restore.
 const partialMarker = "RESTORE-IN-PROGRESS"
@@ -37,7 +42,7 @@ func Restore(dataDir string, src io.Reader, replace bool, log *slog.Logger) (Res
 		return res, err
 	}
 	stamp := time.Now().UTC().Format("20060102T150405Z")
-	staging := filepath.Join(filepath.Dir(dataDir), "."+filepath.Base(dataDir)+".restoring-"+stamp)
+	staging := stagingPrefix(dataDir) + stamp
 	if err := os.MkdirAll(staging, 0o700); err != nil {
 		return res, fmt.Errorf("restore: %w", err)
 	}
@@ -232,7 +237,7 @@ func moveInto(staging, dataDir string) error {
 func TidyAfterStart(dataDir string) []string {
 	dataDir = filepath.Clean(dataDir)
 	var gone []string
-	staged, _ := filepath.Glob(filepath.Join(filepath.Dir(dataDir), "."+filepath.Base(dataDir)+".restoring-*"))
+	staged, _ := filepath.Glob(stagingPrefix(dataDir) + "*")
 	for _, d := range staged {
 		if _, err := os.Stat(filepath.Join(d, partialMarker)); err == nil {
 			if os.RemoveAll(d) == nil {
