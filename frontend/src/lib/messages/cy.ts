@@ -527,7 +527,6 @@ export const cy: Record<string, string> = {
   'The demo was reset: everything is back as it was. Pick a persona to start again.':
     'Cafodd y demo ei ailosod: mae popeth fel yr oedd. Dewiswch bersona i ddechrau eto.',
   'Try as {name}': 'Rhowch gynnig fel {name}',
-  'Sign in with a password': 'Mewngofnodi gyda chyfrinair',
   'Or sign in with a password': 'Neu mewngofnodwch gyda chyfrinair',
   Demo: 'Demo',
   'Demo — resets in {n} min': 'Demo — yn ailosod mewn {n} munud',
