@@ -2,6 +2,7 @@ package password
 
 import (
 	"encoding/base64"
+	"os"
 	"strings"
 	"testing"
 )
@@ -23,6 +24,13 @@ func TestEvaluate(t *testing.T) {
 		{"qwertyuiopasdf", CodeKeyboard},
 		{"aaaaaaaaaaaaaaaa", CodeRepeat},
 		{"aaaabbbb1111", ""},
+		// Beyond the 30,000-word list: common words with a year, names, l33t spellings.
+		{"Liverpool1892", CodeCommon},
+		{"Tr0ub4dour&3", CodeGuessable},
+		{"monkeybusiness", CodeGuessable},
+		{"jordan23jordan", CodeGuessable},
+		{"AcmeHealth2026", CodePersonal},
+		{"qwerty12345678", ""},
 		{"iloveyou123456", CodeCommon},
 		{"Password2024!!", CodeCommon},
 		{"Acme Health Ann Jones", CodePersonal},
@@ -74,3 +82,18 @@ func mustLegacyHash(t *testing.T, pw string) string {
 }
 
 func b64(b []byte) string { return base64.RawStdEncoding.EncodeToString(b) }
+
+// TestConsoleSaysEveryCode: the console words each refusal itself, in the user's language
+// (frontend/src/lib/password.ts); a code it does not know falls back to the server's English.
+func TestConsoleSaysEveryCode(t *testing.T) {
+	src, err := os.ReadFile("../../frontend/src/lib/password.ts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, code := range []string{CodeInvalidText, CodeTooShort, CodeTooLong, CodeCommon, CodeContainsUsername,
+		CodePersonal, CodeRepeat, CodeSequence, CodeKeyboard, CodeGuessable} {
+		if !strings.Contains(string(src), "case '"+code+"':") {
+			t.Errorf("frontend/src/lib/password.ts has no case for the code %q", code)
+		}
+	}
+}

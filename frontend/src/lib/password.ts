@@ -31,6 +31,8 @@ export function passwordReason(code: string | undefined, message = ''): string {
       return t('Sequences like 1234 or abcd are easy to guess: use a few unrelated words.');
     case 'keyboard':
       return t('Keyboard patterns like qwerty are easy to guess: use a few unrelated words.');
+    case 'guessable':
+      return t('This password would be easy to guess (common words, names, dates or swapped letters): add another unrelated word.');
   }
   return message;
 }

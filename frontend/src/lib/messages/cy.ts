@@ -135,6 +135,8 @@ export const cy: Record<string, string> = {
     'Mae dilyniannau fel 1234 neu abcd yn hawdd eu dyfalu: defnyddiwch ychydig o eiriau nad ydynt yn perthyn i’w gilydd.',
   'Keyboard patterns like qwerty are easy to guess: use a few unrelated words.':
     'Mae patrymau bysellfwrdd fel qwerty yn hawdd eu dyfalu: defnyddiwch ychydig o eiriau nad ydynt yn perthyn i’w gilydd.',
+  'This password would be easy to guess (common words, names, dates or swapped letters): add another unrelated word.':
+    'Byddai’n hawdd dyfalu’r cyfrinair hwn (geiriau cyffredin, enwau, dyddiadau neu lythrennau wedi’u cyfnewid): ychwanegwch air arall nad yw’n perthyn.',
 
   // Not found
   'Page not found': 'Heb ddod o hyd i’r dudalen',
