@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
-import { apiAs, openUser, screenshot, signIn, startBrowser, startServer } from './harness.mjs';
+import { apiAs, openUser, screenshot, signIn, startBrowser, startServer, notice } from './harness.mjs';
 
 // Issue 15: backups while Userdesk runs, from Configuration; a full disk shows a banner and
 // refuses changes with a readable reason, while reading still works.
@@ -25,7 +25,7 @@ test('a Super admin backs up from Configuration and downloads the backup', async
   await panel.getByText('No backups yet.').waitFor();
   await panel.getByText('No scheduled backups.', { exact: false }).waitFor();
   await panel.getByRole('button', { name: 'Back up now' }).click();
-  await page.getByRole('status').filter({ hasText: 'Backup saved' }).waitFor();
+  await notice(page, 'Backup saved');
   const rows = panel.getByRole('table').locator('tbody tr');
   await rows.first().waitFor();
   assert.equal(await rows.count(), 1);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { screenshot, signIn, useApp } from './harness.mjs';
+import { screenshot, signIn, useApp, notice } from './harness.mjs';
 
 const app = useApp();
 
@@ -23,7 +23,7 @@ test('a config admin edits the unit tree, organisation settings, roles and refer
   await page.getByLabel('Name', { exact: true }).first().fill('Interventional Radiology');
   await page.getByLabel('Parent').selectOption({ label: '\u00a0\u00a0\u00a0\u00a0\u00a0\u00a0Radiology' });
   await page.getByRole('button', { name: 'Create unit' }).click();
-  await page.getByRole('status').filter({ hasText: 'Unit created' }).waitFor();
+  await notice(page, 'Unit created');
   const tree = page.getByRole('tree', { name: 'Unit tree' });
   await tree.getByRole('button', { name: 'Interventional Radiology' }).click();
   await page.locator('#u-rename').fill('Interventional Radiology Suite');
@@ -44,7 +44,7 @@ test('a config admin edits the unit tree, organisation settings, roles and refer
   const settings = page.getByRole('form', { name: 'Organisation settings' });
   await settings.getByLabel('Username policy').selectOption('locked');
   await settings.getByRole('button', { name: 'Save settings' }).click();
-  await page.getByRole('status').filter({ hasText: 'Organisation settings saved' }).waitFor();
+  await notice(page, 'Organisation settings saved');
   await screenshot(page, 'config-units');
 
   // Roles: a config admin cannot add a permission they do not hold (no escalation)…
@@ -62,7 +62,7 @@ test('a config admin edits the unit tree, organisation settings, roles and refer
   await edit.uncheck();
   await page.getByRole('switch', { name: /Activate users/ }).uncheck();
   await page.getByRole('button', { name: 'Save role' }).click();
-  await page.getByRole('status').filter({ hasText: 'Role saved' }).waitFor();
+  await notice(page, 'Role saved');
   await screenshot(page, 'config-roles');
 
   // Reference lists.

@@ -83,6 +83,7 @@ export async function startBrowser() {
     async newPage() {
       const page = await context.newPage();
       page.setDefaultTimeout(10000);
+      await page.addInitScript(recordNotices);
       const errors = [];
       page.on('pageerror', (e) => errors.push(String(e)));
       page.on('console', (m) => {
@@ -96,6 +97,46 @@ export async function startBrowser() {
       await rm(profile, { recursive: true, force: true });
     },
   };
+}
+
+// Notices (toasts) fade after six seconds, so a test that waits for one can miss it on a busy
+// machine. Every page records each notice it shows, once per notice, from the moment the page
+// loads; notice() then waits for one it has not been handed before, however long ago it faded.
+function recordNotices() {
+  window.__notices = [];
+  const seen = new WeakSet();
+  const scan = () => {
+    for (const el of document.querySelectorAll('.toast')) {
+      const text = el.textContent.replace(/\s+/g, ' ').trim();
+      if (seen.has(el) || !text) continue;
+      seen.add(el);
+      window.__notices.push({ role: el.getAttribute('role'), text, taken: false });
+    }
+  };
+  const start = () => new MutationObserver(scan).observe(document.documentElement, { childList: true, subtree: true, characterData: true });
+  if (document.documentElement) start();
+  else document.addEventListener('readystatechange', start, { once: true });
+}
+
+/**
+ * notice waits until the page has shown a notice containing text (a string or a RegExp) that no
+ * earlier call was handed, and returns its whole text. Use it for toasts, then check the lasting
+ * state the notice reported (the stored value, the import's status).
+ */
+export async function notice(page, text, { timeout = 15000 } = {}) {
+  const pattern = text instanceof RegExp ? { source: text.source, flags: text.flags } : null;
+  const handle = await page.waitForFunction(
+    ({ text, pattern }) => {
+      const match = (t) => (pattern ? new RegExp(pattern.source, pattern.flags).test(t) : t.includes(text));
+      const n = (window.__notices || []).find((n) => !n.taken && match(n.text));
+      if (!n) return false;
+      n.taken = true;
+      return n.text;
+    },
+    { text: pattern ? null : text, pattern },
+    { timeout },
+  );
+  return handle.jsonValue();
 }
 
 export async function screenshot(page, name) {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ADMIN, PASSWORD, apiAs, screenshot, signIn, useApp } from './harness.mjs';
+import { ADMIN, PASSWORD, apiAs, screenshot, signIn, useApp, notice } from './harness.mjs';
 
 const app = useApp();
 
@@ -41,7 +41,7 @@ test('My Account: the new password field says why a password would be refused, l
   await hint.filter({ hasText: 'This password meets the rules.' }).waitFor();
   await page.getByLabel('Repeat the new password').fill('violet tractor umbrella');
   await page.getByRole('button', { name: 'Change password' }).click();
-  await page.getByRole('status').filter({ hasText: 'Password changed' }).waitFor();
+  await notice(page, 'Password changed');
 
   // The holder is told, naming who did it.
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Mail' }).click();

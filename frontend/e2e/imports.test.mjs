@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
-import { apiAs, screenshot, signIn, useApp } from './harness.mjs';
+import { apiAs, screenshot, signIn, useApp, notice } from './harness.mjs';
 
 const app = useApp();
 
@@ -47,21 +47,11 @@ test('export, edit in a spreadsheet, upload, preview every change, apply, downlo
   const before = (await api('GET', '/users?q=' + rows[0][col('Local ID')])).json.items[0];
   assert.notEqual((await api('GET', '/users/' + before.id)).json.jobTitle, 'Chief Pharmacist');
 
-  // Notices fade after a few seconds, so record every one shown from here on: waiting for a
-  // transient notice after the lasting "Applied" text failed once under load.
-  await page.evaluate(() => {
-    window.__notices = [];
-    new MutationObserver(() => {
-      for (const el of document.querySelectorAll('[role=status], [role=alert]')) {
-        const text = el.textContent.trim();
-        if (text && !window.__notices.includes(text)) window.__notices.push(text);
-      }
-    }).observe(document.body, { childList: true, subtree: true, characterData: true });
-  });
   await report.getByRole('button', { name: /^Apply \d+ changes$/ }).click();
   await report.getByText(/Applied: \d+ rows/).waitFor({ timeout: 20000 });
 
-  await page.waitForFunction(() => window.__notices.some((n) => n.includes('Import applied')), null, { timeout: 20000 });
+  // The notice is checked after the lasting "Applied" text: notice() finds it even if it faded.
+  await notice(page, 'Import applied');
   // One notice at a time for the import's steps: "applied" replaced "checked" and "started"
   // (within two seconds: well before either would fade on its own, after six).
   await page.getByText('File checked', { exact: true }).waitFor({ state: 'detached', timeout: 2000 });
@@ -137,7 +127,7 @@ test('an import is discarded from its report, after the dialog asks', async () =
   await dialog.getByText('Nothing was applied from it.', { exact: false }).waitFor();
   await screenshot(page, 'import-discard-confirm');
   await dialog.getByRole('button', { name: 'Discard import' }).click();
-  await page.getByRole('status').filter({ hasText: 'Import discarded' }).waitFor();
+  await notice(page, 'Import discarded');
   await page.getByRole('table', { name: 'Import history' }).waitFor();
   assert.equal(await page.getByRole('table', { name: 'Import history' }).getByRole('link', { name: 'to-discard.csv' }).count(), 0);
   await page.goto(url);

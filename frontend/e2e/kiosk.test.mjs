@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { openUser, screenshot, startBrowser, startServer } from './harness.mjs';
+import { openUser, screenshot, startBrowser, startServer, notice } from './harness.mjs';
 
 // Issue 21: a visitor tries the demo kiosk as a persona, does two guided tasks and sees them
 // ticked; the timed reset puts the store back exactly (the export is byte-identical) and sends
@@ -44,7 +44,7 @@ test('try as a persona, do two guided tasks, and the timed reset puts everything
   await openUser(page, 'NG1002');
   await page.getByLabel('Job title').fill('Kiosk visitor was here');
   await page.getByRole('button', { name: 'Update' }).click();
-  await page.getByRole('status').filter({ hasText: 'Changes saved' }).waitFor();
+  await notice(page, 'Changes saved');
 
   // Task: read the change in the Audit log.
   const nav = page.getByRole('navigation', { name: 'Main' });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ADMIN, PASSWORD, apiAs, screenshot, signIn, useApp } from './harness.mjs';
+import { ADMIN, PASSWORD, apiAs, screenshot, signIn, useApp, notice } from './harness.mjs';
 
 const app = useApp();
 
@@ -30,7 +30,7 @@ test('create an account, send the activation email, activate from the mail link,
   const status = page.getByRole('region', { name: 'Status' });
   await status.locator('.badge', { hasText: 'Created' }).waitFor();
   await status.getByRole('button', { name: 'Send activation email' }).click();
-  await page.getByRole('status').filter({ hasText: 'Activation email sent' }).waitFor();
+  await notice(page, 'Activation email sent');
   await status.locator('.badge', { hasText: 'Pending' }).waitFor();
   await status.getByRole('button', { name: 'Resend activation email' }).waitFor();
   await screenshot(page, 'user-pending');
@@ -66,7 +66,7 @@ test('create an account, send the activation email, activate from the mail link,
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'My Account' }).click();
   await page.getByLabel('Job title').fill('Team Administrator');
   await page.getByRole('button', { name: 'Update' }).click();
-  await page.getByRole('status').filter({ hasText: 'Changes saved' }).waitFor();
+  await notice(page, 'Changes saved');
   await screenshot(page, 'my-account');
   assert.deepEqual(page.errors, []);
   await page.close();

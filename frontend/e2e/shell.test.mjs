@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ADMIN, PASSWORD, screenshot, signIn, useApp } from './harness.mjs';
+import { ADMIN, PASSWORD, notice, screenshot, signIn, useApp } from './harness.mjs';
 
 const app = useApp();
 
@@ -57,5 +57,21 @@ test('the console works in a narrow window', async () => {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit' }).click();
   await page.getByRole('heading', { name: 'Audit' }).waitFor();
   await screenshot(page, 'narrow-audit');
+  await page.close();
+});
+
+test('the harness sees a notice that faded before the test looked, once per notice', async () => {
+  const page = await app.browser.newPage();
+  await signIn(page, app.server.url, ADMIN, PASSWORD);
+  // The console's own notification, dismissed at once: gone before the wait below begins.
+  await page.getByRole('link', { name: 'My account' }).click();
+  await page.getByLabel('Mobile').fill('07700 900123');
+  await page.getByRole('button', { name: 'Update' }).click();
+  const toast = page.locator('.toast').filter({ hasText: 'Changes saved' });
+  await toast.getByRole('button', { name: 'Dismiss notification' }).click();
+  await toast.waitFor({ state: 'detached' });
+  assert.match(await notice(page, 'Changes saved'), /Changes saved/);
+  // Handed once: a second wait for the same words needs a second notice.
+  await assert.rejects(notice(page, 'Changes saved', { timeout: 500 }));
   await page.close();
 });

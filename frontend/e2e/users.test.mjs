@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { apiAs as apiAsAt, screenshot, signIn, useApp } from './harness.mjs';
+import { apiAs as apiAsAt, screenshot, signIn, useApp, notice } from './harness.mjs';
 
 const app = useApp();
 const apiAs = (username) => apiAsAt(app.server.url, username);
@@ -25,7 +25,7 @@ test('search, open, edit fields, admin roles and home OU, with notifications and
   await page.getByLabel('Job title').fill('Lead Pharmacist');
   await page.getByLabel('Mobile').fill('07700 900123');
   await page.getByRole('button', { name: 'Update' }).click();
-  await page.getByRole('status').filter({ hasText: 'Changes saved' }).waitFor();
+  await notice(page, 'Changes saved');
   await page.getByRole('region', { name: 'History' }).getByText('Lead Pharmacist').waitFor();
 
   // Add an admin role over a unit, save, then remove it with the red cross.
@@ -35,7 +35,7 @@ test('search, open, edit fields, admin roles and home OU, with notifications and
   const grants = page.getByRole('table', { name: 'Admin roles' });
   await grants.getByRole('cell', { name: 'Helpdesk', exact: true }).waitFor();
   await page.getByRole('button', { name: 'Update' }).click();
-  await page.getByRole('status').filter({ hasText: 'Changes saved' }).last().waitFor();
+  await notice(page, 'Changes saved');
   await page.getByRole('button', { name: 'Remove Helpdesk over Radiology' }).click();
   assert.equal(await grants.getByRole('cell', { name: 'Helpdesk', exact: true }).count(), 0);
   await page.getByRole('button', { name: 'Update' }).click();
@@ -154,7 +154,7 @@ test('bulk transfer of selected users to another OU', async () => {
   }
   await page.getByLabel('Move to OU').selectOption({ label: '\u00a0\u00a0\u00a0Administration' });
   await page.getByRole('button', { name: 'Move', exact: true }).click();
-  await page.getByRole('status').filter({ hasText: 'Moved 2 users to Administration' }).waitFor();
+  await notice(page, 'Moved 2 users to Administration');
   const results = page.getByRole('region', { name: 'Transfer results' });
   for (const n of names) await results.getByText(n).waitFor();
   await page.close();
@@ -175,7 +175,7 @@ test('changing a 1-time completion account asks about the activation email; conn
   await dialog.getByRole('button', { name: 'Send email' }).waitFor();
   await screenshot(page, 'one-time-choice');
   await dialog.getByRole('button', { name: "I'll do it later" }).click();
-  await page.getByRole('status').filter({ hasText: 'Changes saved' }).waitFor();
+  await notice(page, 'Changes saved');
   const status = page.getByRole('region', { name: 'Status' });
   await status.locator('.badge', { hasText: 'Created' }).waitFor();
   assert.equal(await page.getByLabel('Account type').inputValue(), 'internal');
@@ -203,7 +203,7 @@ test('changing a 1-time completion account asks about the activation email; conn
   const sure = page.getByRole('alertdialog', { name: 'Send an activation email?' });
   assert.match(await sure.textContent(), /single sign-on/);
   await sure.getByRole('button', { name: 'Send email' }).click();
-  await page.getByRole('status').filter({ hasText: 'Changes saved' }).waitFor();
+  await notice(page, 'Changes saved');
   await status.locator('.badge', { hasText: 'Pending' }).waitFor();
   await page.close();
 });

@@ -1,7 +1,7 @@
 // Issue 20: a console for a working day. Each test clicks through like a person.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { PASSWORD, apiAs, screenshot, signIn, useApp } from './harness.mjs';
+import { PASSWORD, apiAs, screenshot, signIn, useApp, notice } from './harness.mjs';
 
 const app = useApp();
 
@@ -234,7 +234,7 @@ test('feedback: an error summary that takes focus and links to each field; notif
   await page.getByRole('button', { name: 'Discard' }).click();
   await page.getByLabel('Job title').fill('First');
   await page.getByRole('button', { name: 'Update' }).click();
-  await page.getByRole('status').filter({ hasText: 'Changes saved' }).waitFor();
+  await notice(page, 'Changes saved');
   await page.getByLabel('Job title').fill('Second');
   const update = page.getByRole('button', { name: 'Update' });
   const covered = await update.evaluate((b) => {
@@ -244,7 +244,7 @@ test('feedback: an error summary that takes focus and links to each field; notif
   });
   assert.equal(covered, false, 'the notification covers Update');
   await update.click({ timeout: 2000 });
-  await page.getByRole('status').filter({ hasText: 'Changes saved' }).nth(1).waitFor();
+  await notice(page, 'Changes saved');
   assert.deepEqual(page.errors, []);
   await page.close();
 });
@@ -431,7 +431,7 @@ test('seed 004: the primary organisation select offers what the API accepts; SSO
   await screenshot(page, 'sso-warning');
   await page.getByRole('button', { name: 'Update' }).click();
   await page.getByRole('alertdialog', { name: 'Single sign-on will be switched off' }).getByRole('button', { name: 'Save anyway' }).click();
-  await page.getByRole('status').filter({ hasText: 'Changes saved' }).waitFor();
+  await notice(page, 'Changes saved');
   assert.equal(await page.getByLabel('Is external (SSO) user').isChecked(), false);
 
   // In an organisation without SSO, "Is external" cannot be ticked, and says why.
