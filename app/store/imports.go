@@ -7,7 +7,6 @@ import (
 	"errors"
 	"hash/maphash"
 	"sort"
-	"strings"
 	"unsafe"
 
 	"github.com/dgraph-io/badger/v4"
@@ -15,42 +14,8 @@ import (
 	"userdesk/app"
 )
 
-// Import keys (see keys.go for the whole layout):
-//
-//	imp/<id>/                               → app.Import JSON
-//	imp/<id>/row/<index, 4 bytes BE>        → app.ImportRow, rowCodec (JSON in stores written before it)
-//	imp/<id>/act/<action>/<index, 4 bytes BE> → empty (rows by validated action, a key per row)
-//	imp/<id>/acl/<action>/<chunk, 4 bytes BE> → row indexes, 4 bytes BE each (rows by validated
-//	                                           action, actionChunk to a key; PutImportActions)
-//	imp/<id>/res/<index, 4 bytes BE>        → a row's result and message (PutImportResult)
-//	ix/imptime/<unix nanos, 8 bytes BE><id> → empty (imports newest first)
-//	ix/impsha/<sha256 hex>/<id>             → empty (the same file uploaded before)
-func importKey(id string) []byte { return []byte(pImport + id + "/") }
-func importRowPrefix(id string) []byte {
-	return []byte(pImport + id + "/row/")
-}
-func importRowKey(id string, index int) []byte {
-	return binary.BigEndian.AppendUint32(importRowPrefix(id), uint32(index)) // #nosec G115 -- row indexes are bounded by csvio.MaxRows (150,000)
-}
-func importActionPrefix(id, action string) []byte {
-	return []byte(pImport + id + "/act/" + action + "/")
-}
-func importActionListPrefix(id string) []byte { return []byte(pImport + id + "/acl/") }
-func importResultPrefix(id string) []byte     { return []byte(pImport + id + "/res/") }
-func importResultKey(id string, index int) []byte {
-	return binary.BigEndian.AppendUint32(importResultPrefix(id), uint32(index)) // #nosec G115 -- bounded by csvio.MaxRows
-}
-func importActionListKey(id, action string, chunk int) []byte {
-	return binary.BigEndian.AppendUint32(append(importActionListPrefix(id), action+"/"...), uint32(chunk)) // #nosec G115 -- chunk numbers are bounded by csvio.MaxRows
-}
-
 // actionChunk row indexes share one key of an import's action lists.
 const actionChunk = 4096
-
-func importTimeKey(im *app.Import) []byte {
-	return append([]byte(pIxImportTime), auditSuffix(im.CreatedAt, im.ID)...)
-}
-func importSHAPrefix(sum string) []byte { return []byte(pIxImportSHA + sum + "/") }
 
 // PutImport stores an import record with its time and checksum indexes.
 func (t *Tx) PutImport(im *app.Import) error {
@@ -60,10 +25,10 @@ func (t *Tx) PutImport(im *app.Import) error {
 	if err := t.putJSON(importKey(im.ID), im); err != nil {
 		return err
 	}
-	if err := t.txn.Set(importTimeKey(im), nil); err != nil {
+	if err := t.txn.Set(importTimeKey(im.CreatedAt, im.ID), nil); err != nil {
 		return err
 	}
-	return t.txn.Set(append(importSHAPrefix(im.SHA256), im.ID...), nil)
+	return t.txn.Set(importSHAKey(im.SHA256, im.ID), nil)
 }
 
 // Import returns one import record.
@@ -84,9 +49,7 @@ func (t *Tx) Imports(limit int) ([]app.Import, error) {
 	defer it.Close()
 	var out []app.Import
 	for it.Seek(append([]byte(pIxImportTime), 0xff)); it.Valid(); it.Next() {
-		k := it.Item().Key()
-		id := string(k[len(pIxImportTime)+8:])
-		im, err := t.Import(id)
+		im, err := t.Import(importIDOfTimeKey(it.Item().Key()))
 		if err != nil {
 			return nil, err
 		}
@@ -312,11 +275,11 @@ func (t *Tx) PutImportRow(importID string, r *app.ImportRow, oldAction string) e
 		return nil
 	}
 	if oldAction != "" {
-		if err := t.txn.Delete(binary.BigEndian.AppendUint32(importActionPrefix(importID, oldAction), uint32(r.Index))); err != nil { // #nosec G115 -- bounded by csvio.MaxRows
+		if err := t.txn.Delete(importActionKey(importID, oldAction, r.Index)); err != nil {
 			return err
 		}
 	}
-	return t.txn.Set(binary.BigEndian.AppendUint32(importActionPrefix(importID, r.Action), uint32(r.Index)), nil) // #nosec G115 -- bounded by csvio.MaxRows
+	return t.txn.Set(importActionKey(importID, r.Action, r.Index), nil)
 }
 
 // PutImportResult records that an applied row ended with result and message, beside the row
@@ -437,8 +400,7 @@ func (t *Tx) ForEachImportRow(importID, action string, skip int, fn func(r *app.
 		res.Seek(importResultKey(importID, skip))
 		results = func(r *app.ImportRow) error {
 			for ; res.Valid(); res.Next() {
-				k := res.Item().Key()
-				switch i := int(binary.BigEndian.Uint32(k[len(ropts.Prefix):])); {
+				switch i := importIndexOfKey(res.Item().Key()); {
 				case i < r.Index:
 					continue
 				case i == r.Index:
@@ -466,9 +428,8 @@ func (t *Tx) ForEachImportRow(importID, action string, skip int, fn func(r *app.
 			if n++; n <= skip {
 				continue
 			}
-			k := it.Item().Key()
 			var item *badger.Item
-			item, err = t.txn.Get(append(importRowPrefix(importID), k[len(prefix):]...))
+			item, err = t.txn.Get(importRowKey(importID, importIndexOfKey(it.Item().Key())))
 			if err == nil {
 				err = item.Value(call)
 			}
@@ -542,10 +503,10 @@ func (t *Tx) DeleteImport(id string, max int) (bool, error) {
 		if err := t.txn.Delete(prefix); err != nil {
 			return false, err
 		}
-		if err := t.txn.Delete(importTimeKey(im)); err != nil {
+		if err := t.txn.Delete(importTimeKey(im.CreatedAt, im.ID)); err != nil {
 			return false, err
 		}
-		if err := t.txn.Delete(append(importSHAPrefix(im.SHA256), id...)); err != nil {
+		if err := t.txn.Delete(importSHAKey(im.SHA256, id)); err != nil {
 			return false, err
 		}
 	} else if app.ErrorCodeOf(err) != app.ENOTFOUND {
@@ -562,12 +523,11 @@ func (t *Tx) DeleteImport(id string, max int) (bool, error) {
 // ForEachLocalID walks the Local ID index.
 func (t *Tx) ForEachLocalID(fn func(orgID, localID, userID string) error) error {
 	return t.scan([]byte(pIxLocalID), func(k, v []byte) error {
-		rest := string(k[len(pIxLocalID):])
-		i := strings.IndexByte(rest, '/')
-		if i < 0 {
+		orgID, localID, ok := parseLocalIDKey(k)
+		if !ok {
 			return nil
 		}
-		return fn(rest[:i], strings.TrimSuffix(rest[i+1:], "\x00"), string(v))
+		return fn(orgID, localID, string(v))
 	})
 }
 
@@ -675,7 +635,7 @@ func (t *Tx) userSnapshot(ctx context.Context, hash func(string) uint64) (func(i
 			return nil, 0, ctx.Err()
 		}
 		item := it.Item()
-		id := item.Key()[len(pUser):]
+		id := userIDOfKey(item.Key())
 		err := item.Value(func(v []byte) error {
 			if len(cur)+len(id)+len(v) > cap(cur) {
 				cur = make([]byte, 0, max(snapshotChunk, len(id)+len(v)))

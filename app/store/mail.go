@@ -51,12 +51,11 @@ func (t *Tx) PutMessage(m *app.Message) error {
 		return err
 	}
 	sum := m.Summary()
-	suffix := auditSuffix(m.SentAt, m.ID)
-	if err := t.putJSON(append([]byte(pIxOutbox), suffix...), sum); err != nil {
+	if err := t.putJSON(outboxKey(m.SentAt, m.ID), sum); err != nil {
 		return err
 	}
 	if m.ToUserID != "" {
-		return t.putJSON(append(mailboxPrefix(m.ToUserID), suffix...), sum)
+		return t.putJSON(mailboxKey(m.ToUserID, m.SentAt, m.ID), sum)
 	}
 	return nil
 }
@@ -201,7 +200,7 @@ func (t *Tx) DeleteUserTokens(userID string, purpose app.TokenPurpose) (int, err
 		if len(k) < hashLen {
 			continue
 		}
-		if err := t.txn.Delete([]byte(pToken + string(k[len(k)-hashLen:]))); err != nil {
+		if err := t.txn.Delete(tokenKeyOfHash(string(k[len(k)-hashLen:]))); err != nil {
 			return 0, err
 		}
 		if err := t.txn.Delete(k); err != nil {
