@@ -67,7 +67,17 @@ const (
 	pIxImportSHA   = "ix/impsha/"
 )
 
+// Meta names the store itself keeps; other packages keep theirs through Tx.Meta and SetMeta.
+const (
+	// instanceKey names the store's instance id: it tells this store from every other,
+	// including one restored from its backup (restore gives the copy a new id).
+	instanceKey = "instance-id"
+	// schemaKeyName names the store's schema version (schema.go), in decimal digits.
+	schemaKeyName = "schema-version"
+)
+
 func metaKey(name string) []byte   { return []byte(pMeta + name) }
+func schemaKey() []byte            { return metaKey(schemaKeyName) }
 func userKey(id string) []byte     { return []byte(pUser + id) }
 func credKey(id string) []byte     { return []byte(pCred + id) }
 func unitKey(id string) []byte     { return []byte(pUnit + id) }

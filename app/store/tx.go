@@ -496,5 +496,10 @@ func (t *Tx) Meta(key string) ([]byte, error) {
 	return b, err
 }
 
-// SetMeta stores a meta value.
-func (t *Tx) SetMeta(key string, value []byte) error { return t.txn.Set(metaKey(key), value) }
+// SetMeta stores a meta value. The schema version is the store's own (schema.go).
+func (t *Tx) SetMeta(key string, value []byte) error {
+	if key == schemaKeyName {
+		return fmt.Errorf("set meta: %q is kept by the store itself", key)
+	}
+	return t.txn.Set(metaKey(key), value)
+}
