@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"hash/maphash"
 	"sort"
@@ -73,16 +72,13 @@ func (t *Tx) ImportsBySHA256(sum string) ([]string, error) {
 // Import rows are the bulk of an import (150,000 of them for a file at the limit, each written
 // when validated, read and written again when applied, and read for the results file), so they
 // are stored in a compact binary form rather than JSON, whose reflection-driven decoding cost
-// more than the rest of applying a row. The form starts with a codec byte, which no JSON text
-// starts with, so rows stored as JSON by an older version still read. rowCodec rows hold every
-// string in full; rowCodecRefs rows (written since) name a string equal to one of the row's
-// cells by the cell's position (a change's new value, the Local ID, the username are most often
-// a cell as the file has it) and a change's column and field by their place in changeColumns,
-// which makes a report row about a third smaller.
-const (
-	rowCodec     byte = 0x01
-	rowCodecRefs byte = 0x02
-)
+// more than the rest of applying a row. The form starts with a codec byte, rowCodecRefs (0x01
+// was a form without references, written only before Userdesk 0.1, and is no longer read). It
+// names a string equal to one of the row's cells by the cell's position (a change's new value,
+// the Local ID, the username are most often a cell as the file has it) and a change's column
+// and field by their place in changeColumns, which makes a report row about a third smaller.
+// testdata/importrow.bin holds the golden bytes (codecs_test.go).
+const rowCodecRefs byte = 0x02
 
 // changeColumns are the (column, field) pairs a change names by position in rowCodecRefs rows.
 // Stored rows depend on the positions: append only, never reorder or remove.
@@ -172,75 +168,13 @@ func appendCellString(b []byte, cells []string, s string) []byte {
 
 var errBadRow = errors.New("import row: malformed value")
 
+// decodeImportRow reads a row written by encodeImportRow; a row cut short, or with bytes after
+// its last field, is an error.
 func decodeImportRow(v []byte, r *app.ImportRow) error {
-	if len(v) == 0 || (v[0] != rowCodec && v[0] != rowCodecRefs) {
-		return json.Unmarshal(v, r)
-	}
-	if v[0] == rowCodecRefs {
-		return decodeImportRowRefs(v[1:], r)
+	if len(v) == 0 || v[0] != rowCodecRefs {
+		return errBadRow
 	}
 	d := &binReader{b: v[1:], bad: errBadRow}
-	*r = app.ImportRow{Index: d.int(), Line: d.int(), Version: d.uvarint()}
-	r.Action, r.UserID, r.LocalID, r.Name = d.str(), d.str(), d.str(), d.str()
-	r.Warning, r.Result, r.Message = d.str(), d.str(), d.str()
-	r.Cells = make([]string, d.count(1))
-	for i := range r.Cells {
-		r.Cells[i] = d.str()
-	}
-	if n := d.count(4); n > 0 {
-		r.Changes = make([]app.ImportChange, n)
-		for i := range r.Changes {
-			r.Changes[i] = app.ImportChange{Column: d.str(), Field: d.str(), Old: d.str(), New: d.str()}
-		}
-	}
-	return readRowErrors(d, r)
-}
-
-// cellStr reads a string written by appendCellString.
-// readRowErrors reads the problems that end every binary row form, and checks nothing follows.
-func readRowErrors(d *binReader, r *app.ImportRow) error {
-	if n := d.count(2); n > 0 {
-		r.Errors = make([]app.ImportProblem, n)
-		for i := range r.Errors {
-			r.Errors[i] = app.ImportProblem{Column: d.str(), Reason: d.str()}
-		}
-	}
-	if d.err == nil && len(d.b) != 0 {
-		d.err = errBadRow
-	}
-	return d.err
-}
-
-func cellStr(d *binReader, cells []string) string {
-	t := d.uvarint()
-	if t%2 == 0 {
-		return strOfLen(d, t/2)
-	}
-	if i := t / 2; i < uint64(len(cells)) {
-		return cells[i]
-	}
-	if d.err == nil {
-		d.err = errBadRow
-	}
-	return ""
-}
-
-// strOfLen reads n bytes of d as a string.
-func strOfLen(d *binReader, n uint64) string {
-	if d.err != nil || n == 0 {
-		return ""
-	}
-	if n > uint64(len(d.b)) {
-		d.fail()
-		return ""
-	}
-	s := string(d.b[:n])
-	d.b = d.b[n:]
-	return s
-}
-
-func decodeImportRowRefs(v []byte, r *app.ImportRow) error {
-	d := &binReader{b: v, bad: errBadRow}
 	*r = app.ImportRow{Index: d.int(), Line: d.int(), Version: d.uvarint()}
 	r.Cells = make([]string, d.count(1))
 	for i := range r.Cells {
@@ -257,13 +191,49 @@ func decodeImportRowRefs(v []byte, r *app.ImportRow) error {
 				c.Column, c.Field = d.str(), d.str()
 			} else if k := t / 2; t%2 == 1 && k < uint64(len(changeColumns)) {
 				c.Column, c.Field = changeColumns[k][0], changeColumns[k][1]
-			} else if d.err == nil {
-				d.err = errBadRow
+			} else {
+				d.fail()
 			}
 			c.Old, c.New = cellStr(d, cells), cellStr(d, cells)
 		}
 	}
-	return readRowErrors(d, r)
+	if n := d.count(2); n > 0 {
+		r.Errors = make([]app.ImportProblem, n)
+		for i := range r.Errors {
+			r.Errors[i] = app.ImportProblem{Column: d.str(), Reason: d.str()}
+		}
+	}
+	return d.end()
+}
+
+// cellStr reads a string written by appendCellString.
+func cellStr(d *binReader, cells []string) string {
+	t := d.uvarint()
+	if d.err != nil {
+		return ""
+	}
+	if t%2 == 0 {
+		return strOfLen(d, t/2)
+	}
+	if i := t / 2; i < uint64(len(cells)) {
+		return cells[i]
+	}
+	d.fail()
+	return ""
+}
+
+// strOfLen reads n bytes of d as a string.
+func strOfLen(d *binReader, n uint64) string {
+	if d.err != nil || n == 0 {
+		return ""
+	}
+	if n > uint64(len(d.b)) {
+		d.fail()
+		return ""
+	}
+	s := string(d.b[:n])
+	d.b = d.b[n:]
+	return s
 }
 
 // PutImportRow stores a row and keeps the per-action index in step.
@@ -675,11 +645,7 @@ func (s *userSnapshot) user(id string, into *app.User) (*app.User, error) {
 	// A chunk is never written again once a value is in it (a value that does not fit starts a
 	// new one), so the user's strings can share its memory rather than be copied: about 15
 	// allocations a row fewer for a validation's collector to chase.
-	if v := s.chunks[sp.chunk][sp.mid:sp.end]; len(v) > 0 && v[0] != '{' {
-		if err := decodeUserBinaryFrom(v, u, true); err != nil {
-			return nil, err
-		}
-	} else if err := decodeUser(v, u); err != nil {
+	if err := decodeUserFrom(s.chunks[sp.chunk][sp.mid:sp.end], u, true); err != nil {
 		return nil, err
 	}
 	return u, nil
