@@ -112,6 +112,7 @@ func TestSchemaVersion(t *testing.T) {
 		if !errors.Is(err, ErrNewerSchema) {
 			t.Fatalf("error %v is not ErrNewerSchema", err)
 		}
+		t.Log(err)
 		for _, s := range []string{"schema version " + newer, "reads schema version " + want, dir} {
 			if !strings.Contains(err.Error(), s) {
 				t.Errorf("the error does not say %q: %v", s, err)
