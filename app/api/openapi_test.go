@@ -157,7 +157,7 @@ func TestOpenAPIDescribesEveryAnswer(t *testing.T) {
 					if mt.Schema == nil {
 						t.Errorf("%s %s %s: no schema", name, code, ct)
 					}
-					if code >= "400" && (ct != "application/problem+json" || !strings.HasSuffix(mt.Schema.Ref, "Problem")) {
+					if code >= "400" && (ct != "application/problem+json" || !isProblem(mt.Schema)) {
 						t.Errorf("%s %s: an error answer is application/problem+json with a Problem schema, not %s %s", name, code, ct, mt.Schema.Ref)
 					}
 				}
@@ -181,6 +181,17 @@ func TestOpenAPIDescribesEveryAnswer(t *testing.T) {
 					}
 				}
 			}
+		}
+	}
+	// Every problem answer names the problem types it may carry, and its status.
+	for name, ref := range doc.Components.Responses {
+		mt := ref.Value.Content.Get("application/problem+json")
+		if mt == nil || mt.Schema.Ref != "" { // a named schema (StaleProblem) pins its own
+			continue
+		}
+		s := mt.Schema.Value
+		if s.Properties["status"] == nil || s.Properties["type"] == nil {
+			t.Errorf("response %s does not pin the problem's type and status", name)
 		}
 	}
 	etag := func(method, path, code string) {
@@ -220,4 +231,17 @@ func TestOpenAPIDescribesEveryAnswer(t *testing.T) {
 	if s := doc.Components.SecuritySchemes["bearerAuth"]; s != nil && (s.Value.Type != "http" || s.Value.Scheme != "bearer") {
 		t.Errorf("bearerAuth is %s %s, want http bearer", s.Value.Type, s.Value.Scheme)
 	}
+}
+
+// isProblem reports whether s is the Problem schema or built on it.
+func isProblem(s *openapi3.SchemaRef) bool {
+	if strings.HasSuffix(s.Ref, "Problem") {
+		return true
+	}
+	for _, a := range s.Value.AllOf {
+		if isProblem(a) {
+			return true
+		}
+	}
+	return false
 }
