@@ -97,7 +97,7 @@ func TestOpenAPIListsProblemTypes(t *testing.T) {
 	if err := json.Unmarshal(openAPIDoc, &doc); err != nil {
 		t.Fatal(err)
 	}
-	server := []string{problemForbiddenField, "about:blank"}
+	server := []string{problemForbiddenField, problemCSRF, "about:blank"}
 	for _, v := range problemTypeOf {
 		server = append(server, v)
 	}
