@@ -19,6 +19,9 @@ func (s *Server) accountRoutes(api fiber.Router, auth fiber.Handler) {
 	api.Patch("/me", auth, s.patchMe)
 	api.Post("/me/password", auth, s.changePassword)
 	api.Post("/me/password/check", auth, s.checkMyPassword)
+	api.Get("/me/tokens", auth, s.listTokens) // tokens.go: API tokens for scripts
+	api.Post("/me/tokens", auth, s.createToken)
+	api.Delete("/me/tokens/:id", auth, s.revokeToken)
 
 	// Lifecycle of an account.
 	api.Post("/users/:id/activation-email", auth, s.sendActivationEmail)

@@ -122,7 +122,7 @@ func New(cfg Config) *Server {
 		a.Use("/api/", serverTiming)
 	}
 
-	api := a.Group("/api/v1", s.gated, s.afterWrite, s.limitJSONBody, s.loadSession, s.checkCSRF, s.kioskLimits)
+	api := a.Group("/api/v1", s.gated, s.afterWrite, s.limitJSONBody, s.loadBearer, s.loadSession, s.checkCSRF, s.kioskLimits)
 	api.Get("/health", s.health)
 	api.Get("/info", s.info)
 	api.Get("/openapi.json", s.openAPI)

@@ -52,6 +52,10 @@ func encodeAudit(rec *app.AuditRecord) ([]byte, error) {
 			}
 		}
 	}
+	if rec.TokenID != "" || rec.Token != "" { // added later: records without them end before
+		b = appendStr(b, rec.TokenID)
+		b = appendStr(b, rec.Token)
+	}
 	return b, nil
 }
 
@@ -112,6 +116,10 @@ func decodeAudit(v []byte, rec *app.AuditRecord) error {
 			c.Before = r.auditValue()
 			c.After = r.auditValue()
 		}
+	}
+	if r.err == nil && len(r.b) > 0 {
+		rec.TokenID = r.str()
+		rec.Token = r.str()
 	}
 	if r.err == nil && len(r.b) > 0 {
 		r.fail() // bytes after the last field: not a record this version wrote
