@@ -206,7 +206,7 @@ func (s *Server) beginSession(c *fiber.Ctx, user *app.User, record bool) error {
 		user.LastLoginAt = &now
 	}
 	s.setCookie(c, id)
-	return c.JSON(sessionResponse{User: user, CSRFToken: sess.CSRFToken, Permissions: s.permissions(user)})
+	return c.JSON(sessionResponse{User: user.ListsNotNil(), CSRFToken: sess.CSRFToken, Permissions: s.permissions(user)})
 }
 
 func (s *Server) permissions(u *app.User) []app.Permission {
@@ -223,7 +223,7 @@ func (s *Server) whoAmI(c *fiber.Ctx) error {
 	if sess := sessionOf(c); sess != nil { // nil with an API token
 		csrf = sess.CSRFToken
 	}
-	return c.JSON(sessionResponse{User: u, CSRFToken: csrf, Permissions: s.permissions(u)})
+	return c.JSON(sessionResponse{User: u.ListsNotNil(), CSRFToken: csrf, Permissions: s.permissions(u)})
 }
 
 func (s *Server) signOut(c *fiber.Ctx) error {
