@@ -177,6 +177,9 @@ type importCtx struct {
 	emailSame    bool // the file has an Email Same As Username column
 	// overwrite lets rows whose account changed since the file was exported apply anyway.
 	overwrite bool
+	// lastImport, for a file with neither a Version nor an Exported At column, is when a file
+	// of the same name was last imported: an account changed after it is newer than the file.
+	lastImport time.Time
 	// claimed, while a job applies rows, maps the identity keys of the usernames its rows took
 	// to the accounts that took them: the look-alike index learns them only once their batch
 	// is durable, and the next batch is prepared before that.
@@ -259,6 +262,17 @@ func newImportCtx(actor *app.User, header, keys []string) *importCtx {
 	return c
 }
 
+// staleColumn names the column that dates the file's rows: Version, else Exported At, else
+// none (the whole row).
+func (c *importCtx) staleColumn() string {
+	for _, k := range []string{csvio.KeyVersion, csvio.KeyExportedAt} {
+		if i, ok := c.col[k]; ok {
+			return c.header[i]
+		}
+	}
+	return ""
+}
+
 func (c *importCtx) cell(rec []string, key string) (string, bool) {
 	i, ok := c.col[key]
 	if !ok || i >= len(rec) {
@@ -319,6 +333,11 @@ func (s *Service) ValidateUploadWith(actor *app.User, fileName string, r io.Read
 		return nil, err
 	}
 	ic.readLocalIDs = s.readLocalIDs
+	_, hasVersion := ic.col[csvio.KeyVersion]
+	_, hasExportedAt := ic.col[csvio.KeyExportedAt]
+	if !hasVersion && !hasExportedAt {
+		ic.lastImport = s.lastImportOf(im.FileName)
+	}
 	var early sync.WaitGroup // never left running past the return: the store may close then
 	defer early.Wait()
 	if _, ok := ic.col[csvio.KeyID]; !ok {
@@ -753,7 +772,7 @@ func (s *Service) checkRow(tx app.Tx, ic *importCtx, j rowJob, scratch *rowScrat
 				if ic.overwrite {
 					row.Warning = stale + " Your values overwrite those changes (Overwrite newer changes is on)."
 				} else {
-					row.Errors = append(row.Errors, app.ImportProblem{Column: s.columnName(ic, csvio.KeyVersion), Reason: stale +
+					row.Errors = append(row.Errors, app.ImportProblem{Column: ic.staleColumn(), Reason: stale +
 						" Export again and redo this row, or upload the file with \"Overwrite newer changes\" to apply it anyway."})
 				}
 			}
@@ -774,26 +793,60 @@ func (s *Service) checkRow(tx app.Tx, ic *importCtx, j rowJob, scratch *rowScrat
 }
 
 // staleRow says how a row's account changed after the file was exported ("" when it did not,
-// or the file has no Version column): re-saving an old export must not silently undo newer
-// changes.
+// or the file cannot say): re-saving an old export must not silently undo newer changes. It is
+// asked only of rows that would change the account, that is whose cells differ from the
+// account's current values. A Version cell decides alone; without one, the account is newer
+// than the file when it changed after the row's Exported At time or, in a file with neither
+// column, after the file of this name was last imported (ic.lastImport).
 func (s *Service) staleRow(ic *importCtx, before *app.User, cells []string) string {
 	if before == nil {
-		return ""
-	}
-	v, ok := ic.cell(cells, csvio.KeyVersion)
-	if !ok || strings.TrimSpace(v) == "" {
-		return ""
-	}
-	n, err := strconv.ParseUint(strings.TrimSpace(v), 10, 64)
-	if err != nil || n == before.Version {
 		return ""
 	}
 	by := before.UpdatedBy
 	if by == "" {
 		by = "someone"
 	}
-	return fmt.Sprintf("This account was changed after your export, by %s on %s (its version is now %d; the file has %d).",
-		by, before.UpdatedAt.UTC().Format("2 Jan 2006 at 15:04 UTC"), before.Version, n)
+	when := before.UpdatedAt.UTC().Format("2 Jan 2006 at 15:04 UTC")
+	if v, ok := ic.cell(cells, csvio.KeyVersion); ok && strings.TrimSpace(v) != "" {
+		n, err := strconv.ParseUint(strings.TrimSpace(v), 10, 64)
+		if err != nil || n == before.Version {
+			return ""
+		}
+		return fmt.Sprintf("This account was changed after your export, by %s on %s (its version is now %d; the file has %d).",
+			by, when, before.Version, n)
+	}
+	if v, ok := ic.cell(cells, csvio.KeyExportedAt); ok && strings.TrimSpace(v) != "" {
+		at, ok := csvio.ParseExportTime(v)
+		if !ok || !before.UpdatedAt.After(at) {
+			return ""
+		}
+		return fmt.Sprintf("This account was changed after your export, by %s on %s (the file was exported on %s), "+
+			"and its current values differ from the file's.", by, when, at.Format("2 Jan 2006 at 15:04 UTC"))
+	}
+	if ic.lastImport.IsZero() || !before.UpdatedAt.After(ic.lastImport) {
+		return ""
+	}
+	return fmt.Sprintf("This account was changed after a file of this name was last imported (%s), by %s on %s, "+
+		"and its current values differ from the file's.", ic.lastImport.UTC().Format("2 Jan 2006 at 15:04 UTC"), by, when)
+}
+
+// lastImportOf returns when a file named name (case aside) was last imported: when its apply
+// started, for the newest import of that name that was applied or is applying (zero: never).
+func (s *Service) lastImportOf(name string) time.Time {
+	var last time.Time
+	_ = s.store.View(func(tx app.Tx) error {
+		ims, err := tx.Imports(0)
+		if err != nil {
+			return err
+		}
+		for _, im := range ims {
+			if im.Status == app.ImportApplied && im.FinishedAt != nil && im.FinishedAt.After(last) && strings.EqualFold(im.FileName, name) {
+				last = *im.FinishedAt
+			}
+		}
+		return nil
+	})
+	return last
 }
 
 const createWarning = "No account has this Local ID — this will create a new account; check the Local ID if you meant an update."
@@ -890,7 +943,7 @@ func (s *Service) ruleRow(ic *importCtx, before *app.User, cells []string, into 
 	}
 	base := *after
 	for i, key := range ic.keys {
-		if i >= len(cells) || key == csvio.KeyIgnored || key == csvio.KeyPassword || key == csvio.KeyID || key == csvio.KeyVersion {
+		if i >= len(cells) || key == csvio.KeyIgnored || key == csvio.KeyPassword || csvio.ReadOnly(key) {
 			continue
 		}
 		v := cells[i]
@@ -1027,7 +1080,7 @@ func (s *Service) finishRow(tx app.Tx, ic *importCtx, before *app.User, rr ruled
 func columnChanges(before, after *app.User) []app.ImportChange {
 	var out []app.ImportChange
 	for _, c := range csvio.Columns {
-		if c.Key == csvio.KeyID {
+		if csvio.ReadOnly(c.Key) {
 			continue
 		}
 		o, n := csvio.Cell(before, c.Key), csvio.Cell(after, c.Key)

@@ -37,7 +37,7 @@ func (s *Service) ImportTemplate(actor *app.User, w io.Writer) error {
 	header := []string{csvio.Header(csvio.KeyLocalID)}
 	for _, c := range csvio.Columns {
 		switch c.Key {
-		case csvio.KeyID, csvio.KeyLocalID, csvio.KeyVersion, "status":
+		case csvio.KeyID, csvio.KeyLocalID, csvio.KeyVersion, csvio.KeyExportedAt, "status":
 			continue // the id and version come from an export; the status follows activation
 		case csvio.KeyUnit:
 			if target.UnitID != "" && s.authz.Can(actor, app.PermUsersCreate, target.UnitID) {

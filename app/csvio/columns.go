@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"userdesk/app"
 )
@@ -56,6 +57,7 @@ var Columns = []Column{
 	{Key: "clinicalRoles", Header: "Clinical Roles"},
 	{Key: "workAreas", Header: "Work Areas"},
 	{Key: KeyVersion, Header: "Version", aliases: []string{"rowversion"}},
+	{Key: KeyExportedAt, Header: "Exported At", aliases: []string{"exported", "exportedon", "exporttime"}},
 }
 
 // Keys with a special meaning on import.
@@ -66,6 +68,9 @@ const (
 	// KeyVersion is the account's version when the file was exported: a row whose account
 	// changed since is stale (the import does not silently overwrite newer changes).
 	KeyVersion = "version"
+	// KeyExportedAt is when the file was exported (RFC 3339, UTC): a file without Version
+	// cells still says since when a changed account is newer than the file.
+	KeyExportedAt = "exportedAt"
 	// KeyIgnored marks a column the import skips: Result and Message of a results file, so a
 	// results file can be corrected and uploaded again.
 	KeyIgnored = "-"
@@ -168,7 +173,46 @@ var accountTypeLabels = map[string]app.AccountType{
 	"onetime": app.OneTime, "1timecompletion": app.OneTime, "onetimecompletion": app.OneTime,
 }
 
-// Cell returns the CSV text of one field of u.
+// ReadOnly reports whether a column only describes the row (which account, and as of when)
+// and never sets a field.
+func ReadOnly(key string) bool {
+	return key == KeyID || key == KeyVersion || key == KeyExportedAt
+}
+
+// ExportTimeFormat is how the Exported At column writes its time, to the millisecond (an edit
+// in the second of the export is not taken for a newer one): with the T and the Z, which
+// spreadsheets leave as text instead of turning into a date of their locale.
+const ExportTimeFormat = "2006-01-02T15:04:05.000Z"
+
+// ParseExportTime reads an Exported At cell: as written, or as a spreadsheet may have
+// rewritten it. The second result is false when the cell holds no time it recognises.
+func ParseExportTime(s string) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	for _, f := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02T15:04", "2006-01-02 15:04"} {
+		if t, err := time.Parse(f, s); err == nil {
+			return t.UTC(), true
+		}
+	}
+	return time.Time{}, false
+}
+
+// ExportRecord is UserRecord with the time of the export in its Exported At cell.
+func ExportRecord(u *app.User, exportedAt string) []string {
+	out := UserRecord(u)
+	out[exportedAtIndex] = exportedAt
+	return out
+}
+
+var exportedAtIndex = func() int {
+	for i, c := range Columns {
+		if c.Key == KeyExportedAt {
+			return i
+		}
+	}
+	panic("csvio: no Exported At column")
+}()
+
+// Cell returns the CSV text of one field of u ("" for Exported At, which is the file's).
 func Cell(u *app.User, key string) string {
 	switch key {
 	case KeyVersion:
@@ -302,8 +346,8 @@ func HeaderRecord() []string {
 func SetCell(u *app.User, key, v string) error {
 	t := strings.TrimSpace(v)
 	switch key {
-	case KeyID, KeyVersion:
-		// Read only: the id chooses the account, the version says when the file was exported.
+	case KeyID, KeyVersion, KeyExportedAt:
+		// Read only: the id chooses the account, the version and time say when the file was exported.
 	case KeyLocalID:
 		u.LocalID = t
 	case "username":
