@@ -31,17 +31,6 @@ type Kiosk interface {
 // kioskUploadLimit caps a kiosk's CSV uploads: one visitor must not fill the disk.
 const kioskUploadLimit = 5 << 20
 
-func (s *Server) kioskRoutes(api fiber.Router, auth fiber.Handler) {
-	if s.kiosk == nil {
-		return // outside kiosk mode there is no password-less path at all
-	}
-	api.Get("/kiosk", s.kioskState)
-	api.Post("/kiosk/personas/:username/session", s.kioskSignIn)
-	api.Post("/kiosk/reset", auth, s.kioskReset)
-	api.Get("/kiosk/tasks", auth, s.kioskTasks)
-	api.Get("/kiosk/sample.csv", auth, s.kioskSample)
-}
-
 func (s *Server) kioskState(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.JSON(s.kiosk.State())

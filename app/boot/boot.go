@@ -122,6 +122,10 @@ func Open(o Options) (*App, error) {
 	}
 	a.Events = api.NewBroker()
 	a.Dir = core.New(st, a.Authz, a.Events)
+	// The uploader's consoles hear how the import they applied is doing.
+	a.Dir.OnImportProgress(func(userID string, p core.ImportProgress) {
+		a.Events.Publish(userID, api.Event{Type: "import.progress", Data: p})
+	})
 	if err := a.Dir.Load(); err != nil {
 		return fail(fmt.Errorf("load rights: %w", err))
 	}

@@ -48,6 +48,11 @@ func (a *App) scaleDemo(o Options, size int) error {
 		}
 		o.Logger.Info("demo size import", "rows", n, "validate", validated.Sub(start).String(), "apply", time.Since(validated).String())
 	}
+	aged, err := demo.AgeScaled(a.Store, time.Now().UTC(), a.Dir.Index().Put)
+	if err != nil {
+		return fmt.Errorf("demo size: statuses: %w", err)
+	}
+	o.Logger.Info("demo size statuses", "changed", aged)
 	if a.DemoLoaded != nil {
 		a.DemoLoaded.Users = a.Dir.Index().Len()
 	}

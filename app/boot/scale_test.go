@@ -32,6 +32,24 @@ func TestDemoSizeGrowsThroughTheImport(t *testing.T) {
 	if external < 300 || oneTime < 200 || ward == 0 || riverside < 1000 {
 		t.Fatalf("shape: %d external, %d one-time, %d in a ward, %d at Riverside", external, oneTime, ward, riverside)
 	}
+	// ... and the demo's mix of statuses: new starters wait in Created or Pending, most are
+	// active, and the statuses are in the store as well as in the users list.
+	_, created := a.Dir.Index().Search(core.Query{Status: app.StatusCreated})
+	_, pending := a.Dir.Index().Search(core.Query{Status: app.StatusPending})
+	_, active := a.Dir.Index().Search(core.Query{Status: app.StatusActive})
+	if created < 500 || pending < 400 || active < 3500 {
+		t.Fatalf("statuses: %d created, %d pending, %d active", created, pending, active)
+	}
+	ids := a.Dir.Index().SearchIDs(core.Query{Q: "NG20", Status: app.StatusActive, Limit: 1})
+	if err := a.Store.View(func(tx app.Tx) error {
+		u, err := tx.User(ids[0])
+		if err == nil && (u.Status != app.StatusActive || u.ActivatedAt == nil || u.ActivationSentAt == nil) {
+			t.Errorf("stored user %s: status %s, activated %v", u.Username, u.Status, u.ActivatedAt)
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
 	// A second start does not grow it again.
 	if err := a.scaleDemo(Options{AdminEmail: DefaultAdminEmail, DemoSize: 6000, Logger: slog.Default()}, 6000); err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
+	"time"
 
 	"userdesk/app"
 )
@@ -134,4 +135,77 @@ func yes(b bool) string {
 		return "yes"
 	}
 	return "no"
+}
+
+// scaledLocalID matches the Local IDs WriteScaleCSV gives (prefix, then 2000000 + i).
+func scaledLocalID(id string) (int, bool) {
+	if len(id) != 9 || (id[:2] != "NG" && id[:2] != "RV") || id[2] != '2' {
+		return 0, false
+	}
+	n, err := strconv.Atoi(id[2:])
+	return n - 2000000, err == nil
+}
+
+// AgeScaled gives the generated accounts the demo's mix of statuses, as if their owners had
+// been sent activation emails and signed in since the import made them: about 10% stay
+// Created, 12% are Pending and the rest are Active (1-time completion accounts stay Created,
+// as in the demo). The CSV import cannot set a status, so this is the one step that writes
+// to the store directly, as the demo's loader does; put is called with every changed user
+// (the caller's users list). The same store gives the same result.
+func AgeScaled(st app.Store, now time.Time, put func(u *app.User)) (int, error) {
+	var ids []string
+	err := st.View(func(tx app.Tx) error {
+		return tx.ForEachUser(func(u *app.User) error {
+			if _, ok := scaledLocalID(u.LocalID); ok && u.Status == app.StatusCreated && u.AccountType != app.OneTime {
+				ids = append(ids, u.ID)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return 0, err
+	}
+	const batch = 2000
+	changed := 0
+	for start := 0; start < len(ids); start += batch {
+		var done []*app.User
+		err := st.Update(func(tx app.Tx) error {
+			done = done[:0]
+			for _, id := range ids[start:min(start+batch, len(ids))] {
+				u, err := tx.User(id)
+				if err != nil {
+					return err
+				}
+				i, _ := scaledLocalID(u.LocalID)
+				g := &gen{r: rand.New(rand.NewPCG(Seed, uint64(max(i, 0)))), now: now} // #nosec G404 G115 -- the same demo every time; max(,0)
+				switch x := g.r.IntN(100); {
+				case x < 10:
+					continue
+				case x < 22:
+					u.Status = app.StatusPending
+					u.ActivationSentAt = g.after(u.CreatedAt, 48)
+				default:
+					u.Status = app.StatusActive
+					u.ActivationSentAt = g.after(u.CreatedAt, 24)
+					u.ActivatedAt = g.after(*u.ActivationSentAt, 72)
+					if g.r.IntN(5) > 0 {
+						u.LastLoginAt = g.after(*u.ActivatedAt, 24*30)
+					}
+				}
+				if err := tx.PutUser(u); err != nil {
+					return err
+				}
+				done = append(done, u)
+			}
+			return nil
+		})
+		if err != nil {
+			return changed, err
+		}
+		for _, u := range done {
+			put(u)
+		}
+		changed += len(done)
+	}
+	return changed, nil
 }
