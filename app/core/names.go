@@ -5,7 +5,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"userdesk/app"
 	"userdesk/app/csvio"
@@ -24,8 +23,17 @@ type nameIndex struct {
 	lists                             map[app.RefKind]map[string][]string
 	// memo keeps what a name resolved to (or why not), per kind of name, for the import under
 	// way: a file names the same few OUs and roles on most rows.
-	memo     sync.Map
-	memoSize atomic.Int64
+	memoMu sync.RWMutex
+	memo   map[memoKey]resolved
+}
+
+// memoKey is what a name is looked up by: its kind (u: OU, o: organisation, r: role, l:
+// reference list), the organisation or role or list kind it is looked for in, and the text. A
+// struct key is compared without building a string for each row.
+type memoKey struct {
+	kind  byte
+	scope string
+	text  string
 }
 
 // memoMax bounds the memo: distinct names beyond it are resolved each time they occur.
@@ -43,7 +51,8 @@ func (r *refs) namesOf() *nameIndex {
 func newNameIndex(r *refs) *nameIndex {
 	n := &nameIndex{r: r, below: map[string]string{}, full: map[string]string{}, byFull: map[string][]string{},
 		byBelow: map[string][]string{}, byUnitName: map[string][]string{}, orgs: map[string][]string{},
-		roles: map[app.RoleKind]map[string][]string{}, lists: map[app.RefKind]map[string][]string{}}
+		roles: map[app.RoleKind]map[string][]string{}, lists: map[app.RefKind]map[string][]string{},
+		memo: map[memoKey]resolved{}}
 	for id := range r.units {
 		var parts []string
 		for u, i := r.units[id], 0; u != nil && i < 1000; u, i = r.units[u.ParentID], i+1 {
@@ -131,14 +140,20 @@ type resolved struct{ id, problem string }
 
 // memoised resolves key with f once per index (and so per import: the index lives as long as the
 // reference data it was built from).
-func (n *nameIndex) memoised(key string, f func() resolved) resolved {
-	if v, ok := n.memo.Load(key); ok {
-		return v.(resolved)
+func (n *nameIndex) memoised(key memoKey, f func() resolved) resolved {
+	n.memoMu.RLock()
+	v, ok := n.memo[key]
+	n.memoMu.RUnlock()
+	if ok {
+		return v
 	}
-	v := f()
-	if n.memoSize.Add(1) <= memoMax {
-		n.memo.Store(key, v)
+	v = f()
+	n.memoMu.Lock()
+	if len(n.memo) < memoMax {
+		key.text = strings.Clone(key.text) // not the row's memory, which the memo would keep
+		n.memo[key] = v
 	}
+	n.memoMu.Unlock()
 	return v
 }
 
@@ -150,7 +165,7 @@ func (n *nameIndex) unit(text, org string) resolved {
 	if _, ok := n.r.units[t]; ok {
 		return resolved{id: t}
 	}
-	return n.memoised("u\x00"+org+"\x00"+t, func() resolved {
+	return n.memoised(memoKey{'u', org, t}, func() resolved {
 		k := fold(t)
 		ids := n.byFull[k]
 		if len(ids) == 0 {
@@ -211,7 +226,7 @@ func (n *nameIndex) org(text string) resolved {
 	if u := n.r.units[t]; u != nil && u.ParentID == "" {
 		return resolved{id: t}
 	}
-	return n.memoised("o\x00"+t, func() resolved {
+	return n.memoised(memoKey{'o', "", t}, func() resolved {
 		ids := n.orgs[fold(t)]
 		switch len(ids) {
 		case 1:
@@ -235,7 +250,7 @@ func (n *nameIndex) role(text string, kind app.RoleKind) resolved {
 	if ro := n.r.roles[t]; ro != nil {
 		return resolved{id: t}
 	}
-	return n.memoised("r\x00"+string(kind)+"\x00"+t, func() resolved {
+	return n.memoised(memoKey{'r', string(kind), t}, func() resolved {
 		ids := n.roles[kind][fold(t)]
 		what := "config role"
 		if kind == app.RoleAdmin {
@@ -263,7 +278,7 @@ func (n *nameIndex) ref(kind app.RefKind, text string) resolved {
 	if n.r.lists[kind][t] {
 		return resolved{id: t}
 	}
-	return n.memoised("l\x00"+string(kind)+"\x00"+t, func() resolved {
+	return n.memoised(memoKey{'l', string(kind), t}, func() resolved {
 		ids := n.lists[kind][fold(t)]
 		switch len(ids) {
 		case 1:
@@ -291,6 +306,9 @@ func (n *nameIndex) ids(field, cell, org string) (string, []string) {
 		return r.id
 	}
 	each := func(f func(string) resolved) string {
+		if !strings.Contains(cell, csvio.ListSeparator) {
+			return one(f(cell)) // one item: no list to build
+		}
 		var out []string
 		for _, p := range strings.Split(cell, csvio.ListSeparator) {
 			if strings.TrimSpace(p) != "" {
