@@ -158,6 +158,32 @@ test('a re-saved old export: the row whose account changed since is flagged, not
   await report.getByRole('heading', { name: 'old-export.csv' }).waitFor();
   await page.getByText('This account was changed after your export', { exact: false }).first().waitFor();
   await screenshot(page, 'import-stale-row');
+  // Ticked "Overwrite newer changes", the same file's row is an update that says so.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Imports' }).click();
+  await page.getByLabel('Overwrite newer changes').check();
+  await page.getByLabel('Choose CSV file').setInputFiles({ name: 'old-export-again.csv', mimeType: 'text/csv', buffer: Buffer.from(file) });
+  await page.getByRole('region', { name: 'Import report' }).getByRole('heading', { name: 'old-export-again.csv' }).waitFor();
+  await page.getByText('Overwrite newer changes is on', { exact: false }).first().waitFor();
+  await page.close();
+});
+
+test('names typed by hand are read back, and a misspelt one lists the closest names', async () => {
+  const api = await apiAs(app.server.url, 'admin@userdesk.local');
+  const exported = String((await api('GET', '/exports/users.csv?q=NG10')).json).replace(/^\uFEFF/, '').trim().split(/\r?\n/);
+  const header = cells(exported[0]);
+  // Two accounts in OUs below the top level: their OU is written as its path.
+  const [row, other] = exported.slice(1).map(cells).filter((r) => r[header.indexOf('OU')].includes(' / '));
+  const ou = row[header.indexOf('OU')];
+  const csv = `Local ID,OU,Work Areas,Clinical Roles\r\n${row[header.indexOf('Local ID')]},${ou.toUpperCase()},ward 7|outpatients,Staff nurse\r\n` +
+    `${other[header.indexOf('Local ID')]},${other[header.indexOf('OU')]},Ward 77,\r\n`;
+  const page = await app.browser.newPage();
+  await signIn(page, app.server.url);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Imports' }).click();
+  await page.getByLabel('Choose CSV file').setInputFiles({ name: 'by-name.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  const table = page.getByRole('table', { name: 'Rows of the file' });
+  await table.getByText('Ward 7|Outpatients').waitFor();
+  await table.getByText('Closest: "Ward 7"', { exact: false }).waitFor();
+  await screenshot(page, 'import-names');
   await page.close();
 });
 
