@@ -9,7 +9,7 @@ FE_DEPS    := frontend/node_modules/.package-lock.json
 FE_DIST    := frontend/dist/index.html
 GOFLAGS_BUILD := -trimpath -ldflags "-s -w"
 
-.PHONY: build run test test-go test-frontend test-e2e lint lint-security bench fuzz soak clean tools
+.PHONY: build run test test-go test-frontend test-e2e lint lint-security bench bench-lived fuzz soak clean tools
 
 build: $(BIN)
 
@@ -92,6 +92,13 @@ bench: $(BIN)
 	go run ./scripts/load
 	go run ./scripts/badgerfloor
 	go run ./scripts/roundtrip --bin $(BIN)
+	$(MAKE) --no-print-directory bench-lived
+
+# The lived-in store (issue 18): 100k accounts created by a CSV import through the API on the
+# real binary, five update imports from fresh exports, restarts, 20 console clients during one
+# apply. TestLivedInStoreKeepsItsShape runs it at 10k in make test.
+bench-lived: $(BIN)
+	go run ./scripts/lived --bin $(BIN)
 
 clean:
 	rm -rf bin frontend/dist/assets frontend/dist/index.html

@@ -120,6 +120,25 @@ type User struct {
 	ActivatedAt      *time.Time `json:"activatedAt"`
 }
 
+// ListsNotNil returns u, or a copy of u whose nil lists are empty, so that its JSON has []
+// where encoding/json would write null: the API never answers null for a list.
+func (u *User) ListsNotNil() *User {
+	if u == nil || (u.ClinicalSpecialities != nil && u.ClinicalRoles != nil && u.WorkAreas != nil &&
+		u.OrgIDs != nil && u.AdminRoles != nil && u.RoleIDs != nil) {
+		return u
+	}
+	c := *u
+	for _, l := range []*[]string{&c.ClinicalSpecialities, &c.ClinicalRoles, &c.WorkAreas, &c.OrgIDs, &c.RoleIDs} {
+		if *l == nil {
+			*l = []string{}
+		}
+	}
+	if c.AdminRoles == nil {
+		c.AdminRoles = []Grant{}
+	}
+	return &c
+}
+
 // DeriveDisplayName sets DisplayName from first and last name unless it was set explicitly.
 func (u *User) DeriveDisplayName() {
 	if !u.DisplayNameSet || u.DisplayName == "" {

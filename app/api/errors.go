@@ -26,6 +26,48 @@ var statusOf = map[app.ErrorCode]int{
 	app.ESTORAGE:      http.StatusInsufficientStorage,
 }
 
+// problemBase is where every problem type of Userdesk lives; openapi.json lists them all
+// (components.schemas.Problem) and a test holds the two together.
+const problemBase = "/problems/"
+
+// problemTypeOf names each application error code's problem type: a stable URI per kind of
+// error, so that scripts tell a stale save from a forbidden field without matching English.
+var problemTypeOf = map[app.ErrorCode]string{
+	app.EBADREQUEST:   problemBase + "bad-request",
+	app.EUNAUTHORIZED: problemBase + "unauthorized",
+	app.EFORBIDDEN:    problemBase + "forbidden",
+	app.ENOTFOUND:     problemBase + "not-found",
+	app.ECONFLICT:     problemBase + "conflict",
+	app.ESTALE:        problemBase + "stale",
+	app.ETOOLARGE:     problemBase + "too-large",
+	app.EINVALID:      problemBase + "validation",
+	app.EPRECONDITION: problemBase + "precondition-required",
+	app.ETOOMANY:      problemBase + "too-many-requests",
+	app.EINTERNAL:     problemBase + "internal",
+	app.ESTORAGE:      problemBase + "insufficient-storage",
+}
+
+// problemForbiddenField is a 403 that names the fields the actor may not change (errors).
+const problemForbiddenField = problemBase + "forbidden-field"
+
+// problemTypeByStatus names the problem types of answers Fiber or fasthttp give before any
+// handler runs (unknown paths, methods, oversized requests).
+var problemTypeByStatus = map[int]string{
+	http.StatusBadRequest:                  problemBase + "bad-request",
+	http.StatusUnauthorized:                problemBase + "unauthorized",
+	http.StatusForbidden:                   problemBase + "forbidden",
+	http.StatusNotFound:                    problemBase + "not-found",
+	http.StatusMethodNotAllowed:            problemBase + "method-not-allowed",
+	http.StatusRequestTimeout:              problemBase + "timeout",
+	http.StatusRequestEntityTooLarge:       problemBase + "too-large",
+	http.StatusUnsupportedMediaType:        problemBase + "unsupported-media-type",
+	http.StatusTooManyRequests:             problemBase + "too-many-requests",
+	http.StatusRequestHeaderFieldsTooLarge: problemBase + "headers-too-large",
+	http.StatusInternalServerError:         problemBase + "internal",
+	http.StatusServiceUnavailable:          problemBase + "unavailable",
+	http.StatusInsufficientStorage:         problemBase + "insufficient-storage",
+}
+
 // Problem is an RFC 9457 problem document with Userdesk's "errors" extension.
 type Problem struct {
 	Type   string            `json:"type"`
@@ -41,12 +83,17 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	detail := "Something went wrong on the server. Try again; if it keeps happening, see the server log."
 	var fields map[string]string
 	var extra map[string]any
+	typ := ""
 	var ae *app.Error
 	var fe *fiber.Error
 	switch {
 	case errors.As(err, &ae):
 		if st, ok := statusOf[ae.Code]; ok {
 			status = st
+			typ = problemTypeOf[ae.Code]
+		}
+		if ae.Code == app.EFORBIDDEN && len(ae.Fields) > 0 {
+			typ = problemForbiddenField
 		}
 		if status != http.StatusInternalServerError {
 			detail = ae.Message
@@ -67,8 +114,14 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	if status >= 500 {
 		s.log.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
 	}
+	if typ == "" {
+		typ = problemTypeByStatus[status]
+	}
+	if typ == "" {
+		typ = "about:blank" // a status with no meaning beyond its code (RFC 9457 §4.2.1)
+	}
 	body := map[string]any{
-		"type":   "about:blank",
+		"type":   typ,
 		"title":  http.StatusText(status),
 		"status": status,
 		"detail": detail,

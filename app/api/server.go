@@ -122,7 +122,9 @@ func New(cfg Config) *Server {
 		a.Use("/api/", serverTiming)
 	}
 
-	api := a.Group("/api/v1", s.gated, s.afterWrite, s.limitJSONBody, s.loadSession, s.checkCSRF, s.kioskLimits)
+	// A path outside the table is a 404 and a method its path does not take a 405 with Allow,
+	// before sessions or CSRF are looked at (methods.go).
+	api := a.Group("/api/v1", newMethodTable(s.routes()).check, s.gated, s.afterWrite, s.limitJSONBody, s.loadSession, s.checkCSRF, s.kioskLimits)
 	for _, r := range s.routes() {
 		handlers := []fiber.Handler{r.Handler}
 		if r.Access == signedIn {

@@ -203,7 +203,7 @@ func (s *Server) beginSession(c *fiber.Ctx, user *app.User, record bool) error {
 		user.LastLoginAt = &now
 	}
 	s.setCookie(c, id)
-	return c.JSON(sessionResponse{User: user, CSRFToken: sess.CSRFToken, Permissions: s.permissions(user)})
+	return c.JSON(sessionResponse{User: user.ListsNotNil(), CSRFToken: sess.CSRFToken, Permissions: s.permissions(user)})
 }
 
 func (s *Server) permissions(u *app.User) []app.Permission {
@@ -217,7 +217,7 @@ func (s *Server) permissions(u *app.User) []app.Permission {
 func (s *Server) whoAmI(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	u := actorOf(c)
-	return c.JSON(sessionResponse{User: u, CSRFToken: sessionOf(c).CSRFToken, Permissions: s.permissions(u)})
+	return c.JSON(sessionResponse{User: u.ListsNotNil(), CSRFToken: sessionOf(c).CSRFToken, Permissions: s.permissions(u)})
 }
 
 func (s *Server) signOut(c *fiber.Ctx) error {

@@ -87,7 +87,7 @@ func meView(u *app.User, r *refs) *MeView {
 	if len(langs) == 0 {
 		langs = []string{"en"}
 	}
-	return &MeView{User: u, Capabilities: caps, Languages: langs, DateFormats: DateFormats, TimeFormats: TimeFormats}
+	return &MeView{User: u.ListsNotNil(), Capabilities: caps, Languages: langs, DateFormats: DateFormats, TimeFormats: TimeFormats}
 }
 
 // Me returns the signed-in user's own account.

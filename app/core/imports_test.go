@@ -3,8 +3,6 @@ package core_test
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,8 +11,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/dgraph-io/badger/v4"
 
 	"userdesk/app"
 	"userdesk/app/apptest"
@@ -483,7 +479,7 @@ func TestIndexPutMany(t *testing.T) {
 var _ = csvio.Columns
 
 // TestImportRowStorage stores rows of every shape and reads them back one by one, in file order
-// and by action; a row stored as JSON (by an older version) still reads.
+// and by action.
 func TestImportRowStorage(t *testing.T) {
 	st, err := store.Open("", store.Options{InMemory: true})
 	if err != nil {
@@ -498,8 +494,8 @@ func TestImportRowStorage(t *testing.T) {
 		{Index: 2, Line: 5, Cells: []string{"L9", "", ""}, Action: app.ActionCreate, LocalID: "L9", Warning: "No account has this Local ID."},
 		{Index: 3, Line: 6, Cells: []string{}, Action: app.ActionUnchanged, Result: "unchanged", Message: "Nothing to change."},
 	}
-	legacy := app.ImportRow{Index: 4, Line: 7, Cells: []string{"L4", "t"}, Action: app.ActionUpdate, UserID: "u4", Version: 2,
-		Changes: []app.ImportChange{{Column: "Job Title", Field: "jobTitle", Old: "a", New: "t"}}}
+	rows = append(rows, app.ImportRow{Index: 4, Line: 7, Cells: []string{"L4", "t"}, Action: app.ActionUpdate, UserID: "u4", Version: 2,
+		Changes: []app.ImportChange{{Column: "Job Title", Field: "jobTitle", Old: "a", New: "t"}}})
 	err = st.Update(func(tx app.Tx) error {
 		for i := range rows {
 			if err := tx.PutImportRow("imp1", &rows[i], ""); err != nil {
@@ -511,19 +507,7 @@ func TestImportRowStorage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The legacy row goes in as an older version wrote it: JSON under the row key, with its
-	// action index entry.
-	err = st.DB().Update(func(txn *badger.Txn) error {
-		b, _ := json.Marshal(legacy)
-		if err := txn.Set(binary.BigEndian.AppendUint32([]byte("imp/imp1/row/"), 4), b); err != nil {
-			return err
-		}
-		return txn.Set(binary.BigEndian.AppendUint32([]byte("imp/imp1/act/update/"), 4), nil)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := append(append([]app.ImportRow{}, rows...), legacy)
+	want := rows
 	err = st.View(func(tx app.Tx) error {
 		for _, w := range want {
 			got, err := tx.ImportRow("imp1", w.Index)
@@ -556,7 +540,7 @@ func TestImportRowStorage(t *testing.T) {
 }
 
 // TestUserSnapshot: the snapshot validation reads instead of a get per row holds every user as
-// a get reads it (binary and legacy JSON records alike), finds no other, and stops when asked.
+// a get reads it, finds no other, and stops when asked.
 func TestUserSnapshot(t *testing.T) {
 	ia := openImportApp(t, t.TempDir())
 	defer func() { _ = ia.Close() }()
@@ -564,10 +548,7 @@ func TestUserSnapshot(t *testing.T) {
 	legacy := app.User{ID: "legacy1", Username: "legacy@acme.example", EmailSameAsUsername: true, AccountType: app.Internal,
 		Status: app.StatusActive, LocalID: "LEG", FirstName: "Old", LastName: "Record", UnitID: ia.ou, PrimaryOrgID: ia.org,
 		OrgIDs: []string{ia.org}, Version: 3, ClinicalRoles: []string{"a", "b"}}
-	err := ia.Store.DB().Update(func(txn *badger.Txn) error {
-		b, _ := json.Marshal(legacy)
-		return txn.Set([]byte("user/"+legacy.ID), b)
-	})
+	err := ia.Store.Update(func(tx app.Tx) error { return tx.PutUser(&legacy) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -599,7 +580,7 @@ func TestUserSnapshot(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if n != count || count != 302 { // the seeded users, the legacy one and the bootstrap admin
+		if n != count || count != 302 { // the seeded users, one more and the bootstrap admin
 			t.Errorf("snapshot holds %d users, the store %d", n, count)
 		}
 		if _, err := look("u0000001", nil); app.ErrorCodeOf(err) != app.ENOTFOUND {

@@ -86,20 +86,16 @@ func appendUserFields(b []byte, u *app.User, hideAuthURL bool) ([]byte, error) {
 	b = str(b, `,"primaryOrgId":`, u.PrimaryOrgID)
 	b = appendStrings(append(b, `,"orgIds":`...), u.OrgIDs)
 	b = append(b, `,"adminRoles":`...)
-	if u.AdminRoles == nil {
-		b = append(b, "null"...)
-	} else {
-		b = append(b, '[')
-		for i, g := range u.AdminRoles {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = str(b, `{"roleId":`, g.RoleID)
-			b = str(b, `,"unitId":`, g.UnitID)
-			b = append(b, '}')
+	b = append(b, '[')
+	for i, g := range u.AdminRoles {
+		if i > 0 {
+			b = append(b, ',')
 		}
-		b = append(b, ']')
+		b = str(b, `{"roleId":`, g.RoleID)
+		b = str(b, `,"unitId":`, g.UnitID)
+		b = append(b, '}')
 	}
+	b = append(b, ']')
 	b = strconv.AppendInt(append(b, `,"mailboxSizeMb":`...), int64(u.MailboxSizeMB), 10)
 
 	b = appendStrings(append(b, `,"roleIds":`...), u.RoleIDs)
@@ -129,11 +125,8 @@ func appendBool(b []byte, key string, v bool) []byte {
 	return strconv.AppendBool(b, v)
 }
 
-// appendStrings writes a list of strings; nil is null, as encoding/json writes it.
+// appendStrings writes a list of strings; nil is [] (the API never answers null for a list).
 func appendStrings(b []byte, list []string) []byte {
-	if list == nil {
-		return append(b, "null"...)
-	}
 	b = append(b, '[')
 	for i, s := range list {
 		if i > 0 {

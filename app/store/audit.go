@@ -55,7 +55,7 @@ func (s *Store) Audit(f app.AuditFilter) ([]app.AuditRecord, string, error) {
 			}
 			if indexed { // the index key names the record; read it in place
 				var err error
-				if item, err = txn.Get(append([]byte(pAudit), suffix...)); err != nil {
+				if item, err = txn.Get(auditKeyOfSuffix(suffix)); err != nil {
 					return err
 				}
 			}

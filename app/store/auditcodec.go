@@ -21,9 +21,10 @@ import (
 // A value is a kind byte and its data: 'n' nil, 's' a string (any type whose kind is string),
 // 't' and 'f' the booleans, 'l' a list of strings, 'j' anything else as JSON. Each comes back as
 // decoding its JSON would give it (a list of strings as []any, a number as float64), so records
-// read alike whichever form they were written in. Records written as JSON by earlier versions
-// start with '{' and are still read. New fields go at the end: TestAuditCodecCoversEveryField
-// fails when app.AuditRecord gains one that encodeAudit does not write.
+// read as they did when records were JSON. A record cut short, or with bytes after its last
+// change, is an error. A new field makes a new form and a higher SchemaVersion (as for users):
+// TestAuditCodecCoversEveryField fails when app.AuditRecord gains one that encodeAudit does not
+// write, and testdata/audit.bin holds the golden bytes (codecs_test.go).
 
 const auditCodecV1 = 0x01
 
@@ -86,11 +87,8 @@ func appendAuditValue(b []byte, v any) ([]byte, error) {
 	return appendStr(append(b, 'j'), string(j)), nil
 }
 
-// decodeAudit decodes one stored audit record, in either form.
+// decodeAudit decodes one stored audit record.
 func decodeAudit(v []byte, rec *app.AuditRecord) error {
-	if len(v) > 0 && v[0] == '{' {
-		return json.Unmarshal(v, rec)
-	}
 	if len(v) == 0 || v[0] != auditCodecV1 {
 		return errAuditRecord
 	}
@@ -113,10 +111,7 @@ func decodeAudit(v []byte, rec *app.AuditRecord) error {
 			c.After = r.auditValue()
 		}
 	}
-	if r.err == nil && len(r.b) > 0 {
-		r.fail() // bytes after the last field: not a record this version wrote
-	}
-	return r.err
+	return r.end()
 }
 
 func (r *binReader) auditValue() any {

@@ -48,8 +48,8 @@ func sampleAudits() []app.AuditRecord {
 }
 
 // TestAuditCodecAgreesWithJSON checks that a record reads back from the binary form exactly as it
-// read back from the JSON earlier versions wrote: the same value types (lists of strings as
-// []any, numbers as float64), nil and empty lists, times.
+// reads back from JSON (the form of the API, and of the store before the binary one): the same
+// value types (lists of strings as []any, numbers as float64), nil and empty lists, times.
 func TestAuditCodecAgreesWithJSON(t *testing.T) {
 	for _, rec := range sampleAudits() {
 		j, err := json.Marshal(&rec)
@@ -61,7 +61,7 @@ func TestAuditCodecAgreesWithJSON(t *testing.T) {
 			t.Fatal(err)
 		}
 		var fromJSON, fromBinary app.AuditRecord
-		if err := decodeAudit(j, &fromJSON); err != nil {
+		if err := json.Unmarshal(j, &fromJSON); err != nil {
 			t.Fatal(err)
 		}
 		if err := decodeAudit(b, &fromBinary); err != nil {
@@ -83,7 +83,8 @@ func TestAuditCodecDamagedRecords(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, bad := range [][]byte{nil, {0x7f}, {auditCodecV1}, full[:len(full)-1], append(append([]byte{}, full...), 0)} {
+	j, _ := json.Marshal(sampleAudits()[1]) // the form before 0.1
+	for _, bad := range [][]byte{nil, {0x7f}, {auditCodecV1}, full[:len(full)-1], append(append([]byte{}, full...), 0), j} {
 		if err := decodeAudit(bad, &app.AuditRecord{}); err == nil {
 			t.Errorf("%q decoded", bad)
 		}
@@ -98,9 +99,10 @@ func TestAuditCodecDamagedRecords(t *testing.T) {
 	}
 }
 
-// TestAuditReadsBothForms: a record an earlier version stored as JSON and one stored now come
-// back through Audit, unfiltered and through the target index.
-func TestAuditReadsBothForms(t *testing.T) {
+// TestAuditReadsRecords: records come back through Audit, newest first, unfiltered and through
+// the target index; one in the JSON form of before 0.1 fails the page loudly rather than
+// vanishing from it.
+func TestAuditReadsRecords(t *testing.T) {
 	st := openTestStore(t)
 	at := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 	old := app.AuditRecord{ID: "old", At: at, Action: "user.update", TargetID: "u1",
@@ -108,12 +110,7 @@ func TestAuditReadsBothForms(t *testing.T) {
 	cur := app.AuditRecord{ID: "new", At: at.Add(time.Second), Action: "user.update", TargetID: "u1",
 		Changes: []app.FieldChange{{Field: "enabled", Before: true, After: false}}}
 	err := st.Update(func(tx app.Tx) error {
-		j, _ := json.Marshal(&old)
-		tt := tx.(*Tx)
-		if err := tt.txn.Set(auditKey(old.At, old.ID), j); err != nil {
-			return err
-		}
-		if err := tt.txn.Set(append(auditTargetPrefix(old.TargetID), auditSuffix(old.At, old.ID)...), nil); err != nil {
+		if err := tx.AddAudit(&old); err != nil {
 			return err
 		}
 		return tx.AddAudit(&cur)
@@ -128,6 +125,18 @@ func TestAuditReadsBothForms(t *testing.T) {
 		}
 		if got[0].Changes[0].After != false || got[1].Changes[0].After != "b" {
 			t.Fatalf("%+v: changes %+v / %+v", f, got[0].Changes, got[1].Changes)
+		}
+	}
+	err = st.Update(func(tx app.Tx) error {
+		j, _ := json.Marshal(&old)
+		return tx.(*Tx).txn.Set(auditKey(old.At, old.ID), j)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []app.AuditFilter{{}, {TargetID: "u1"}} {
+		if got, _, err := st.Audit(f); err == nil {
+			t.Fatalf("%+v: a JSON record read as %+v", f, got)
 		}
 	}
 }

@@ -45,6 +45,9 @@ type BackupHeader struct {
 	Version    string    `json:"version"`
 	CreatedAt  time.Time `json:"createdAt"`
 	InstanceID string    `json:"instanceId"`
+	// Schema is the schema version of the store in the backup (0 in backups of Userdesk 0.1,
+	// whose stores are version 1): a restore refuses a newer one before it touches anything.
+	Schema int `json:"schema,omitempty"`
 }
 
 // BackupSummary closes a backup: what it holds and the checksum of its stream.
@@ -66,7 +69,8 @@ func badBackup(format string, a ...any) error {
 // writes go on, and the backup holds the store as it was when it began.
 func (s *Store) Backup(w io.Writer) (BackupSummary, error) {
 	bw := bufio.NewWriterSize(w, 1<<20)
-	hdr, _ := json.Marshal(BackupHeader{Product: app.ProductName, Version: app.Version, CreatedAt: time.Now().UTC(), InstanceID: s.instance})
+	hdr, _ := json.Marshal(BackupHeader{Product: app.ProductName, Version: app.Version, CreatedAt: time.Now().UTC(), InstanceID: s.instance,
+		Schema: SchemaVersion})
 	if _, err := fmt.Fprintf(bw, "%s %d\n%s\n", backupMagic, BackupFormat, hdr); err != nil {
 		return BackupSummary{}, err
 	}
@@ -143,7 +147,7 @@ func (f *frameWriter) count(b []byte) {
 		if len(kv.Meta) > 0 && kv.Meta[0]&bitDelete != 0 {
 			continue
 		}
-		if !isInstanceKey(kv.Key) {
+		if !uncounted(kv.Key) {
 			f.keys++
 		}
 		if bytes.HasPrefix(kv.Key, []byte(pUser)) {
@@ -152,9 +156,12 @@ func (f *frameWriter) count(b []byte) {
 	}
 }
 
-// isInstanceKey tells the store's instance id, which backups do not count: a restored copy
-// gets its own.
-func isInstanceKey(k []byte) bool { return string(k) == string(metaKey(instanceKey)) }
+// uncounted tells the keys a backup's count leaves out, as a restore's store may hold them
+// whether or not the backup does: the instance id (a restored copy gets its own) and the schema
+// version (written when the copy is created; backups of Userdesk 0.1 have none).
+func uncounted(k []byte) bool {
+	return string(k) == string(metaKey(instanceKey)) || string(k) == string(schemaKey())
+}
 
 // bitDelete is Badger's meta bit of a deletion marker (badger/structs.go).
 const bitDelete = 1 << 0
@@ -201,6 +208,10 @@ func NewBackupReader(r io.Reader) (*BackupReader, error) {
 	hdr, err := br.line()
 	if err != nil || json.Unmarshal([]byte(hdr), &br.Header) != nil || br.Header.Product == "" {
 		return nil, badBackup("its header is damaged")
+	}
+	if br.Header.Schema > SchemaVersion {
+		return nil, badBackup("it holds a store of a newer Userdesk (%s, schema version %d; this version, %s, reads schema version %d and older): "+
+			"restore it with that newer version", br.Header.Version, br.Header.Schema, app.Version, SchemaVersion)
 	}
 	return br, nil
 }

@@ -5,15 +5,14 @@ import (
 	"unsafe"
 )
 
-// binReader reads the varint-framed binary forms of this package (users in usercodec.go,
-// import rows in imports.go). The first malformed read sets err to bad, and every later read
-// returns zero values. With endOK, reading past the end is not an error but gives zero values:
-// a user record written before a field existed simply ends early.
+// binReader reads the varint-framed binary forms of this package (users in usercodec.go, audit
+// records in auditcodec.go, import rows in imports.go). The first malformed read, a read past
+// the end included, sets err to bad, and every later read returns zero values: a record cut
+// short is an error, never a record with its last fields zero.
 type binReader struct {
-	b     []byte
-	err   error
-	bad   error
-	endOK bool
+	b   []byte
+	err error
+	bad error
 	// alias makes str return strings that share b's memory instead of copies: only for
 	// bytes that are never written again and may stay alive as long as any string does.
 	alias bool
@@ -21,8 +20,17 @@ type binReader struct {
 
 func (r *binReader) fail() { r.err = r.bad }
 
-// atEnd reports whether a read should return zero: after an error, or past the end when endOK.
-func (r *binReader) atEnd() bool { return r.err != nil || (r.endOK && len(r.b) == 0) }
+// atEnd reports whether a read should return zero: after an error.
+func (r *binReader) atEnd() bool { return r.err != nil }
+
+// end returns the reader's error, or bad when bytes follow the last field: not a record this
+// version wrote.
+func (r *binReader) end() error {
+	if r.err == nil && len(r.b) > 0 {
+		r.fail()
+	}
+	return r.err
+}
 
 func (r *binReader) uvarint() uint64 {
 	if r.atEnd() {
@@ -89,8 +97,7 @@ func (r *binReader) str() string {
 	return s
 }
 
-// byte reads one byte; ok is false after an error, at an allowed end, and (failing) past the
-// end of a record that may not end there.
+// byte reads one byte; ok is false after an error and (failing) past the end.
 func (r *binReader) byte() (v byte, ok bool) {
 	if r.atEnd() {
 		return 0, false

@@ -1,33 +1,16 @@
 package store
 
 import (
-	"encoding/json"
 	"runtime"
 
 	"github.com/dgraph-io/badger/v4"
-	jsonv2 "github.com/go-json-experiment/json"
 
 	"userdesk/app"
 )
 
 // Users are the bulk of the store, and start-up decodes every one of them (the authorizer and
-// the users list are rebuilt from Badger), on every core. They are written in the binary form
-// of usercodec.go. Records written as JSON by earlier versions are decoded with the JSON v2
-// implementation (github.com/go-json-experiment/json, the reference implementation of Go's
-// encoding/json/v2, about 2.3 times as fast as encoding/json on them); should v2 ever refuse
-// one (it is stricter, for example about invalid UTF-8), encoding/json decodes it as before.
-
-// decodeUser decodes one stored user.
-func decodeUser(v []byte, u *app.User) error {
-	if len(v) > 0 && v[0] != '{' {
-		return decodeUserBinary(v, u)
-	}
-	if jsonv2.Unmarshal(v, u, jsonv2.MatchCaseInsensitiveNames(true)) == nil { // as encoding/json does
-		return nil
-	}
-	*u = app.User{}
-	return json.Unmarshal(v, u)
-}
+// the users list are rebuilt from Badger), on every core; they are stored in the binary form of
+// usercodec.go.
 
 // userBatch is a run of stored users, decoded by a worker while the iterator reads on.
 type userBatch struct {

@@ -103,21 +103,3 @@ func TestForEachUserDecodesEveryUserInOrder(t *testing.T) {
 		t.Fatalf("stop: %v after %d users", err, seen)
 	}
 }
-
-// TestDecodeUserAsEncodingJSON checks that records decode as encoding/json always did: names
-// in another case match, and a record the strict decoder refuses (invalid UTF-8) still decodes.
-func TestDecodeUserAsEncodingJSON(t *testing.T) {
-	var u app.User
-	if err := decodeUser([]byte(`{"ID":"a","FIRSTNAME":"x","lastName":"y"}`), &u); err != nil || u.ID != "a" || u.FirstName != "x" {
-		t.Fatalf("names in another case: %+v, %v", u, err)
-	}
-	if err := decodeUser([]byte("{\"id\":\"a\",\"FIRSTNAME\":\"x\",\"lastName\":\"\xff\"}"), &u); err != nil {
-		t.Fatal(err)
-	}
-	if u.ID != "a" || u.FirstName != "x" || u.LastName != "\uFFFD" {
-		t.Fatalf("decoded %+v", u)
-	}
-	if err := decodeUser([]byte(`{"id":`), &u); err == nil {
-		t.Fatal("truncated record decoded")
-	}
-}

@@ -3,11 +3,9 @@ package store
 import (
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"hash/maphash"
 	"sort"
-	"strings"
 	"unsafe"
 
 	"github.com/dgraph-io/badger/v4"
@@ -15,42 +13,8 @@ import (
 	"userdesk/app"
 )
 
-// Import keys (see keys.go for the whole layout):
-//
-//	imp/<id>/                               → app.Import JSON
-//	imp/<id>/row/<index, 4 bytes BE>        → app.ImportRow, rowCodec (JSON in stores written before it)
-//	imp/<id>/act/<action>/<index, 4 bytes BE> → empty (rows by validated action, a key per row)
-//	imp/<id>/acl/<action>/<chunk, 4 bytes BE> → row indexes, 4 bytes BE each (rows by validated
-//	                                           action, actionChunk to a key; PutImportActions)
-//	imp/<id>/res/<index, 4 bytes BE>        → a row's result and message (PutImportResult)
-//	ix/imptime/<unix nanos, 8 bytes BE><id> → empty (imports newest first)
-//	ix/impsha/<sha256 hex>/<id>             → empty (the same file uploaded before)
-func importKey(id string) []byte { return []byte(pImport + id + "/") }
-func importRowPrefix(id string) []byte {
-	return []byte(pImport + id + "/row/")
-}
-func importRowKey(id string, index int) []byte {
-	return binary.BigEndian.AppendUint32(importRowPrefix(id), uint32(index)) // #nosec G115 -- row indexes are bounded by csvio.MaxRows (150,000)
-}
-func importActionPrefix(id, action string) []byte {
-	return []byte(pImport + id + "/act/" + action + "/")
-}
-func importActionListPrefix(id string) []byte { return []byte(pImport + id + "/acl/") }
-func importResultPrefix(id string) []byte     { return []byte(pImport + id + "/res/") }
-func importResultKey(id string, index int) []byte {
-	return binary.BigEndian.AppendUint32(importResultPrefix(id), uint32(index)) // #nosec G115 -- bounded by csvio.MaxRows
-}
-func importActionListKey(id, action string, chunk int) []byte {
-	return binary.BigEndian.AppendUint32(append(importActionListPrefix(id), action+"/"...), uint32(chunk)) // #nosec G115 -- chunk numbers are bounded by csvio.MaxRows
-}
-
 // actionChunk row indexes share one key of an import's action lists.
 const actionChunk = 4096
-
-func importTimeKey(im *app.Import) []byte {
-	return append([]byte(pIxImportTime), auditSuffix(im.CreatedAt, im.ID)...)
-}
-func importSHAPrefix(sum string) []byte { return []byte(pIxImportSHA + sum + "/") }
 
 // PutImport stores an import record with its time and checksum indexes.
 func (t *Tx) PutImport(im *app.Import) error {
@@ -60,10 +24,10 @@ func (t *Tx) PutImport(im *app.Import) error {
 	if err := t.putJSON(importKey(im.ID), im); err != nil {
 		return err
 	}
-	if err := t.txn.Set(importTimeKey(im), nil); err != nil {
+	if err := t.txn.Set(importTimeKey(im.CreatedAt, im.ID), nil); err != nil {
 		return err
 	}
-	return t.txn.Set(append(importSHAPrefix(im.SHA256), im.ID...), nil)
+	return t.txn.Set(importSHAKey(im.SHA256, im.ID), nil)
 }
 
 // Import returns one import record.
@@ -84,9 +48,7 @@ func (t *Tx) Imports(limit int) ([]app.Import, error) {
 	defer it.Close()
 	var out []app.Import
 	for it.Seek(append([]byte(pIxImportTime), 0xff)); it.Valid(); it.Next() {
-		k := it.Item().Key()
-		id := string(k[len(pIxImportTime)+8:])
-		im, err := t.Import(id)
+		im, err := t.Import(importIDOfTimeKey(it.Item().Key()))
 		if err != nil {
 			return nil, err
 		}
@@ -110,16 +72,13 @@ func (t *Tx) ImportsBySHA256(sum string) ([]string, error) {
 // Import rows are the bulk of an import (150,000 of them for a file at the limit, each written
 // when validated, read and written again when applied, and read for the results file), so they
 // are stored in a compact binary form rather than JSON, whose reflection-driven decoding cost
-// more than the rest of applying a row. The form starts with a codec byte, which no JSON text
-// starts with, so rows stored as JSON by an older version still read. rowCodec rows hold every
-// string in full; rowCodecRefs rows (written since) name a string equal to one of the row's
-// cells by the cell's position (a change's new value, the Local ID, the username are most often
-// a cell as the file has it) and a change's column and field by their place in changeColumns,
-// which makes a report row about a third smaller.
-const (
-	rowCodec     byte = 0x01
-	rowCodecRefs byte = 0x02
-)
+// more than the rest of applying a row. The form starts with a codec byte, rowCodecRefs (0x01
+// was a form without references, written only before Userdesk 0.1, and is no longer read). It
+// names a string equal to one of the row's cells by the cell's position (a change's new value,
+// the Local ID, the username are most often a cell as the file has it) and a change's column
+// and field by their place in changeColumns, which makes a report row about a third smaller.
+// testdata/importrow.bin holds the golden bytes (codecs_test.go).
+const rowCodecRefs byte = 0x02
 
 // changeColumns are the (column, field) pairs a change names by position in rowCodecRefs rows.
 // Stored rows depend on the positions: append only, never reorder or remove.
@@ -209,56 +168,57 @@ func appendCellString(b []byte, cells []string, s string) []byte {
 
 var errBadRow = errors.New("import row: malformed value")
 
+// decodeImportRow reads a row written by encodeImportRow; a row cut short, or with bytes after
+// its last field, is an error.
 func decodeImportRow(v []byte, r *app.ImportRow) error {
-	if len(v) == 0 || (v[0] != rowCodec && v[0] != rowCodecRefs) {
-		return json.Unmarshal(v, r)
-	}
-	if v[0] == rowCodecRefs {
-		return decodeImportRowRefs(v[1:], r)
+	if len(v) == 0 || v[0] != rowCodecRefs {
+		return errBadRow
 	}
 	d := &binReader{b: v[1:], bad: errBadRow}
 	*r = app.ImportRow{Index: d.int(), Line: d.int(), Version: d.uvarint()}
-	r.Action, r.UserID, r.LocalID, r.Name = d.str(), d.str(), d.str(), d.str()
-	r.Warning, r.Result, r.Message = d.str(), d.str(), d.str()
 	r.Cells = make([]string, d.count(1))
 	for i := range r.Cells {
 		r.Cells[i] = d.str()
 	}
-	if n := d.count(4); n > 0 {
+	cells := r.Cells
+	r.Action, r.UserID, r.LocalID, r.Name = cellStr(d, cells), cellStr(d, cells), cellStr(d, cells), cellStr(d, cells)
+	r.Warning, r.Result, r.Message = cellStr(d, cells), cellStr(d, cells), cellStr(d, cells)
+	if n := d.count(3); n > 0 {
 		r.Changes = make([]app.ImportChange, n)
 		for i := range r.Changes {
-			r.Changes[i] = app.ImportChange{Column: d.str(), Field: d.str(), Old: d.str(), New: d.str()}
+			c := &r.Changes[i]
+			if t := d.uvarint(); t == 0 {
+				c.Column, c.Field = d.str(), d.str()
+			} else if k := t / 2; t%2 == 1 && k < uint64(len(changeColumns)) {
+				c.Column, c.Field = changeColumns[k][0], changeColumns[k][1]
+			} else {
+				d.fail()
+			}
+			c.Old, c.New = cellStr(d, cells), cellStr(d, cells)
 		}
 	}
-	return readRowErrors(d, r)
-}
-
-// cellStr reads a string written by appendCellString.
-// readRowErrors reads the problems that end every binary row form, and checks nothing follows.
-func readRowErrors(d *binReader, r *app.ImportRow) error {
 	if n := d.count(2); n > 0 {
 		r.Errors = make([]app.ImportProblem, n)
 		for i := range r.Errors {
 			r.Errors[i] = app.ImportProblem{Column: d.str(), Reason: d.str()}
 		}
 	}
-	if d.err == nil && len(d.b) != 0 {
-		d.err = errBadRow
-	}
-	return d.err
+	return d.end()
 }
 
+// cellStr reads a string written by appendCellString.
 func cellStr(d *binReader, cells []string) string {
 	t := d.uvarint()
+	if d.err != nil {
+		return ""
+	}
 	if t%2 == 0 {
 		return strOfLen(d, t/2)
 	}
 	if i := t / 2; i < uint64(len(cells)) {
 		return cells[i]
 	}
-	if d.err == nil {
-		d.err = errBadRow
-	}
+	d.fail()
 	return ""
 }
 
@@ -276,33 +236,6 @@ func strOfLen(d *binReader, n uint64) string {
 	return s
 }
 
-func decodeImportRowRefs(v []byte, r *app.ImportRow) error {
-	d := &binReader{b: v, bad: errBadRow}
-	*r = app.ImportRow{Index: d.int(), Line: d.int(), Version: d.uvarint()}
-	r.Cells = make([]string, d.count(1))
-	for i := range r.Cells {
-		r.Cells[i] = d.str()
-	}
-	cells := r.Cells
-	r.Action, r.UserID, r.LocalID, r.Name = cellStr(d, cells), cellStr(d, cells), cellStr(d, cells), cellStr(d, cells)
-	r.Warning, r.Result, r.Message = cellStr(d, cells), cellStr(d, cells), cellStr(d, cells)
-	if n := d.count(3); n > 0 {
-		r.Changes = make([]app.ImportChange, n)
-		for i := range r.Changes {
-			c := &r.Changes[i]
-			if t := d.uvarint(); t == 0 {
-				c.Column, c.Field = d.str(), d.str()
-			} else if k := t / 2; t%2 == 1 && k < uint64(len(changeColumns)) {
-				c.Column, c.Field = changeColumns[k][0], changeColumns[k][1]
-			} else if d.err == nil {
-				d.err = errBadRow
-			}
-			c.Old, c.New = cellStr(d, cells), cellStr(d, cells)
-		}
-	}
-	return readRowErrors(d, r)
-}
-
 // PutImportRow stores a row and keeps the per-action index in step.
 func (t *Tx) PutImportRow(importID string, r *app.ImportRow, oldAction string) error {
 	if err := t.txn.Set(importRowKey(importID, r.Index), encodeImportRow(r)); err != nil {
@@ -312,27 +245,32 @@ func (t *Tx) PutImportRow(importID string, r *app.ImportRow, oldAction string) e
 		return nil
 	}
 	if oldAction != "" {
-		if err := t.txn.Delete(binary.BigEndian.AppendUint32(importActionPrefix(importID, oldAction), uint32(r.Index))); err != nil { // #nosec G115 -- bounded by csvio.MaxRows
+		if err := t.txn.Delete(importActionKey(importID, oldAction, r.Index)); err != nil {
 			return err
 		}
 	}
-	return t.txn.Set(binary.BigEndian.AppendUint32(importActionPrefix(importID, r.Action), uint32(r.Index)), nil) // #nosec G115 -- bounded by csvio.MaxRows
+	return t.txn.Set(importActionKey(importID, r.Action, r.Index), nil)
 }
 
 // PutImportResult records that an applied row ended with result and message, beside the row
 // rather than in it: applying a row would otherwise write its cells again (a row of a full
 // export is about 220 bytes; a result, 20). The row reads back with them.
 func (t *Tx) PutImportResult(importID string, index int, result, message string) error {
-	v := appendString(appendString(make([]byte, 0, 4+len(result)+len(message)), result), message)
-	return t.txn.Set(importResultKey(importID, index), v)
+	return t.txn.Set(importResultKey(importID, index), encodeImportResult(result, message))
+}
+
+// encodeImportResult is the stored form of a row's result: the result and the message, each a
+// uvarint length and its bytes (testdata/importresult.bin).
+func encodeImportResult(result, message string) []byte {
+	return appendString(appendString(make([]byte, 0, 4+len(result)+len(message)), result), message)
 }
 
 // setResult reads a result PutImportResult stored into r.
 func setResult(v []byte, r *app.ImportRow) error {
 	d := binReader{b: v, bad: errBadRow}
 	result, message := d.str(), d.str()
-	if d.err != nil || len(d.b) != 0 {
-		return errBadRow
+	if err := d.end(); err != nil {
+		return err
 	}
 	r.Result, r.Message = result, message
 	return nil
@@ -360,17 +298,37 @@ func (t *Tx) PutImportActions(importID string, rows map[string][]int) error {
 	for action, idx := range rows {
 		for c := 0; c*actionChunk < len(idx); c++ {
 			part := idx[c*actionChunk : min((c+1)*actionChunk, len(idx))]
-			v := make([]byte, 0, 4*len(part))
-			for _, i := range part {
-				v = binary.BigEndian.AppendUint32(v, uint32(i)) // #nosec G115 -- bounded by csvio.MaxRows
-			}
-			if err := t.txn.Set(importActionListKey(importID, action, c), v); err != nil {
+			if err := t.txn.Set(importActionListKey(importID, action, c), encodeActionList(part)); err != nil {
 				return err
 			}
 		}
 	}
 	// The bare prefix marks an import with lists, even one whose actions have no rows.
 	return t.txn.Set(importActionListPrefix(importID), nil)
+}
+
+// encodeActionList is the stored form of a chunk of an action's rows: each row index as 4 bytes
+// big-endian, and nothing else (testdata/actionlist.bin). Its length is the value's: a list
+// cut at a multiple of 4 bytes would read as a shorter list, which Badger's checksums of every
+// value it stores, not this form, guard against.
+func encodeActionList(rows []int) []byte {
+	v := make([]byte, 0, 4*len(rows))
+	for _, i := range rows {
+		v = appendIndex(v, i)
+	}
+	return v
+}
+
+// decodeActionList reads a list encodeActionList wrote.
+func decodeActionList(v []byte) ([]int, error) {
+	if len(v)%4 != 0 {
+		return nil, errBadRow
+	}
+	rows := make([]int, len(v)/4)
+	for i := range rows {
+		rows[i] = int(binary.BigEndian.Uint32(v[4*i:]))
+	}
+	return rows, nil
 }
 
 // hasActionLists reports whether an import's rows by action are stored as lists.
@@ -437,8 +395,7 @@ func (t *Tx) ForEachImportRow(importID, action string, skip int, fn func(r *app.
 		res.Seek(importResultKey(importID, skip))
 		results = func(r *app.ImportRow) error {
 			for ; res.Valid(); res.Next() {
-				k := res.Item().Key()
-				switch i := int(binary.BigEndian.Uint32(k[len(ropts.Prefix):])); {
+				switch i := importIndexOfKey(res.Item().Key()); {
 				case i < r.Index:
 					continue
 				case i == r.Index:
@@ -466,9 +423,8 @@ func (t *Tx) ForEachImportRow(importID, action string, skip int, fn func(r *app.
 			if n++; n <= skip {
 				continue
 			}
-			k := it.Item().Key()
 			var item *badger.Item
-			item, err = t.txn.Get(append(importRowPrefix(importID), k[len(prefix):]...))
+			item, err = t.txn.Get(importRowKey(importID, importIndexOfKey(it.Item().Key())))
 			if err == nil {
 				err = item.Value(call)
 			}
@@ -490,19 +446,16 @@ func (t *Tx) forEachListedRow(importID, action string, skip int, call func(v []b
 		if err != nil {
 			return err
 		}
-		list, err := item.ValueCopy(nil)
-		if err != nil {
+		var list []int
+		if err := item.Value(func(v []byte) (err error) { list, err = decodeActionList(v); return }); err != nil {
 			return err
-		}
-		if len(list)%4 != 0 {
-			return errBadRow
 		}
 		from := 0
 		if c == skip/actionChunk {
 			from = skip % actionChunk
 		}
-		for p := 4 * from; p < len(list); p += 4 {
-			row, err := t.txn.Get(importRowKey(importID, int(binary.BigEndian.Uint32(list[p:]))))
+		for _, index := range list[min(from, len(list)):] {
+			row, err := t.txn.Get(importRowKey(importID, index))
 			if err == nil {
 				err = row.Value(call)
 			}
@@ -542,10 +495,10 @@ func (t *Tx) DeleteImport(id string, max int) (bool, error) {
 		if err := t.txn.Delete(prefix); err != nil {
 			return false, err
 		}
-		if err := t.txn.Delete(importTimeKey(im)); err != nil {
+		if err := t.txn.Delete(importTimeKey(im.CreatedAt, im.ID)); err != nil {
 			return false, err
 		}
-		if err := t.txn.Delete(append(importSHAPrefix(im.SHA256), id...)); err != nil {
+		if err := t.txn.Delete(importSHAKey(im.SHA256, id)); err != nil {
 			return false, err
 		}
 	} else if app.ErrorCodeOf(err) != app.ENOTFOUND {
@@ -562,12 +515,11 @@ func (t *Tx) DeleteImport(id string, max int) (bool, error) {
 // ForEachLocalID walks the Local ID index.
 func (t *Tx) ForEachLocalID(fn func(orgID, localID, userID string) error) error {
 	return t.scan([]byte(pIxLocalID), func(k, v []byte) error {
-		rest := string(k[len(pIxLocalID):])
-		i := strings.IndexByte(rest, '/')
-		if i < 0 {
+		orgID, localID, ok := parseLocalIDKey(k)
+		if !ok {
 			return nil
 		}
-		return fn(rest[:i], strings.TrimSuffix(rest[i+1:], "\x00"), string(v))
+		return fn(orgID, localID, string(v))
 	})
 }
 
@@ -675,7 +627,7 @@ func (t *Tx) userSnapshot(ctx context.Context, hash func(string) uint64) (func(i
 			return nil, 0, ctx.Err()
 		}
 		item := it.Item()
-		id := item.Key()[len(pUser):]
+		id := userIDOfKey(item.Key())
 		err := item.Value(func(v []byte) error {
 			if len(cur)+len(id)+len(v) > cap(cur) {
 				cur = make([]byte, 0, max(snapshotChunk, len(id)+len(v)))
@@ -715,11 +667,7 @@ func (s *userSnapshot) user(id string, into *app.User) (*app.User, error) {
 	// A chunk is never written again once a value is in it (a value that does not fit starts a
 	// new one), so the user's strings can share its memory rather than be copied: about 15
 	// allocations a row fewer for a validation's collector to chase.
-	if v := s.chunks[sp.chunk][sp.mid:sp.end]; len(v) > 0 && v[0] != '{' {
-		if err := decodeUserBinaryFrom(v, u, true); err != nil {
-			return nil, err
-		}
-	} else if err := decodeUser(v, u); err != nil {
+	if err := decodeUserFrom(s.chunks[sp.chunk][sp.mid:sp.end], u, true); err != nil {
 		return nil, err
 	}
 	return u, nil

@@ -9,12 +9,13 @@ import (
 	"time"
 )
 
-// Key layout. Every key of the database is built in this file, one prefix per key family.
-// Variable key parts end with a separator ("/" after ids, "\x00" after free text) so that a
-// prefix scan for "abc" never matches "abcd".
+// Key layout. Every key of the database is built (and taken apart) in this file, one prefix per
+// key family; the other files use the prefixes only to bound a scan. Variable key parts end
+// with a separator ("/" after ids, "\x00" after free text) so that a prefix scan for "abc"
+// never matches "abcd".
 //
-//	meta/<name>                              → raw bytes (schema version, bootstrap flags)
-//	user/<id>                                → app.User JSON
+//	meta/<name>                              → raw bytes (schema version, instance id, bootstrap flags)
+//	user/<id>                                → app.User (usercodec.go)
 //	cred/<id>                                → argon2id PHC string of the user's password
 //	ix/username/<lower(username)>\x00        → user id (case-insensitive uniqueness)
 //	ix/localid/<orgId>/<lower(localId)>\x00  → user id (unique within an organisation)
@@ -33,9 +34,11 @@ import (
 //	tok/<sha256(token)>                      → app.Token JSON (activation and reset links)
 //	ix/usertok/<userId>/<purpose>/<sha256(token)> → empty (revokes a user's older links)
 //	imp/<importId>/                          → app.Import JSON (a CSV import: report totals, apply progress)
-//	imp/<importId>/row/<index, 4 bytes BE>   → app.ImportRow JSON (cells, validation, result)
+//	imp/<importId>/row/<index, 4 bytes BE>   → app.ImportRow (imports.go: cells, validation, result)
 //	imp/<importId>/act/<action>/<index>      → empty (rows by validated action, for paging a filter)
-//	imp/<importId>/acl/<action>/<chunk>      → row indexes (the same, as lists: imports.go)
+//	imp/<importId>/acl/                      → empty (the import's rows by action are stored as lists)
+//	imp/<importId>/acl/<action>/<chunk, 4 bytes BE> → row indexes, 4 bytes BE each (the same, as
+//	                                           lists of actionChunk: PutImportActions in imports.go)
 //	imp/<importId>/res/<index, 4 bytes BE>   → an applied row's result and message (imports.go)
 //	ix/imptime/<unix nanos, 8 bytes BE><id>  → empty (import history, newest first)
 //	ix/impsha/<sha256 hex>/<importId>        → empty (the same file uploaded before)
@@ -64,7 +67,17 @@ const (
 	pIxImportSHA   = "ix/impsha/"
 )
 
+// Meta names the store itself keeps; other packages keep theirs through Tx.Meta and SetMeta.
+const (
+	// instanceKey names the store's instance id: it tells this store from every other,
+	// including one restored from its backup (restore gives the copy a new id).
+	instanceKey = "instance-id"
+	// schemaKeyName names the store's schema version (schema.go), in decimal digits.
+	schemaKeyName = "schema-version"
+)
+
 func metaKey(name string) []byte   { return []byte(pMeta + name) }
+func schemaKey() []byte            { return metaKey(schemaKeyName) }
 func userKey(id string) []byte     { return []byte(pUser + id) }
 func credKey(id string) []byte     { return []byte(pCred + id) }
 func unitKey(id string) []byte     { return []byte(pUnit + id) }
@@ -132,3 +145,72 @@ func userTokenPrefix(userID, purpose string) []byte {
 func userTokenKey(userID, purpose, token string) []byte {
 	return append(userTokenPrefix(userID, purpose), tokenHash(token)...)
 }
+
+// userIDOfKey is the id a user key ends with.
+func userIDOfKey(k []byte) []byte { return k[len(pUser):] }
+
+// parseLocalIDKey splits a Local ID index key into its organisation and (lower-cased) Local ID.
+func parseLocalIDKey(k []byte) (orgID, localID string, ok bool) {
+	rest := string(k[len(pIxLocalID):])
+	orgID, localID, ok = strings.Cut(rest, "/")
+	return orgID, strings.TrimSuffix(localID, "\x00"), ok
+}
+
+// sessionKeyOfHash is sessionKey for a session known by its hash (the tail of an index key).
+func sessionKeyOfHash(hash string) []byte { return []byte(pSession + hash) }
+
+// auditKeyOfSuffix is the key of the audit record an index key ending in suffix names.
+func auditKeyOfSuffix(suffix []byte) []byte { return append([]byte(pAudit), suffix...) }
+func auditTargetKey(targetID string, at time.Time, id string) []byte {
+	return append(auditTargetPrefix(targetID), auditSuffix(at, id)...)
+}
+func auditActorKey(actorID string, at time.Time, id string) []byte {
+	return append(auditActorPrefix(actorID), auditSuffix(at, id)...)
+}
+
+func outboxKey(at time.Time, id string) []byte {
+	return append([]byte(pIxOutbox), auditSuffix(at, id)...)
+}
+func mailboxKey(userID string, at time.Time, id string) []byte {
+	return append(mailboxPrefix(userID), auditSuffix(at, id)...)
+}
+
+// tokenKeyOfHash is tokenKey for a token known by its hash (the tail of an index key).
+func tokenKeyOfHash(hash string) []byte { return []byte(pToken + hash) }
+
+func importKey(id string) []byte       { return []byte(pImport + id + "/") }
+func importRowPrefix(id string) []byte { return []byte(pImport + id + "/row/") }
+
+// appendIndex appends a row index, or a chunk number, as 4 bytes big-endian: keys then sort in
+// file order. Both are bounded by csvio.MaxRows (150,000).
+func appendIndex(b []byte, index int) []byte {
+	return binary.BigEndian.AppendUint32(b, uint32(index)) // #nosec G115 -- bounded by csvio.MaxRows
+}
+
+// importIndexOfKey is the row index a row, result or action key ends with.
+func importIndexOfKey(k []byte) int { return int(binary.BigEndian.Uint32(k[len(k)-4:])) }
+
+func importRowKey(id string, index int) []byte { return appendIndex(importRowPrefix(id), index) }
+func importActionPrefix(id, action string) []byte {
+	return []byte(pImport + id + "/act/" + action + "/")
+}
+func importActionKey(id, action string, index int) []byte {
+	return appendIndex(importActionPrefix(id, action), index)
+}
+func importActionListPrefix(id string) []byte { return []byte(pImport + id + "/acl/") }
+func importActionListKey(id, action string, chunk int) []byte {
+	return appendIndex(append(importActionListPrefix(id), action+"/"...), chunk)
+}
+func importResultPrefix(id string) []byte { return []byte(pImport + id + "/res/") }
+func importResultKey(id string, index int) []byte {
+	return appendIndex(importResultPrefix(id), index)
+}
+
+func importTimeKey(createdAt time.Time, id string) []byte {
+	return append([]byte(pIxImportTime), auditSuffix(createdAt, id)...)
+}
+
+// importIDOfTimeKey is the import id an import time key ends with.
+func importIDOfTimeKey(k []byte) string  { return string(k[len(pIxImportTime)+8:]) }
+func importSHAPrefix(sum string) []byte  { return []byte(pIxImportSHA + sum + "/") }
+func importSHAKey(sum, id string) []byte { return append(importSHAPrefix(sum), id...) }

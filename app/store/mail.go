@@ -29,16 +29,25 @@ type storedMessage struct {
 	AttachmentsApart bool `json:"attachmentsApart,omitempty"`
 }
 
+// messageRecord is what is stored of m under its key: all but its attachments' data
+// (testdata/message.json).
+func messageRecord(m *app.Message) *storedMessage {
+	st := &storedMessage{Message: *m, AttachmentsApart: len(m.Attachments) > 0}
+	st.Attachments = make([]app.Attachment, len(m.Attachments))
+	for i, a := range m.Attachments {
+		st.Attachments[i] = app.Attachment{Name: a.Name, ContentType: a.ContentType}
+	}
+	return st
+}
+
 // PutMessage stores a message with its outbox entry and, when it has a recipient account, its
 // mailbox entry, in the caller's transaction.
 func (t *Tx) PutMessage(m *app.Message) error {
 	if m.ID == "" {
 		m.ID = app.NewID()
 	}
-	st := storedMessage{Message: *m, AttachmentsApart: len(m.Attachments) > 0}
-	st.Attachments = make([]app.Attachment, len(m.Attachments))
+	st := messageRecord(m)
 	for i, a := range m.Attachments {
-		st.Attachments[i] = app.Attachment{Name: a.Name, ContentType: a.ContentType}
 		v, err := compressAttachment(a.Data)
 		if err != nil {
 			return fmt.Errorf("attachment %d of message %s: %w", i, m.ID, err)
@@ -47,16 +56,15 @@ func (t *Tx) PutMessage(m *app.Message) error {
 			return err
 		}
 	}
-	if err := t.putJSON(mailKey(m.ID), &st); err != nil {
+	if err := t.putJSON(mailKey(m.ID), st); err != nil {
 		return err
 	}
 	sum := m.Summary()
-	suffix := auditSuffix(m.SentAt, m.ID)
-	if err := t.putJSON(append([]byte(pIxOutbox), suffix...), sum); err != nil {
+	if err := t.putJSON(outboxKey(m.SentAt, m.ID), sum); err != nil {
 		return err
 	}
 	if m.ToUserID != "" {
-		return t.putJSON(append(mailboxPrefix(m.ToUserID), suffix...), sum)
+		return t.putJSON(mailboxKey(m.ToUserID, m.SentAt, m.ID), sum)
 	}
 	return nil
 }
@@ -89,6 +97,7 @@ func (t *Tx) Message(id string) (*app.Message, error) {
 
 // compressAttachment returns data's length (a uvarint) and data as an S2 stream, written a
 // megabyte block at a time so that a large file never needs a second buffer of its size.
+// testdata/attachment.bin holds the golden bytes (codecs_test.go).
 func compressAttachment(data []byte) ([]byte, error) {
 	var buf bytes.Buffer
 	buf.Grow(len(data)/4 + 64)
@@ -201,7 +210,7 @@ func (t *Tx) DeleteUserTokens(userID string, purpose app.TokenPurpose) (int, err
 		if len(k) < hashLen {
 			continue
 		}
-		if err := t.txn.Delete([]byte(pToken + string(k[len(k)-hashLen:]))); err != nil {
+		if err := t.txn.Delete(tokenKeyOfHash(string(k[len(k)-hashLen:]))); err != nil {
 			return 0, err
 		}
 		if err := t.txn.Delete(k); err != nil {

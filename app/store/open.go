@@ -118,10 +118,6 @@ func openBadgerOnce(opts badger.Options) (db *badger.DB, err error) {
 	return badger.Open(opts)
 }
 
-// instanceKey names the store's instance id: it tells this store from every other, including
-// one restored from its backup (restore gives the copy a new id).
-const instanceKey = "instance-id"
-
 // loadInstance reads the store's instance id, making one on a store that has none.
 func (s *Store) loadInstance() error {
 	err := s.View(func(tx app.Tx) error {

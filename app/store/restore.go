@@ -175,7 +175,7 @@ func prove(dir string, sum BackupSummary, log *slog.Logger) error {
 	err = st.View(func(tx app.Tx) error {
 		t := tx.(*Tx)
 		if err := t.scanKeys(nil, func(k []byte) error {
-			if !isInstanceKey(k) {
+			if !uncounted(k) {
 				keys++
 			}
 			return nil
@@ -274,5 +274,8 @@ func (s *Store) ReplaceFrom(r io.Reader) (BackupSummary, error) {
 		return br.Summary, badBackup("its data ended before its end marker")
 	}
 	id := s.instance
-	return br.Summary, s.Update(func(tx app.Tx) error { return tx.SetMeta(instanceKey, []byte(id)) })
+	if err := s.Update(func(tx app.Tx) error { return tx.SetMeta(instanceKey, []byte(id)) }); err != nil {
+		return br.Summary, err
+	}
+	return br.Summary, s.checkSchema() // a backup of Userdesk 0.1 brought none
 }

@@ -113,6 +113,10 @@ func Open(dir string, o Options) (*Store, error) {
 		return nil, err
 	}
 	s.db = db
+	if err := s.checkSchema(); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
 	if err := s.loadInstance(); err != nil {
 		_ = db.Close()
 		return nil, err

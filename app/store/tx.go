@@ -387,7 +387,6 @@ func (t *Tx) AddAudit(rec *app.AuditRecord) error {
 	if rec.ID == "" {
 		rec.ID = app.NewID()
 	}
-	suffix := auditSuffix(rec.At, rec.ID)
 	v, err := encodeAudit(rec)
 	if err != nil {
 		return err
@@ -396,12 +395,12 @@ func (t *Tx) AddAudit(rec *app.AuditRecord) error {
 		return err
 	}
 	if rec.TargetID != "" {
-		if err := t.txn.Set(append(auditTargetPrefix(rec.TargetID), suffix...), nil); err != nil {
+		if err := t.txn.Set(auditTargetKey(rec.TargetID, rec.At, rec.ID), nil); err != nil {
 			return err
 		}
 	}
 	if rec.ActorID != "" {
-		if err := t.txn.Set(append(auditActorPrefix(rec.ActorID), suffix...), nil); err != nil {
+		if err := t.txn.Set(auditActorKey(rec.ActorID, rec.At, rec.ID), nil); err != nil {
 			return err
 		}
 	}
@@ -478,7 +477,7 @@ func (t *Tx) DeleteUserSessions(userID string) (int, error) {
 			t.ov.end(hash, true)
 			continue
 		}
-		if err := t.txn.Delete([]byte(pSession + hash)); err != nil {
+		if err := t.txn.Delete(sessionKeyOfHash(hash)); err != nil {
 			return 0, err
 		}
 		if err := t.txn.Delete(k); err != nil {
@@ -497,5 +496,10 @@ func (t *Tx) Meta(key string) ([]byte, error) {
 	return b, err
 }
 
-// SetMeta stores a meta value.
-func (t *Tx) SetMeta(key string, value []byte) error { return t.txn.Set(metaKey(key), value) }
+// SetMeta stores a meta value. The schema version is the store's own (schema.go).
+func (t *Tx) SetMeta(key string, value []byte) error {
+	if key == schemaKeyName {
+		return fmt.Errorf("set meta: %q is kept by the store itself", key)
+	}
+	return t.txn.Set(metaKey(key), value)
+}

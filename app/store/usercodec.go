@@ -14,14 +14,16 @@ import (
 // and the target), so decoding speed is start-up time and latency. The form is version 1:
 //
 //	0x01, then every field of app.User in the order of encodeUser: strings and lists as a
-//	uvarint length and their bytes, integers as uvarints, booleans as one byte, times as
+//	uvarint length and their bytes, the version as a uvarint and the mailbox size as a
+//	zigzag varint, booleans as one byte, times as
 //	a presence byte then zigzag-varint Unix seconds and uvarint nanoseconds (UTC).
 //
-// New fields must be appended at the end: a record that ends early (written before the field
-// existed) leaves the remaining fields zero. Records written as JSON by earlier versions of
-// Userdesk start with '{' and are still read (decodeUser in decode.go); each is rewritten in
-// this form the next time the user changes. TestUserCodecCoversEveryField fails when a field
-// of app.User is not encoded.
+// A record holds every field and nothing after them: one that ends early, or goes on, is an
+// error, never a user with fields left zero. A new field therefore makes a new form (0x02, with
+// version 1 records still read and rewritten on their next change) and a higher SchemaVersion,
+// so that an older Userdesk refuses the store instead of misreading it. testdata/user.bin holds
+// the golden bytes (codecs_test.go), and TestUserCodecCoversEveryField fails when a field of
+// app.User is not encoded.
 
 const userCodecV1 = 0x01
 
@@ -175,16 +177,16 @@ func (r *binReader) timeValue() time.Time {
 	return time.Time{}
 }
 
-// decodeUserBinary reads a record written by encodeUser into u.
-func decodeUserBinary(b []byte, u *app.User) error { return decodeUserBinaryFrom(b, u, false) }
+// decodeUser reads a record written by encodeUser into u.
+func decodeUser(b []byte, u *app.User) error { return decodeUserFrom(b, u, false) }
 
-// decodeUserBinaryFrom is decodeUserBinary; with alias, u's strings share b's memory (b must
-// never be written again).
-func decodeUserBinaryFrom(b []byte, u *app.User, alias bool) error {
+// decodeUserFrom is decodeUser; with alias, u's strings share b's memory (b must never be
+// written again).
+func decodeUserFrom(b []byte, u *app.User, alias bool) error {
 	if len(b) == 0 || b[0] != userCodecV1 {
 		return errUserRecord
 	}
-	r := &binReader{b: b[1:], bad: errUserRecord, endOK: true, alias: alias}
+	r := &binReader{b: b[1:], bad: errUserRecord, alias: alias}
 	u.ID = r.str()
 	u.Version = r.uvarint()
 	u.Username = r.str()
@@ -236,5 +238,5 @@ func decodeUserBinaryFrom(b []byte, u *app.User, alias bool) error {
 	u.LastLoginAt = r.time()
 	u.ActivationSentAt = r.time()
 	u.ActivatedAt = r.time()
-	return r.err
+	return r.end()
 }

@@ -531,3 +531,48 @@ test('Welsh: server reasons and field errors in Welsh, with their names; Welsh p
   assert.deepEqual(page.errors, []);
   await page.close();
 });
+
+test('seed 004: an organisation admin in two organisations is offered both, and only both, as primary organisation', async () => {
+  const su = await apiAs(app.server.url, 'admin@userdesk.local');
+  const both = ['org-riverside', 'org-northgate'];
+  // The Riverside admin is made Organisation admin of Northgate too, and assigned to both.
+  const found = await su('GET', '/users?q=riverside.admin%40riverside.example&limit=1');
+  const boss = await su('GET', '/users/' + found.json.items[0].id);
+  const grants = [...boss.json.adminRoles, { roleId: 'role-org-admin', unitId: 'org-northgate' }];
+  const made = await su('PATCH', '/users/' + boss.json.id, { orgIds: both, adminRoles: grants }, { 'If-Match': boss.etag });
+  assert.equal(made.status, 200, JSON.stringify(made.json));
+  const two = await su('POST', '/users', { username: 'two.orgs@riverside.example', firstName: 'Dewi', lastName: 'Twofold', unitId: 'ou-rv-admin', orgIds: both });
+  assert.equal(two.status, 201, JSON.stringify(two.json));
+  const one = await su('POST', '/users', { username: 'one.org@riverside.example', firstName: 'Elin', lastName: 'Single', unitId: 'ou-rv-admin', orgIds: ['org-riverside'] });
+  assert.equal(one.status, 201, JSON.stringify(one.json));
+
+  const page = await app.browser.newPage();
+  await signIn(page, app.server.url, 'riverside.admin@riverside.example');
+  // Both the admin and the user are in both organisations: either may be primary.
+  await page.goto(app.server.url + '/users/' + two.json.id);
+  await page.getByRole('heading', { level: 1, name: 'Dewi Twofold' }).waitFor();
+  const primary = page.getByLabel('Primary organisation');
+  const options = (await primary.locator('option').allTextContents()).map((s) => s.trim()).sort();
+  assert.deepEqual(options, ['Northgate Teaching Hospitals NHS Trust', 'Riverside Community Health Partnership']);
+  await primary.selectOption({ label: 'Northgate Teaching Hospitals NHS Trust' });
+  await page.getByRole('button', { name: 'Update' }).click();
+  await notice(page, 'Changes saved');
+  // The lasting state: the store has it, and the page shows it after a reload.
+  assert.equal((await su('GET', '/users/' + two.json.id)).json.primaryOrgId, 'org-northgate');
+  await page.reload();
+  await page.getByRole('heading', { level: 1, name: 'Dewi Twofold' }).waitFor();
+  assert.equal(await page.getByLabel('Primary organisation').locator('option:checked').textContent(), 'Northgate Teaching Hospitals NHS Trust');
+
+  // A user assigned to Riverside alone: nothing else is offered (the API would refuse it).
+  await page.goto(app.server.url + '/users/' + one.json.id);
+  await page.getByRole('heading', { level: 1, name: 'Elin Single' }).waitFor();
+  const only = (await page.getByLabel('Primary organisation').locator('option').allTextContents()).map((s) => s.trim());
+  assert.deepEqual(only, ['Riverside Community Health Partnership']);
+  const refused = await apiAs(app.server.url, 'riverside.admin@riverside.example').then(async (boss2) => {
+    const cur = await boss2('GET', '/users/' + one.json.id);
+    return boss2('PATCH', '/users/' + one.json.id, { primaryOrgId: 'org-northgate' }, { 'If-Match': cur.etag });
+  });
+  assert.equal(refused.status >= 400, true, 'the API refuses what the select does not offer: ' + refused.status);
+  await screenshot(page, 'primary-org-two-orgs');
+  await page.close();
+});

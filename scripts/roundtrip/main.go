@@ -17,14 +17,9 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/csv"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
-	"mime/multipart"
-	"net"
-	"net/http"
-	"net/http/cookiejar"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -32,9 +27,9 @@ import (
 	"strings"
 	"syscall"
 	"time"
-)
 
-const password = "roundtrip-admin-password"
+	"userdesk/scripts/drive"
+)
 
 func main() {
 	bin := flag.String("bin", "bin/userdesk", "binary")
@@ -48,8 +43,9 @@ func main() {
 	gen.Stdout, gen.Stderr = os.Stdout, os.Stderr
 	check(gen.Run())
 	// One start creates the Super admin.
-	srv := startServer(*bin, orig)
-	srv.stop()
+	srv, err := drive.Start(*bin, orig)
+	check(err)
+	srv.Stop()
 	exported := filepath.Join(work, "export.csv")
 	out, err := exec.Command(*bin, "export", "--data", orig, exported).CombinedOutput() // #nosec G204 -- the operator names the binary
 	check(err, string(out))
@@ -57,30 +53,32 @@ func main() {
 	rows := editJobTitles(exported, file)
 	st, err := os.Stat(file)
 	check(err)
-	fmt.Printf("machine: %d cores; the file: %d rows, %.1f MB, every export column\n", nproc(), rows, float64(st.Size())/1e6)
+	fmt.Printf("machine: %d cores; the file: %d rows, %.1f MB, every export column\n", drive.Nproc(), rows, float64(st.Size())/1e6)
 
 	for r := 0; r < *runs; r++ {
 		data := fresh(work, orig)
-		srv := startServer(*bin, data)
+		srv, err := drive.Start(*bin, data)
+		check(err)
 		time.Sleep(3 * time.Second) // idle: the users list warm, the load's memory handed back
-		cl := signIn(srv.base)
-		before := procKiB(srv.pid, "VmRSS:")
-		resetPeak(srv.pid)
+		cl, err := drive.SignIn(srv.Base)
+		check(err)
+		before := srv.RSS()
+		srv.ResetPeak()
+		body, err := os.ReadFile(file) // #nosec G304 -- our own temporary file
+		check(err)
 		t0 := time.Now()
-		id := upload(cl, srv.base, file)
-		validate, vPeak := time.Since(t0), procKiB(srv.pid, "VmHWM:")
-		resetPeak(srv.pid)
+		id, err := cl.Upload(file, body)
+		check(err)
+		validate, vPeak := time.Since(t0), srv.Peak()
+		srv.ResetPeak()
 		t1 := time.Now()
-		cl.call("POST", srv.base+"/api/v1/imports/"+id+"/apply", nil, "", 202)
-		for !strings.Contains(string(cl.call("GET", srv.base+"/api/v1/imports/"+id, nil, "", 200)), `"status":"applied"`) {
-			time.Sleep(20 * time.Millisecond)
-		}
+		check(cl.Apply(id))
 		apply := time.Since(t1)
 		time.Sleep(time.Second) // the results mail and the index update end the job
-		aPeak := procKiB(srv.pid, "VmHWM:")
-		srv.stop()
+		aPeak := srv.Peak()
+		srv.Stop()
 		fmt.Printf("console run %d: RSS before %d MiB; upload and validate %.2f s, peak %d MiB; apply %.2f s, peak %d MiB\n",
-			r+1, before>>10, validate.Seconds(), vPeak>>10, apply.Seconds(), aPeak>>10)
+			r+1, before, validate.Seconds(), vPeak, apply.Seconds(), aPeak)
 	}
 	for r := 0; r < *runs; r++ {
 		data := fresh(work, orig)
@@ -144,123 +142,6 @@ func fresh(work, orig string) string {
 	out, err := exec.Command("cp", "-a", orig, dir).CombinedOutput() // #nosec G204 -- our own paths
 	check(err, string(out))
 	return dir
-}
-
-type server struct {
-	cmd  *exec.Cmd
-	pid  int
-	base string
-}
-
-func startServer(bin, data string) *server {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	check(err)
-	addr := l.Addr().String()
-	_ = l.Close()
-	cmd := exec.Command(bin, "--addr", addr, "--data", data, "--no-browser") // #nosec G204 -- the operator names the binary
-	cmd.Env = append(os.Environ(), "USERDESK_ADMIN_PASSWORD="+password)
-	check(cmd.Start())
-	s := &server{cmd: cmd, pid: cmd.Process.Pid, base: "http://" + addr}
-	for start := time.Now(); ; time.Sleep(10 * time.Millisecond) {
-		if r, err := http.Get(s.base + "/api/v1/health"); err == nil {
-			_ = r.Body.Close()
-			if r.StatusCode == 200 {
-				return s
-			}
-		}
-		if time.Since(start) > time.Minute {
-			check(fmt.Errorf("server not healthy after a minute"))
-		}
-	}
-}
-
-func (s *server) stop() {
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
-	_ = s.cmd.Wait()
-}
-
-type client struct {
-	http *http.Client
-	csrf string
-	base string
-}
-
-func signIn(base string) *client {
-	jar, _ := cookiejar.New(nil)
-	cl := &client{http: &http.Client{Jar: jar, Timeout: 5 * time.Minute}, base: base}
-	body, _ := json.Marshal(map[string]string{"username": "admin@userdesk.local", "password": password})
-	var v struct {
-		CSRFToken string `json:"csrfToken"`
-	}
-	check(json.Unmarshal(cl.call("POST", base+"/api/v1/session", body, "application/json", 200), &v))
-	cl.csrf = v.CSRFToken
-	return cl
-}
-
-func (cl *client) call(method, url string, body []byte, ctype string, want int) []byte {
-	req, err := http.NewRequest(method, url, bytes.NewReader(body))
-	check(err)
-	req.Header.Set("Origin", cl.base)
-	if cl.csrf != "" {
-		req.Header.Set("X-CSRF-Token", cl.csrf)
-	}
-	if ctype != "" {
-		req.Header.Set("Content-Type", ctype)
-	}
-	res, err := cl.http.Do(req)
-	check(err)
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	check(err)
-	if res.StatusCode != want {
-		check(fmt.Errorf("%s %s: %d %s", method, url, res.StatusCode, b))
-	}
-	return b
-}
-
-// upload sends the file as the console does and returns the import's id.
-func upload(cl *client, base, file string) string {
-	data, err := os.ReadFile(file) // #nosec G304 -- our own temporary file
-	check(err)
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	part, err := mw.CreateFormFile("file", filepath.Base(file))
-	check(err)
-	_, err = part.Write(data)
-	check(err)
-	check(mw.Close())
-	var v struct {
-		ID string `json:"id"`
-	}
-	check(json.Unmarshal(cl.call("POST", base+"/api/v1/imports", body.Bytes(), mw.FormDataContentType(), 201), &v))
-	return v.ID
-}
-
-// procKiB reads a field of /proc/<pid>/status in KiB.
-func procKiB(pid int, field string) int {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	check(err)
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, field); ok {
-			kb, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
-			return kb
-		}
-	}
-	return 0
-}
-
-// resetPeak restarts the kernel's high-water mark of the process's RSS.
-func resetPeak(pid int) {
-	check(os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", pid), []byte("5"), 0))
-}
-
-func nproc() int {
-	out, err := exec.Command("nproc").Output()
-	if err != nil {
-		return 0
-	}
-	n, _ := strconv.Atoi(strings.TrimSpace(string(out)))
-	return n
 }
 
 func check(err error, context ...string) {

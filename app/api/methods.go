@@ -1,0 +1,85 @@
+package api
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// methodTable knows, from the route table, which methods each API path takes, so that a
+// method a known path does not take is a 405 with Allow (RFC 9110 §15.5.6) and an unknown path
+// a 404 — both before sessions or CSRF are looked at, since neither depends on who asks.
+type methodTable struct {
+	paths []pathMethods
+}
+
+// pathMethods is one path pattern of the table, split into segments (":name" matches any one
+// non-empty segment), with the methods registered on it.
+type pathMethods struct {
+	segments []string
+	methods  []string
+}
+
+func newMethodTable(rs []route) *methodTable {
+	t := &methodTable{}
+	byPath := map[string]int{}
+	for _, r := range rs {
+		i, ok := byPath[r.Path]
+		if !ok {
+			i = len(t.paths)
+			byPath[r.Path] = i
+			t.paths = append(t.paths, pathMethods{segments: strings.Split(strings.Trim(r.Path, "/"), "/")})
+		}
+		t.paths[i].methods = append(t.paths[i].methods, r.Method)
+		if r.Method == fiber.MethodGet {
+			t.paths[i].methods = append(t.paths[i].methods, fiber.MethodHead)
+		}
+	}
+	return t
+}
+
+// allowed returns the methods the paths matching path take (nil when none matches). Every
+// matching pattern counts: GET /users/transfer is GET /users/{id} with the id "transfer".
+func (t *methodTable) allowed(path string) []string {
+	segs := strings.Split(strings.Trim(path, "/"), "/")
+	var out []string
+	for _, p := range t.paths {
+		if matchSegments(p.segments, segs) {
+			out = append(out, p.methods...)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+func matchSegments(pattern, segs []string) bool {
+	if len(pattern) != len(segs) {
+		return false
+	}
+	for i, p := range pattern {
+		if strings.HasPrefix(p, ":") {
+			if segs[i] == "" {
+				return false
+			}
+		} else if !strings.EqualFold(p, segs[i]) { // Fiber routes case-insensitively
+			return false
+		}
+	}
+	return true
+}
+
+// check answers 404 for a path outside the table and 405 with Allow for a method its path
+// does not take.
+func (t *methodTable) check(c *fiber.Ctx) error {
+	path := c.Path()[len("/api/v1"):] // the group's prefix, in whatever case it came
+	methods := t.allowed(path)
+	if methods == nil {
+		return fiber.ErrNotFound
+	}
+	if !slices.Contains(methods, c.Method()) {
+		c.Set(fiber.HeaderAllow, strings.Join(methods, ", "))
+		return fiber.ErrMethodNotAllowed
+	}
+	return c.Next()
+}
