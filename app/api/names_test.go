@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"encoding/csv"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -83,6 +84,7 @@ func TestImportSpeaksNames(t *testing.T) {
 		t.Fatalf("apply: %d %s", r.Status, r.Body)
 	}
 	waitImport(t, a, rep.ID)
+	applied := rep.ID
 	got := a.Do("GET", "/api/v1/users/"+id, nil, nil).JSON()
 	if areas := got["workAreas"].([]any); len(areas) != 2 || areas[0] != "area-03" || areas[1] != "area-04" {
 		t.Fatalf("work areas stored: %v", areas)
@@ -131,5 +133,16 @@ func TestImportSpeaksNames(t *testing.T) {
 	rep = mustUpload(t, s, a, "User ID,Work Areas,OU\n"+id+",area-01,"+demo.OUCardiology+"\n")
 	if rep.Totals["update"] != 1 || len(rep.Rows[0].Changes) != 1 {
 		t.Fatalf("ids in names columns: %v %+v %s", rep.Totals, rep.Rows[0].Changes, rowErr(rep.Rows[0]))
+	}
+
+	// The applied import undone: the lists and grants it wrote by name are as they were.
+	if un := undoImport(t, a, applied); un.Reverted != 1 || un.Left != 0 {
+		t.Fatalf("undo: %+v", un)
+	}
+	got = a.Do("GET", "/api/v1/users/"+id, nil, nil).JSON()
+	for _, f := range []string{"workAreas", "clinicalRoles", "adminRoles"} {
+		if fmt.Sprint(got[f]) != fmt.Sprint(u[f]) {
+			t.Errorf("%s after the undo: %v, before the import: %v", f, got[f], u[f])
+		}
 	}
 }
