@@ -33,6 +33,7 @@ type cmdOpts struct {
 	json      bool
 	delimiter string
 	overwrite bool
+	undo      bool
 }
 
 // command is one scripting subcommand.
@@ -69,11 +70,14 @@ func init() {
 		{name: "import", args: "FILE.csv|-", summary: "check a CSV file (- for standard input); apply it with --yes",
 			help: "Exit status: 0 every row is valid (and applied with --yes); 1 nothing could be done (or every\n" +
 				"row failed); 3 some rows failed and the others were applied (without --yes: are valid);\n" +
-				"4 the apply was interrupted (it resumes when Userdesk next starts). Userdesk must be stopped.",
+				"4 the apply was interrupted (it resumes when Userdesk next starts). Userdesk must be stopped.\n" +
+				"With --undo the argument is an applied import's id: its changes are put back where nobody\n" +
+				"changed the account since (exit 3 when some rows were left alone).",
 			flags: func(fs *flag.FlagSet, o *cmdOpts) {
 				dataFlag(fs, o)
 				fs.BoolVar(&o.yes, "yes", false, "apply the import after checking it")
 				fs.BoolVar(&o.overwrite, "overwrite-newer", false, "apply rows whose account changed after the file was exported (by default they are errors)")
+				fs.BoolVar(&o.undo, "undo", false, "undo the applied import whose id is the argument")
 				fs.StringVar(&o.as, "as", "", "username the change is recorded under (default: the first Super admin)")
 				fs.BoolVar(&o.json, "json", false, "print the summary as JSON (and no progress bar)")
 			}, run: runImport},
