@@ -1,0 +1,42 @@
+package api_test
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"slices"
+	"testing"
+
+	"userdesk/app/apptest"
+)
+
+// notExercised are the operations the API tests reach without apptest.Client: the event
+// stream stays open, so events_test.go reads it with its own client.
+var notExercised = []string{"streamEvents"}
+
+// TestMain runs the API tests and then, when all of them ran, fails if an operation of
+// openapi.json was never requested through apptest.Client: its answers would then never have
+// been checked against the document.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if code == 0 && flag.Lookup("test.run").Value.String() == "" && flag.Lookup("test.skip").Value.String() == "" {
+		var missing []string
+		for _, id := range apptest.UnexercisedOperations(panicTB{}) {
+			if !slices.Contains(notExercised, id) {
+				missing = append(missing, id)
+			}
+		}
+		if len(missing) > 0 {
+			fmt.Fprintf(os.Stderr, "FAIL: no API test requests these operations of openapi.json, so the contract check never saw their answers: %v\n", missing)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
+
+// panicTB is the testing.TB of TestMain, where no test is running.
+type panicTB struct{ testing.TB }
+
+func (panicTB) Helper()               {}
+func (panicTB) Fatal(args ...any)     { panic(fmt.Sprint(args...)) }
+func (panicTB) Errorf(string, ...any) {}
