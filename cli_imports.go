@@ -72,6 +72,11 @@ type importSummary struct {
 // runImport validates a file, prints the summary and, with --yes, applies it with a progress
 // bar. The exit status says whether every row made it (see the exit constants).
 func runImport(o *cmdOpts, file string, stdout, _ io.Writer) (int, error) {
+	if r, err := remoteOf(o); err != nil {
+		return exitUsage, err
+	} else if r != nil {
+		return remoteImport(r, o, file, stdout)
+	}
 	return withStore(o.data, func(st *store.Store) (int, error) { return importCSV(st, o, file, stdout) })
 }
 
@@ -224,6 +229,11 @@ func runExport(o *cmdOpts, file string, stdout, stderr io.Writer) (int, error) {
 	comma, ok := csvio.ParseDelimiter(o.delimiter)
 	if !ok {
 		return exitUsage, fmt.Errorf("--delimiter %q: use comma, semicolon or tab", o.delimiter)
+	}
+	if r, err := remoteOf(o); err != nil {
+		return exitUsage, err
+	} else if r != nil {
+		return remoteExport(r, o, file, stdout, stderr)
 	}
 	return withStore(o.data, func(st *store.Store) (int, error) {
 		dir, actor, err := cliDirectory(st, o.as)

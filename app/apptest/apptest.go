@@ -128,6 +128,13 @@ type Client struct {
 	base string
 	http *http.Client
 	CSRF string
+	// Token is an API token sent as Authorization: Bearer on every request (Bearer).
+	Token string
+}
+
+// Bearer returns a client without cookies that authenticates with an API token.
+func (s *Server) Bearer(token string) *Client {
+	return &Client{tb: s.tb, base: s.URL, http: &http.Client{}, Token: token}
 }
 
 // NewClient returns a client without a session.
@@ -191,6 +198,9 @@ func (c *Client) Do(method, path string, body any, headers map[string]string) *R
 	}
 	if ct != "" {
 		req.Header.Set("Content-Type", ct)
+	}
+	if c.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Token)
 	}
 	if method != http.MethodGet && c.CSRF != "" {
 		req.Header.Set("X-CSRF-Token", c.CSRF)
