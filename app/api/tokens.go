@@ -47,10 +47,17 @@ func (s *Server) loadBearer(c *fiber.Ctx) error {
 		}
 		return err
 	}
+	// Self-service needs no permission, so a token's permissions could not narrow it: a token
+	// reads its creator's account but never changes it (password, personal details, tokens).
+	if !safeMethod(c.Method()) && (c.Path() == "/api/v1/me" || strings.HasPrefix(c.Path(), "/api/v1/me/")) {
+		return errTokenSelfService
+	}
 	c.Locals(localActor, actor)
 	c.Locals(localBearer, true)
 	return c.Next()
 }
+
+var errTokenSelfService = app.Errorf(app.EFORBIDDEN, "An API token cannot change the account it acts for: sign in to the console to change your own account or your tokens.")
 
 // tokenView is an API token as the API shows it.
 type tokenView struct {
@@ -95,6 +102,9 @@ func (s *Server) listTokens(c *fiber.Ctx) error {
 }
 
 func (s *Server) createToken(c *fiber.Ctx) error {
+	if s.kiosk != nil {
+		return app.Errorf(app.EFORBIDDEN, "A demo kiosk makes no API tokens: scripts and the command line are refused against it.")
+	}
 	var in core.APITokenInput
 	if err := decodeJSON(c, &in); err != nil {
 		return err

@@ -208,10 +208,10 @@ func golden(t *testing.T, file string, got []byte) []byte {
 	t.Helper()
 	path := filepath.Join("testdata", file)
 	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
+		if err := os.MkdirAll("testdata", 0o750); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
+		if err := os.WriteFile(path, got, 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -346,5 +346,20 @@ func TestGoldenKeys(t *testing.T) {
 	suffix := auditTargetKey("u-0001", at, "a-0001")[len(auditTargetPrefix("u-0001")):]
 	if !bytes.Equal(auditKeyOfSuffix(suffix), auditKey(at, "a-0001")) {
 		t.Error("auditKeyOfSuffix does not name the record an index key points at")
+	}
+}
+
+// TestGoldenChangeColumns: import rows name a change's column and field by their place in
+// changeColumns, so the table may grow at its end but never change what a place means. The file
+// lists the places stored rows may use; entries appended since are written with -update.
+func TestGoldenChangeColumns(t *testing.T) {
+	var sb strings.Builder
+	for i, c := range changeColumns {
+		fmt.Fprintf(&sb, "%d\t%s\t%s\n", i, c[0], c[1])
+	}
+	want := string(golden(t, "changecolumns.txt", []byte(sb.String())))
+	if !strings.HasPrefix(sb.String(), want) {
+		t.Errorf("changeColumns no longer begins with testdata/changecolumns.txt: stored import rows would name other columns. "+
+			"Append new columns at the end instead: %s", firstDiff([]byte(sb.String()), []byte(want)))
 	}
 }

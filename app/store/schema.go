@@ -58,9 +58,9 @@ func (s *Store) checkSchema() error {
 		return fmt.Errorf("%w: its schema version %q is not a number. Nothing was changed. %s", ErrDamaged, stored, NextStep(s.dir))
 	}
 	if v > SchemaVersion {
-		where := "This store"
+		where := "this store"
 		if s.dir != "" {
-			where = "The store in " + s.dir
+			where = "the store in " + s.dir
 		}
 		return fmt.Errorf("%w: %s has schema version %d, and this Userdesk (%s) reads schema version %d and older. "+
 			"Nothing was changed: start the newer Userdesk on it, or restore a backup made by this version into another directory",

@@ -112,6 +112,7 @@ func TestSchemaVersion(t *testing.T) {
 		if !errors.Is(err, ErrNewerSchema) {
 			t.Fatalf("error %v is not ErrNewerSchema", err)
 		}
+		t.Log(err)
 		for _, s := range []string{"schema version " + newer, "reads schema version " + want, dir} {
 			if !strings.Contains(err.Error(), s) {
 				t.Errorf("the error does not say %q: %v", s, err)
@@ -120,6 +121,38 @@ func TestSchemaVersion(t *testing.T) {
 		// Closed again (Badger's lock is free) and unchanged.
 		if got := rawSchema(t, dir); string(got) != newer {
 			t.Fatalf("schema version %q after the refusal, want %q", got, newer)
+		}
+	})
+
+	t.Run("read-only start", func(t *testing.T) {
+		// A reserve larger than any disk opens an existing store read-only (a full disk).
+		ro := Options{NoSync: true, Reserve: 1 << 62}
+		dir := t.TempDir()
+		fillStore(t, dir, 1)
+		st, err := Open(dir, Options{NoSync: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		setRawSchema(t, st, nil)
+		_ = st.Close()
+		if st, err = Open(dir, ro); err != nil {
+			t.Fatalf("a store of 0.1 on a full disk: %v", err)
+		}
+		_ = st.Close()
+		if got := rawSchema(t, dir); got != nil {
+			t.Fatalf("a read-only start wrote the schema version %q", got)
+		}
+		st, err = Open(dir, Options{NoSync: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		setRawSchema(t, st, []byte(fmt.Sprint(SchemaVersion+1)))
+		_ = st.Close()
+		if st, err = Open(dir, ro); !errors.Is(err, ErrNewerSchema) {
+			if err == nil {
+				_ = st.Close()
+			}
+			t.Fatalf("a newer store on a full disk: %v", err)
 		}
 	})
 
@@ -175,6 +208,26 @@ func TestRestoreSchema(t *testing.T) {
 	}
 	if got := rawSchema(t, dst); string(got) != fmt.Sprint(SchemaVersion) {
 		t.Fatalf("restored store's schema version %q", got)
+	}
+
+	// The demo kiosk's reset loads a backup into the running store.
+	kiosk, err := Open(t.TempDir(), Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kiosk.ReplaceFrom(bytes.NewReader(old.Bytes())); err != nil {
+		t.Fatalf("reset from a backup without a schema version: %v", err)
+	}
+	err = kiosk.View(func(tx app.Tx) error {
+		v, err := tx.Meta(schemaKeyName)
+		if err == nil && string(v) != fmt.Sprint(SchemaVersion) {
+			err = fmt.Errorf("schema version %q after the reset", v)
+		}
+		return err
+	})
+	_ = kiosk.Close()
+	if err != nil {
+		t.Fatal(err)
 	}
 
 	cur := backupOf(t, src)

@@ -14,7 +14,8 @@ import (
 // and the target), so decoding speed is start-up time and latency. The form is version 1:
 //
 //	0x01, then every field of app.User in the order of encodeUser: strings and lists as a
-//	uvarint length and their bytes, integers as uvarints, booleans as one byte, times as
+//	uvarint length and their bytes, the version as a uvarint and the mailbox size as a
+//	zigzag varint, booleans as one byte, times as
 //	a presence byte then zigzag-varint Unix seconds and uvarint nanoseconds (UTC).
 //
 // A record holds every field and nothing after them: one that ends early, or goes on, is an
