@@ -723,20 +723,36 @@ func (s *Server) scimFindUsers(c *fiber.Ctx, q scimQuery) error {
 	base := scimBase(c)
 	var page []map[string]any
 	total := 0
+	if expr == nil {
+		// Without a filter every visible user counts: only the page is rendered.
+		total = len(items)
+		if q.startIndex-1 < len(items) {
+			items = items[q.startIndex-1:]
+		} else {
+			items = nil
+		}
+		items = items[:min(len(items), q.count)]
+		for _, it := range items {
+			if v, err := s.dir.User(actor, it.ID); err == nil {
+				doc := scimUser(v, n, base)
+				_ = projectWith(doc, q.attributes, q.excluded)
+				page = append(page, doc)
+			}
+		}
+		return scimSend(c, 200, scimListResponse(page, total, q.startIndex))
+	}
 	for _, it := range items {
 		v, err := s.dir.User(actor, it.ID)
 		if err != nil {
 			continue // deleted meanwhile
 		}
 		doc := scimUser(v, n, base)
-		if expr != nil {
-			ok, err := matches(doc, expr)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				continue
-			}
+		ok, err := matches(doc, expr)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
 		}
 		total++
 		if total >= q.startIndex && len(page) < q.count {
