@@ -442,26 +442,35 @@ func (s *Server) scimCreateUnit(actor *app.User, f *scimFields, n *scimNames) (s
 		}
 		return unit, nil
 	}
+	// The topmost units the actor may create accounts in: organisations for a global admin, the
+	// granted units for a scoped one.
 	may := s.authz.UnitsWith(actor, app.PermUsersCreate)
-	var orgs []*app.Unit
+	var tops []*app.Unit
 	for _, u := range n.units {
-		if u.ParentID == "" && (may == nil || may[u.ID]) {
-			orgs = append(orgs, u)
+		if (may == nil && u.ParentID == "") || (may != nil && may[u.ID] && !may[u.ParentID]) {
+			tops = append(tops, u)
 		}
 	}
 	if f.organization != nil {
-		for _, o := range orgs {
-			if strings.EqualFold(o.Name, *f.organization) {
-				return o.ID, nil
+		var in []*app.Unit
+		for _, u := range tops {
+			if strings.EqualFold(n.name(orgOf(n, u.ID)), *f.organization) {
+				in = append(in, u)
 			}
 		}
-		return "", scimErr(400, "invalidValue", "There is no organisation called %q that you may create accounts in.", truncate(*f.organization, 100))
+		if len(in) == 1 {
+			return in[0].ID, nil
+		}
+		if len(in) == 0 {
+			return "", scimErr(400, "invalidValue", "There is no organisation called %q that you may create accounts in.", truncate(*f.organization, 100))
+		}
+		return "", scimErr(400, "invalidValue", "You may create accounts in several units of %s: give the token the one unit new accounts go to.", truncate(*f.organization, 100))
 	}
-	if len(orgs) == 1 {
-		return orgs[0].ID, nil
+	if len(tops) == 1 {
+		return tops[0].ID, nil
 	}
-	if len(orgs) == 0 {
-		return "", app.Errorf(app.EFORBIDDEN, "This token may not create accounts at the top of any organisation: give it a unit, or the users.create permission over an organisation.")
+	if len(tops) == 0 {
+		return "", app.Errorf(app.EFORBIDDEN, "This token may not create accounts anywhere: it needs the users.create permission.")
 	}
 	return "", scimErr(400, "invalidValue", "Say which organisation the account belongs to in %s:organization, or give the token one unit.", scimEnterpriseSchema)
 }
