@@ -606,3 +606,67 @@ func TestSCIMEntraAndOktaShapes(t *testing.T) {
 		map[string]any{"op": "replace", "path": "title", "value": "x"}}}).want(t, 403, "reader edits")
 	c.do("DELETE", "/Users/"+id, nil).want(t, 204, "Entra delete")
 }
+
+// TestSCIMScopedAdminToken: a token of an admin scoped to one OU acts with at most that admin's
+// rights: new accounts land in the OU, and nothing outside it is seen or changed.
+func TestSCIMScopedAdminToken(t *testing.T) {
+	f := startSCIM(t)
+	var role, admin struct {
+		ID string `json:"id"`
+	}
+	f.admin.do("POST", "/api/v1/roles", map[string]any{"name": "OU provisioning", "kind": "admin",
+		"permissions": []string{"users.view", "users.create", "users.edit"}}, 201, &role)
+	f.admin.do("POST", "/api/v1/users", map[string]any{"username": "ou.admin@example.com", "firstName": "Ou", "lastName": "Admin",
+		"unitId": f.org, "adminRoles": []map[string]string{{"roleId": role.ID, "unitId": f.ou}}}, 201, &admin)
+	// Activate the account as its owner would, through the emailed link.
+	f.admin.do("POST", "/api/v1/users/"+admin.ID+"/activation-email", map[string]any{}, 200, nil)
+	var box struct {
+		Items []struct {
+			ID string `json:"id"`
+		} `json:"items"`
+	}
+	f.admin.do("GET", "/api/v1/mail?to=ou.admin@example.com", nil, 200, &box)
+	if len(box.Items) == 0 {
+		t.Fatal("no activation mail")
+	}
+	var mail struct {
+		Text string `json:"text"`
+	}
+	f.admin.do("GET", "/api/v1/mail/"+box.Items[0].ID, nil, 200, &mail)
+	i := strings.Index(mail.Text, "/activate/")
+	if i < 0 {
+		t.Fatalf("no activation link in %q", mail.Text)
+	}
+	tok := strings.FieldsFunc(mail.Text[i+len("/activate/"):], func(r rune) bool { return r == ' ' || r == '\n' || r == '\r' || r == ')' || r == '>' })[0]
+	anon := &consoleClient{t: t, base: f.base, http: &http.Client{}}
+	anon.do("POST", "/api/v1/activation/"+tok, map[string]string{"password": "ou-admin-password-1"}, 200, nil)
+	ouAdmin := signInConsole(t, f.base, "ou.admin@example.com", "ou-admin-password-1")
+	var secret struct {
+		Secret string `json:"secret"`
+	}
+	ouAdmin.do("POST", "/api/v1/me/tokens", map[string]any{"name": "ou idp", "permissions": []string{"users.view", "users.create", "users.edit"}}, 201, &secret)
+	c := &scimClient{t: t, base: f.base, token: secret.Secret}
+
+	r := c.do("POST", "/Users", map[string]any{"schemas": []string{coreUser}, "userName": "new.starter@example.com",
+		"name": map[string]any{"givenName": "New", "familyName": "Starter"}}).want(t, 201, "create as a scoped admin")
+	r.has(t, "create as a scoped admin", "groups.0.value", f.ou)
+	id := r.doc["id"].(string)
+	// The admin's own account lives above the OU: readable (as in the API, everyone sees their
+	// own account), not listed, and a token never changes its creator's account.
+	c.do("GET", "/Users/"+admin.ID, nil).want(t, 200, "the admin's own account")
+	c.do("PATCH", "/Users/"+admin.ID, map[string]any{"schemas": []string{patchOp}, "Operations": []any{
+		map[string]any{"op": "replace", "path": "title", "value": "x"}}}).want(t, 403, "the token changes its creator")
+	list := c.do("GET", "/Users", nil).want(t, 200, "list")
+	list.has(t, "list", "totalResults", 1, "Resources.0.id", id)
+	c.do("PATCH", "/Users/"+id, map[string]any{"schemas": []string{patchOp}, "Operations": []any{
+		map[string]any{"op": "replace", "path": "title", "value": "Porter"}}}).want(t, 200, "edit").has(t, "edit", "title", "Porter")
+	c.do("DELETE", "/Users/"+id, nil).want(t, 403, "delete without users.delete")
+	// The organisation's name picks nothing the admin may create in but the OU.
+	c.do("POST", "/Users", map[string]any{"schemas": []string{coreUser, enterprise}, "userName": "second@example.com",
+		"name": map[string]any{"givenName": "S", "familyName": "Two"}, enterprise: map[string]any{"organization": "Example"}}).
+		want(t, 201, "create naming the organisation").has(t, "create naming the organisation", "groups.0.value", f.ou)
+	c.do("POST", "/Users", map[string]any{"schemas": []string{coreUser, enterprise}, "userName": "third@example.com",
+		"name": map[string]any{"givenName": "T", "familyName": "Three"}, enterprise: map[string]any{"organization": "Elsewhere"}}).
+		want(t, 400, "create in an organisation the admin has no rights in")
+	c.do("GET", "/Groups", nil).want(t, 200, "groups").has(t, "groups", "totalResults", 1, "Resources.0.id", f.ou)
+}
