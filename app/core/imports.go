@@ -1202,7 +1202,7 @@ func (s *Service) Imports(actor *app.User, limit int) ([]app.Import, error) {
 	out := []app.Import{}
 	for i := range all {
 		if s.mayRead(actor, &all[i]) {
-			all[i].Header, all[i].Keys = nil, nil
+			all[i].Header, all[i].Keys = []string{}, []string{} // left out of lists; [] not null
 			out = append(out, all[i])
 			if limit > 0 && len(out) == limit {
 				break
