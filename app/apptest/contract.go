@@ -108,15 +108,16 @@ func (k *contract) check(tb testing.TB, method, path string, header http.Header,
 	}
 }
 
-// UnexercisedOperations lists the operationIds of openapi.json that no request of this test
-// binary reached, so far, through a Client (and so that the contract check never saw).
+// UnexercisedOperations lists, as "operationId METHOD path", the operations of openapi.json that
+// no request of this test binary reached, so far, through a Client (and so that the contract
+// check never saw).
 func UnexercisedOperations(tb testing.TB) []string {
 	k := mustContract(tb)
 	var out []string
-	for _, item := range k.doc.Paths.Map() {
-		for _, op := range item.Operations() {
+	for path, item := range k.doc.Paths.Map() {
+		for method, op := range item.Operations() {
 			if _, ok := k.hit.Load(op.OperationID); !ok {
-				out = append(out, op.OperationID)
+				out = append(out, op.OperationID+" "+method+" "+path)
 			}
 		}
 	}
