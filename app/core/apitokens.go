@@ -161,7 +161,7 @@ const touchEvery = time.Minute
 
 // AuthenticateAPIToken turns a Bearer secret into the principal it acts as: its creator,
 // narrowed to the token. An unknown, expired or revoked token, or one whose creator may no
-// longer sign in (disabled, leaver, deleted), is refused; ok says the creator may sign in.
+// longer sign in (disabled, leaver, deleted: live says whether it may), is refused.
 func (s *Service) AuthenticateAPIToken(secret string, live func(creator *app.User) bool) (*app.User, error) {
 	refused := app.Errorf(app.EUNAUTHORIZED, "The API token is unknown, expired or revoked.")
 	if !strings.HasPrefix(secret, app.APITokenPrefix) || len(secret) > 128 {
