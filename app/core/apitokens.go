@@ -119,7 +119,7 @@ func (s *Service) CreateAPIToken(actor *app.User, in APITokenInput, src app.Sour
 		}
 		changes := []app.FieldChange{{Field: "name", After: tok.Name}, {Field: "permissions", After: permStrings(perms)}}
 		if tok.UnitID != "" {
-			changes = append(changes, app.FieldChange{Field: "unitId", After: tok.UnitID})
+			changes = append(changes, app.FieldChange{Field: "unit", After: tok.UnitID})
 		}
 		if tok.ExpiresAt != nil {
 			changes = append(changes, app.FieldChange{Field: "expiresAt", After: tok.ExpiresAt.UTC().Format(time.RFC3339)})

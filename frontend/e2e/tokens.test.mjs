@@ -72,6 +72,15 @@ test('an admin creates, uses and revokes an API token in My Account', async () =
   await signIn(page, url);
   await page.goto(url + '/users/' + target.id);
   await page.getByRole('region', { name: 'History' }).getByText('with the API token HR sync').first().waitFor();
+  // The Audit log says who made and revoked the token, its permissions and unit, in words.
+  await page.goto(url + '/audit?actor=' + encodeURIComponent('cardiology.admin@northgate.example'));
+  const log = page.getByRole('table', { name: 'Audit log' });
+  const made = log.locator('tbody tr').filter({ hasText: 'Created API token' });
+  await made.getByText('View users, Edit users').waitFor();
+  await made.getByText(/Unit.*Cardiology/).waitFor();
+  await log.locator('tbody tr').filter({ hasText: 'Revoked API token' }).first().waitFor();
+  await log.getByText('with the API token HR sync').first().waitFor();
+  await screenshot(page, 'audit-tokens');
   assert.deepEqual(page.errors, []);
   await page.close();
 });
