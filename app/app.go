@@ -278,6 +278,8 @@ const (
 	SourceImport  Source = "import"
 	SourceCLI     Source = "cli"
 	SourceSystem  Source = "system"
+	// SourceAPI is a request made with an API token (a script); the record names the token.
+	SourceAPI Source = "api"
 )
 
 // FieldChange is one field's before and after value in an audit record.

@@ -60,7 +60,8 @@ func TestAPITokens(t *testing.T) {
 			After: func(t *testing.T, s *apptest.Server, r *apptest.Response) {
 				created = apptest.Str(r.JSON(), "id")
 				au := a.Do("GET", "/api/v1/audit?target="+created, nil, nil)
-				if !strings.Contains(string(au.Body), `"token":"nightly sync"`) || !strings.Contains(string(au.Body), `"tokenId":"`+fullID+`"`) {
+				if !strings.Contains(string(au.Body), `"token":"nightly sync"`) || !strings.Contains(string(au.Body), `"tokenId":"`+fullID+`"`) ||
+					!strings.Contains(string(au.Body), `"source":"api"`) {
 					t.Fatalf("audit of the create lacks the token: %s", au.Body)
 				}
 				l := a.Do("GET", "/api/v1/me/tokens", nil, nil)
@@ -196,7 +197,7 @@ func TestAPITokenImportsActThroughTheToken(t *testing.T) {
 		t.Fatalf("results %v, want the Sales row updated and the Finance row refused", done.Results)
 	}
 	au := a.Do("GET", "/api/v1/audit?target="+inSales, nil, nil)
-	if !strings.Contains(string(au.Body), `"token":"sales import"`) {
+	if !strings.Contains(string(au.Body), `"token":"sales import"`) || !strings.Contains(string(au.Body), `"source":"import"`) {
 		t.Fatalf("the import's change does not name the token: %s", au.Body)
 	}
 

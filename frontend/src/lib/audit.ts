@@ -36,7 +36,7 @@ export function afterText(c: FieldChange): string {
   return word(c.afterText ?? String(c.after ?? '—'));
 }
 
-const sources: Record<string, string> = { console: 'Console', import: 'Import', cli: 'Command line', system: 'System' };
+const sources: Record<string, string> = { console: 'Console', import: 'Import', cli: 'Command line', system: 'System', api: 'API token' };
 
 export function sourceText(s: string): string {
   return sources[s] ? t(sources[s]) : s;
