@@ -79,7 +79,8 @@ test('an admin creates, uses and revokes an API token in My Account', async () =
   await made.getByText('View users, Edit users').waitFor();
   await made.getByText(/Unit.*Cardiology/).waitFor();
   await log.locator('tbody tr').filter({ hasText: 'Revoked API token' }).first().waitFor();
-  await log.getByText('with the API token HR sync').first().waitFor();
+  const used = log.locator('tbody tr').filter({ hasText: 'with the API token HR sync' });
+  await used.getByText('API token', { exact: true }).waitFor(); // the source
   await screenshot(page, 'audit-tokens');
   assert.deepEqual(page.errors, []);
   await page.close();
