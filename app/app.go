@@ -278,6 +278,8 @@ const (
 	SourceImport  Source = "import"
 	SourceCLI     Source = "cli"
 	SourceSystem  Source = "system"
+	// SourceSCIM is a change made by an identity provider through the SCIM 2.0 endpoint.
+	SourceSCIM Source = "scim"
 	// SourceAPI is a request made with an API token (a script); the record names the token.
 	SourceAPI Source = "api"
 )

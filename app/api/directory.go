@@ -352,9 +352,9 @@ func auditFilter(c *fiber.Ctx, limit int) (app.AuditFilter, error) {
 		f.Limit = n
 	}
 	switch f.Source {
-	case "", app.SourceConsole, app.SourceImport, app.SourceCLI, app.SourceSystem, app.SourceAPI:
+	case "", app.SourceConsole, app.SourceImport, app.SourceCLI, app.SourceSystem, app.SourceSCIM, app.SourceAPI:
 	default:
-		fields["source"] = "Source is one of console, import, cli, system and api."
+		fields["source"] = "Source is one of console, import, cli, system, scim and api."
 	}
 	if len(f.Action) > 64 {
 		fields["action"] = "Action is at most 64 characters, such as user.update."

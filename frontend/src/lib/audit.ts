@@ -36,7 +36,14 @@ export function afterText(c: FieldChange): string {
   return word(c.afterText ?? String(c.after ?? '—'));
 }
 
-const sources: Record<string, string> = { console: 'Console', import: 'Import', cli: 'Command line', system: 'System', api: 'API token' };
+const sources: Record<string, string> = {
+  console: 'Console',
+  import: 'Import',
+  cli: 'Command line',
+  system: 'System',
+  scim: 'Identity provider (SCIM)',
+  api: 'API token',
+};
 
 export function sourceText(s: string): string {
   return sources[s] ? t(sources[s]) : s;
