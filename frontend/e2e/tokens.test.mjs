@@ -86,7 +86,7 @@ test('an admin creates, uses and revokes an API token in My Account', async () =
   await page.close();
 });
 
-test('the token section speaks Welsh', async () => {
+test('the token section speaks Welsh and fits a narrow window', async () => {
   const page = await app.browser.newPage();
   await signIn(page, app.server.url, 'cardiology.admin@northgate.example');
   await page.evaluate(() => sessionStorage.setItem('userdesk.lang', 'cy'));
@@ -96,6 +96,12 @@ test('the token section speaks Welsh', async () => {
   await panel.getByText('Nid oes gennych docynnau API.').waitFor();
   await panel.scrollIntoViewIfNeeded();
   await screenshot(page, 'account-tokens-cy');
+  // On a narrow window the section fits the window (its table scrolls inside it).
+  await page.setViewportSize({ width: 390, height: 800 });
+  await panel.getByRole('button', { name: 'Creu tocyn' }).scrollIntoViewIfNeeded();
+  const box = await panel.boundingBox();
+  assert.ok(box && box.x >= 0 && box.x + box.width <= 391, `the tokens section spans ${box?.x}–${(box?.x ?? 0) + (box?.width ?? 0)} px at 390 px`);
+  await screenshot(page, 'account-tokens-narrow');
   assert.deepEqual(page.errors, []);
   await page.close();
 });
