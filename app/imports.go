@@ -55,7 +55,8 @@ type Import struct {
 	ActorID    string       `json:"actorId"`
 	ActorEmail string       `json:"actorEmail"`
 	Source     Source       `json:"source"`
-	// TokenID is the API token the file was uploaded with: the apply acts through it too.
+	// TokenID is the API token the file was uploaded, then applied, with: the apply acts through
+	// the token that started it ("" when started in the console).
 	TokenID   string    `json:"tokenId,omitempty"`
 	CreatedAt time.Time `json:"createdAt"`
 	// Header is the header row as uploaded; Keys the column key of each cell ("-" for skipped

@@ -1641,6 +1641,9 @@ func (s *Service) startImport(actor *app.User, id string) (*app.Import, error) {
 		}
 		now := s.now()
 		cur.Status, cur.StartedAt = app.ImportApplying, &now
+		// The apply acts as whoever starts it: through their API token, or with their own rights
+		// when they start it in the console (whatever the file was uploaded with).
+		cur.TokenID = tokenID(actor)
 		im = cur
 		return tx.PutImport(cur)
 	})
