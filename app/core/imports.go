@@ -1665,8 +1665,11 @@ func (s *Service) ResumeImports() error {
 		}
 		return err
 	})
-	if err != nil || pending == nil {
+	if err != nil {
 		return err
+	}
+	if pending == nil {
+		return s.resumeUndo()
 	}
 	s.imp.mu.Lock()
 	if s.imp.running != nil {
