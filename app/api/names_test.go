@@ -50,7 +50,7 @@ func TestImportSpeaksNames(t *testing.T) {
 	want := map[string]string{
 		"OU": "Clinical Divisions / Medicine / Cardiology", "OU ID": demo.OUCardiology,
 		"Primary Organisation": "Northgate Teaching Hospitals NHS Trust", "Organisations": "Northgate Teaching Hospitals NHS Trust",
-		"Admin Roles": "User administrator @ Northgate Teaching Hospitals NHS Trust / Clinical Divisions / Medicine / Cardiology",
+		"Admin Roles":    "User administrator @ Northgate Teaching Hospitals NHS Trust / Clinical Divisions / Medicine / Cardiology",
 		"Admin Role IDs": "role-user-admin@" + demo.OUCardiology,
 	}
 	for h, v := range want {
