@@ -55,7 +55,9 @@ type Import struct {
 	ActorID    string       `json:"actorId"`
 	ActorEmail string       `json:"actorEmail"`
 	Source     Source       `json:"source"`
-	CreatedAt  time.Time    `json:"createdAt"`
+	// TokenID is the API token the file was uploaded with: the apply acts through it too.
+	TokenID   string    `json:"tokenId,omitempty"`
+	CreatedAt time.Time `json:"createdAt"`
 	// Header is the header row as uploaded; Keys the column key of each cell ("-" for skipped
 	// columns such as Result and Message).
 	Header    []string     `json:"header"`

@@ -33,6 +33,8 @@ type Options struct {
 	SPA     fs.FS
 	// ServerTiming turns on the Server-Timing header.
 	ServerTiming bool
+	// Kiosk starts a demo kiosk (--kiosk), with its password-less routes.
+	Kiosk *boot.KioskOptions
 }
 
 // Server is a running test server.
@@ -97,7 +99,7 @@ func NewTestServer(tb testing.TB, o Options) *Server {
 	}
 	a, err := boot.Open(boot.Options{
 		DataDir: dir, Addr: ln.Addr().String(), AdminPassword: AdminPassword, Demo: o.Demo,
-		ModelConf: ModelConf(tb), SPA: spa, Logger: quietLogger(), ServerTiming: o.ServerTiming,
+		ModelConf: ModelConf(tb), SPA: spa, Logger: quietLogger(), ServerTiming: o.ServerTiming, Kiosk: o.Kiosk,
 	})
 	if err != nil {
 		_ = ln.Close()
@@ -123,17 +125,26 @@ func (s *Server) Close() {
 }
 
 // Client is an HTTP client with a cookie jar that remembers the CSRF token of its session.
+// Every exchange it makes is checked against openapi.json (contract.go).
 type Client struct {
-	tb   testing.TB
-	base string
-	http *http.Client
-	CSRF string
+	tb       testing.TB
+	base     string
+	http     *http.Client
+	CSRF     string
+	contract *contract
+	// Token is an API token sent as Authorization: Bearer on every request (Bearer).
+	Token string
+}
+
+// Bearer returns a client without cookies that authenticates with an API token.
+func (s *Server) Bearer(token string) *Client {
+	return &Client{tb: s.tb, base: s.URL, http: &http.Client{}, Token: token, contract: mustContract(s.tb)}
 }
 
 // NewClient returns a client without a session.
 func (s *Server) NewClient() *Client {
 	jar, _ := cookiejar.New(nil)
-	return &Client{tb: s.tb, base: s.URL, http: &http.Client{Jar: jar}}
+	return &Client{tb: s.tb, base: s.URL, http: &http.Client{Jar: jar}, contract: mustContract(s.tb)}
 }
 
 // SignIn returns a client signed in as username; it fails the test if sign-in fails.
@@ -169,21 +180,24 @@ func (r *Response) JSON() map[string]any {
 // token is added to non-GET requests unless headers set X-CSRF-Token (even to "").
 func (c *Client) Do(method, path string, body any, headers map[string]string) *Response {
 	c.tb.Helper()
-	var rd io.Reader
+	var raw []byte
 	ct := ""
 	switch b := body.(type) {
 	case nil:
 	case []byte:
-		rd = bytes.NewReader(b)
+		raw = b
 	case string:
-		rd = strings.NewReader(b)
-		ct = "application/json"
+		raw, ct = []byte(b), "application/json"
 	default:
 		j, err := json.Marshal(b)
 		if err != nil {
 			c.tb.Fatal(err)
 		}
-		rd, ct = bytes.NewReader(j), "application/json"
+		raw, ct = j, "application/json"
+	}
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(raw)
 	}
 	req, err := http.NewRequest(method, c.base+path, rd)
 	if err != nil {
@@ -191,6 +205,9 @@ func (c *Client) Do(method, path string, body any, headers map[string]string) *R
 	}
 	if ct != "" {
 		req.Header.Set("Content-Type", ct)
+	}
+	if c.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Token)
 	}
 	if method != http.MethodGet && c.CSRF != "" {
 		req.Header.Set("X-CSRF-Token", c.CSRF)
@@ -211,5 +228,9 @@ func (c *Client) Do(method, path string, body any, headers map[string]string) *R
 	if err != nil {
 		c.tb.Fatal(err)
 	}
-	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+	res := &Response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+	if c.contract != nil {
+		c.contract.check(c.tb, method, path, req.Header, raw, res)
+	}
+	return res
 }

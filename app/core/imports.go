@@ -350,7 +350,7 @@ func (s *Service) ValidateUploadWith(actor *app.User, fileName string, r io.Read
 	}
 	defer rd.Close()
 	im := &app.Import{ID: app.NewID(), FileName: cleanFileName(fileName), Status: app.ImportValidated,
-		ActorID: actor.ID, ActorEmail: actor.Username, Source: src, CreatedAt: s.now(),
+		ActorID: actor.ID, ActorEmail: actor.Username, Source: src, TokenID: tokenID(actor), CreatedAt: s.now(),
 		Header: rd.Header(), Keys: rd.Keys(), Delimiter: string(rd.Comma())}
 	ic := newImportCtx(actor, rd.Header(), rd.Keys())
 	ic.overwrite = o.OverwriteNewer
@@ -1323,7 +1323,7 @@ func (s *Service) Imports(actor *app.User, limit int) ([]app.Import, error) {
 	out := []app.Import{}
 	for i := range all {
 		if s.mayRead(actor, &all[i]) {
-			all[i].Header, all[i].Keys = nil, nil
+			all[i].Header, all[i].Keys = []string{}, []string{} // left out of lists; [] not null
 			out = append(out, all[i])
 			if limit > 0 && len(out) == limit {
 				break
@@ -1728,6 +1728,15 @@ func (s *Service) runJob(id string) (err error) {
 		}
 		if actor, err = tx.User(im.ActorID); err != nil {
 			actor = &app.User{ID: im.ActorID, Username: im.ActorEmail} // deleted since: holds no rights
+		}
+		if im.TokenID != "" {
+			// Uploaded with an API token: applied through it, and with no rights once it is
+			// revoked or expired (the rows left fail), as the token's every other request.
+			tok, err := tx.APIToken(im.TokenID)
+			if err != nil || tok.Expired(s.now()) {
+				tok = &app.APIToken{ID: im.TokenID, Name: "revoked token"}
+			}
+			actor = tok.ActingAs(actor)
 		}
 		return nil
 	})
@@ -2296,7 +2305,7 @@ func (s *Service) applyFinish(tx app.Tx, ic *importCtx, r *app.ImportRow, w rowW
 		audit = append(audit, app.FieldChange{Field: c.Field, Before: auditValue(from, c.Field), After: auditValue(after, c.Field)})
 	}
 	sort.Slice(audit, func(i, j int) bool { return audit[i].Field < audit[j].Field }) // as Diff orders them
-	if err := tx.AddAudit(&app.AuditRecord{At: now, ActorID: actorID(ic.actor), ActorEmail: actorEmail(ic.actor), Source: app.SourceImport,
+	if err := tx.AddAudit(&app.AuditRecord{At: now, ActorID: actorID(ic.actor), ActorEmail: actorEmail(ic.actor), TokenID: tokenID(ic.actor), Token: tokenName(ic.actor), Source: app.SourceImport,
 		Action: action, TargetType: "user", TargetID: after.ID, TargetName: after.Username, Changes: audit}); err != nil {
 		return fail("The change could not be audited: " + err.Error())
 	}

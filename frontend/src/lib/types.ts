@@ -37,15 +37,15 @@ export interface User {
   language: string;
   dateFormat: string;
   timeFormat: string;
-  clinicalSpecialities: string[] | null;
-  clinicalRoles: string[] | null;
-  workAreas: string[] | null;
+  clinicalSpecialities: string[];
+  clinicalRoles: string[];
+  workAreas: string[];
   unitId: string;
   primaryOrgId: string;
-  orgIds: string[] | null;
-  adminRoles: Grant[] | null;
+  orgIds: string[];
+  adminRoles: Grant[];
   mailboxSizeMb: number;
-  roleIds: string[] | null;
+  roleIds: string[];
   createdAt: string;
   updatedAt: string;
   updatedBy: string;
@@ -161,10 +161,27 @@ export interface AuditRecord {
   actionLabel?: string;
   targetLabel?: string;
   changes?: FieldChange[];
+  /** token names the API token the actor acted through, if any. */
+  token?: string;
 }
 
 export interface SessionInfo {
   user: User;
   csrfToken: string;
   permissions: string[];
+}
+
+/** An API token of mine, as GET /me/tokens lists it (never its secret). */
+export interface APIToken {
+  id: string;
+  name: string;
+  userId: string;
+  hint: string;
+  permissions: string[];
+  unitId: string;
+  unitName?: string;
+  createdAt: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  expired: boolean;
 }
