@@ -181,6 +181,9 @@ type importCtx struct {
 	// organisation's first; named marks the ids columns of their fields, which are read with them.
 	names []namesColumn
 	named map[string]bool
+	// visible are the units the actor sees (nil: all): names outside them are EXTERNAL in its
+	// exports, which an import takes back as "as it is".
+	visible map[string]bool
 	// lastImport, for a file with neither a Version nor an Exported At column, is when a file
 	// of the same name was last imported: an account changed after it is newer than the file.
 	lastImport time.Time
@@ -353,6 +356,7 @@ func (s *Service) ValidateUploadWith(actor *app.User, fileName string, r io.Read
 		ActorID: actor.ID, ActorEmail: actor.Username, Source: src, TokenID: tokenID(actor), CreatedAt: s.now(),
 		Header: rd.Header(), Keys: rd.Keys(), Delimiter: string(rd.Comma())}
 	ic := newImportCtx(actor, rd.Header(), rd.Keys())
+	ic.visible = s.visibleUnits(actor)
 	ic.overwrite = o.OverwriteNewer
 	if ic.password >= 0 {
 		im.Warnings = append(im.Warnings, "The column \""+rd.Header()[ic.password]+"\" holds passwords: "+csvio.PasswordReason)
@@ -993,7 +997,7 @@ func (s *Service) ruleRow(ic *importCtx, before *app.User, cells []string, into 
 	}
 	for i, key := range ic.keys {
 		if i >= len(cells) || key == csvio.KeyIgnored || key == csvio.KeyPassword || csvio.ReadOnly(key) ||
-			key == "email" || ic.named[key] {
+			key == "email" || ic.named[key] || csvio.IsNames(key) {
 			continue // email after the username, below; names columns and their ids columns next
 		}
 		set(key, key, cells[i])
@@ -1006,6 +1010,14 @@ func (s *Service) ruleRow(ic *importCtx, before *app.User, cells []string, into 
 		}
 		ids, reasons := ic.refs.namesOf().ids(nc.field, cells[nc.at], after.PrimaryOrgID)
 		if len(reasons) > 0 {
+			// The cell as this actor's export writes it (EXTERNAL for what it may not see)
+			// says "as it is": the ids column, if any, decides.
+			if cells[nc.at] == csvio.CellNamed(&base, nc.key, maskedNames{ic.refs.namesOf(), ic.visible}) {
+				if nc.idAt >= 0 && nc.idAt < len(cells) {
+					set(nc.key, nc.field, cells[nc.idAt])
+				}
+				continue
+			}
 			bad(nc.key, strings.Join(reasons, " "))
 			continue
 		}
@@ -1746,6 +1758,7 @@ func (s *Service) runJob(id string) (err error) {
 	}
 	defer holdImportMemory(applyBudget(im))()
 	ic := newImportCtx(actor, im.Header, im.Keys)
+	ic.visible = s.visibleUnits(actor)
 	ic.results = newRunResults(im)
 	defer func() { ic.ahead.wait() }()
 	pend := &pendingIndex{users: map[string]*app.User{}}
