@@ -278,6 +278,8 @@ const (
 	SourceImport  Source = "import"
 	SourceCLI     Source = "cli"
 	SourceSystem  Source = "system"
+	// SourceSCIM is a change made by an identity provider through the SCIM 2.0 endpoint.
+	SourceSCIM Source = "scim"
 )
 
 // FieldChange is one field's before and after value in an audit record.

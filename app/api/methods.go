@@ -11,7 +11,9 @@ import (
 // method a known path does not take is a 405 with Allow (RFC 9110 §15.5.6) and an unknown path
 // a 404 — both before sessions or CSRF are looked at, since neither depends on who asks.
 type methodTable struct {
-	paths []pathMethods
+	// prefix is the group the table's paths are below ("/api/v1", "/scim/v2").
+	prefix string
+	paths  []pathMethods
 }
 
 // pathMethods is one path pattern of the table, split into segments (":name" matches any one
@@ -22,8 +24,8 @@ type pathMethods struct {
 	methods  []string
 }
 
-func newMethodTable(rs []route) *methodTable {
-	t := &methodTable{}
+func newMethodTable(prefix string, rs []route) *methodTable {
+	t := &methodTable{prefix: prefix}
 	byPath := map[string]int{}
 	for _, r := range rs {
 		i, ok := byPath[r.Path]
@@ -46,7 +48,7 @@ func newMethodTable(rs []route) *methodTable {
 	return t
 }
 
-// match reports whether path (below /api/v1) fits the pattern, without allocating: this runs
+// match reports whether path (below the table's prefix) fits the pattern, without allocating: this runs
 // on every API request.
 func (p *pathMethods) match(path string) bool {
 	path = strings.Trim(path, "/")
@@ -111,7 +113,7 @@ func (t *methodTable) allowed(path string) []string {
 // check answers 404 for a path outside the table and 405 with Allow for a method its path
 // does not take.
 func (t *methodTable) check(c *fiber.Ctx) error {
-	path := c.Path()[len("/api/v1"):] // the group's prefix, in whatever case it came
+	path := c.Path()[len(t.prefix):] // the group's prefix, in whatever case it came
 	found, takes := t.lookup(path, c.Method())
 	switch {
 	case !found:

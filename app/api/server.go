@@ -124,7 +124,7 @@ func New(cfg Config) *Server {
 
 	// A path outside the table is a 404 and a method its path does not take a 405 with Allow,
 	// before sessions or CSRF are looked at (methods.go).
-	api := a.Group("/api/v1", newMethodTable(s.routes()).check, s.gated, s.afterWrite, s.limitJSONBody, s.loadBearer, s.loadSession, s.checkCSRF, s.kioskLimits)
+	api := a.Group("/api/v1", newMethodTable("/api/v1", s.routes()).check, s.gated, s.afterWrite, s.limitJSONBody, s.loadBearer, s.loadSession, s.checkCSRF, s.kioskLimits)
 	for _, r := range s.routes() {
 		handlers := []fiber.Handler{r.Handler}
 		if r.Access == signedIn {
@@ -135,6 +135,9 @@ func New(cfg Config) *Server {
 		}
 		api.Add(r.Method, r.Path, handlers...)
 	}
+
+	// The SCIM 2.0 endpoint has its own small table and error documents (scim.go).
+	s.mountSCIM(a)
 
 	// Unknown API paths are a 404 problem, never the console's index.html.
 	a.All("/api/*", func(c *fiber.Ctx) error { return fiber.ErrNotFound })

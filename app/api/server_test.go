@@ -25,7 +25,7 @@ func TestRouteTable(t *testing.T) {
 // TestMethodTableMatches checks the path patterns of the 405 check against Fiber's own routing
 // of the same table, and that matching does not allocate.
 func TestMethodTableMatches(t *testing.T) {
-	mt := newMethodTable(append((&Server{}).routes(), kioskRoutes(&Server{})...))
+	mt := newMethodTable("/api/v1", append((&Server{}).routes(), kioskRoutes(&Server{})...))
 	for _, tc := range []struct {
 		path, method string
 		found, takes bool

@@ -400,6 +400,7 @@ export const cy: Record<string, string> = {
   Import: 'Mewnforio',
   'Command line': 'Llinell orchymyn',
   System: 'System',
+  'Identity provider (SCIM)': 'Darparwr hunaniaeth (SCIM)',
   Action: 'Gweithred',
   'Any action': 'Unrhyw weithred',
   'Apply filters': 'Defnyddio’r hidlwyr',
