@@ -296,6 +296,10 @@ type namesColumn struct {
 	at, idAt   int
 }
 
+// namer writes ids as names the way the actor's export does: EXTERNAL for what it may not see,
+// in a report's changes too.
+func (c *importCtx) namer() maskedNames { return maskedNames{c.refs.namesOf(), c.visible} }
+
 // staleColumn names the column that dates the file's rows: Version, else Exported At, else
 // none (the whole row).
 func (c *importCtx) staleColumn() string {
@@ -1012,7 +1016,7 @@ func (s *Service) ruleRow(ic *importCtx, before *app.User, cells []string, into 
 		if len(reasons) > 0 {
 			// The cell as this actor's export writes it (EXTERNAL for what it may not see)
 			// says "as it is": the ids column, if any, decides.
-			if cells[nc.at] == csvio.CellNamed(&base, nc.key, maskedNames{ic.refs.namesOf(), ic.visible}) {
+			if cells[nc.at] == csvio.CellNamed(&base, nc.key, ic.namer()) {
 				if nc.idAt >= 0 && nc.idAt < len(cells) {
 					set(nc.key, nc.field, cells[nc.idAt])
 				}
@@ -1085,7 +1089,7 @@ func (s *Service) ruleRow(ic *importCtx, before *app.User, cells []string, into 
 	}
 	var changes []app.ImportChange
 	if before != nil {
-		if changes = columnChanges(before, after, ic.refs.namesOf()); len(changes) == 0 {
+		if changes = columnChanges(before, after, ic.namer()); len(changes) == 0 {
 			// Nothing changes: the row is fine even if the account breaks a rule made after it
 			// was created (the bootstrap Super admin has no OU, for one).
 			return ruledRow{after: after, done: true}
@@ -1140,9 +1144,9 @@ func (s *Service) finishRow(tx app.Tx, ic *importCtx, before *app.User, rr ruled
 	}
 	switch {
 	case before == nil:
-		changes = columnChanges(&app.User{}, after, ic.refs.namesOf())
+		changes = columnChanges(&app.User{}, after, ic.namer())
 	case changes == nil:
-		changes = columnChanges(before, after, ic.refs.namesOf())
+		changes = columnChanges(before, after, ic.namer())
 	}
 	return after, changes, nil, warning
 }

@@ -293,6 +293,9 @@ func (s *Service) undoPatch(cur *app.User, changes []app.ImportChange) (*UserPat
 		text := c.Old
 		if nk := csvio.NamesKey(c.Field); nk != "" && c.Column == csvio.Header(nk) {
 			ids, problems := r.namesOf().ids(c.Field, text, "")
+			if len(problems) > 0 && strings.Contains(text, external) {
+				ids, problems = undoList(r.namesOf(), cur, c)
+			}
 			if len(problems) > 0 {
 				return nil, "Its old " + c.Column + " can no longer be read: " + strings.Join(problems, " ")
 			}
@@ -326,4 +329,47 @@ func (s *Service) undoPatch(cur *app.User, changes []app.ImportChange) (*UserPat
 		return nil, "It could not be put back: " + err.Error()
 	}
 	return &p, ""
+}
+
+// undoList reads back a list the report wrote with EXTERNAL items (what the importing admin may
+// not see, and so could not have changed): the current list, less the items the import added,
+// plus those it removed.
+func undoList(n *nameIndex, cur *app.User, c app.ImportChange) (string, []string) {
+	if c.Field == "primaryOrgId" || c.Field == csvio.KeyUnit {
+		return "", []string{"it was written " + external + "."}
+	}
+	split := func(s string) map[string]bool {
+		m := map[string]bool{}
+		for _, p := range strings.Split(s, csvio.ListSeparator) {
+			if p = strings.TrimSpace(p); p != "" && !strings.Contains(p, external) {
+				m[p] = true
+			}
+		}
+		return m
+	}
+	before, after := split(c.Old), split(c.New)
+	var problems []string
+	read := func(item string) string {
+		ids, ps := n.ids(c.Field, item, "")
+		problems = append(problems, ps...)
+		return ids
+	}
+	out := []string{}
+	drop := map[string]bool{}
+	for item := range after {
+		if !before[item] {
+			drop[read(item)] = true
+		}
+	}
+	for _, id := range strings.Split(csvio.Cell(cur, c.Field), csvio.ListSeparator) {
+		if id != "" && !drop[id] {
+			out = append(out, id)
+		}
+	}
+	for item := range before {
+		if !after[item] {
+			out = append(out, read(item))
+		}
+	}
+	return strings.Join(out, csvio.ListSeparator), problems
 }
