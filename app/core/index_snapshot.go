@@ -229,10 +229,16 @@ func (s *Service) LoadSnapshot(data []byte, stamp SnapshotStamp) bool {
 	if !ok {
 		return false
 	}
+	// The look-alike index is built on another core meanwhile.
 	looks := s.looks.fresh(len(entries))
-	for i, e := range entries {
-		looks.add(names[i], e.id)
-	}
+	looked := make(chan struct{})
+	go func() {
+		defer close(looked)
+		for i, e := range entries {
+			looks.add(names[i], e.id)
+		}
+	}()
+	defer func() { <-looked }()
 	err := s.store.View(func(tx app.Tx) error {
 		units, err := tx.Units()
 		if err != nil {
@@ -261,6 +267,7 @@ func (s *Service) LoadSnapshot(data []byte, stamp SnapshotStamp) bool {
 		return false // Load reads the store afresh and says what is wrong
 	}
 	s.index.replace(entries)
+	<-looked
 	s.looks.swap(looks)
 	go s.index.Warm()
 	return true
