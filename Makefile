@@ -9,7 +9,7 @@ FE_DEPS    := frontend/node_modules/.package-lock.json
 FE_DIST    := frontend/dist/index.html
 GOFLAGS_BUILD := -trimpath -ldflags "-s -w"
 
-.PHONY: build run test test-go test-frontend test-e2e lint lint-security bench bench-lived fuzz soak clean tools
+.PHONY: build run test test-go test-frontend test-e2e test-scim lint lint-security bench bench-lived fuzz soak clean tools
 
 build: $(BIN)
 
@@ -27,7 +27,7 @@ $(BIN): $(FE_DIST) $(GO_SOURCES)
 run: build
 	./$(BIN) --demo
 
-test: test-go test-frontend test-e2e
+test: test-go test-frontend test-e2e test-scim
 	@echo "make test: all suites passed"
 
 # Linters come from the Go module proxy at pinned versions. `make test` runs go vet and
@@ -69,6 +69,17 @@ fuzz:
 SOAK_DURATION ?= 60s
 soak: $(BIN)
 	go run ./scripts/soak -bin $(BIN) -duration $(SOAK_DURATION)
+
+# The SCIM round trip: SCIMMY, an independent SCIM 2.0 implementation from npm, drives the real
+# binary as an identity provider and validates every answer (docs/SCIM.md). Its package lives
+# apart from the console's (scripts/scim-roundtrip/package.json).
+SCIM_DEPS := scripts/scim-roundtrip/node_modules/.package-lock.json
+$(SCIM_DEPS): scripts/scim-roundtrip/package.json scripts/scim-roundtrip/package-lock.json
+	cd scripts/scim-roundtrip && npm ci --no-audit --no-fund
+	@touch $@
+
+test-scim: $(BIN) $(SCIM_DEPS)
+	node scripts/scim-roundtrip/roundtrip.mjs $(BIN)
 
 test-frontend: $(FE_DEPS)
 	cd frontend && npm run check && npm test

@@ -33,6 +33,13 @@ type cmdOpts struct {
 	json      bool
 	delimiter string
 	overwrite bool
+	undo      bool
+	// --url and --token: work against a running server (cli_remote.go).
+	url, token string
+	// users list filters, and users get's account.
+	q, unit, status, typ string
+	limit                int
+	rest                 string
 }
 
 // command is one scripting subcommand.
@@ -40,6 +47,8 @@ type command struct {
 	name, args, summary, help string
 	flags                     func(fs *flag.FlagSet, o *cmdOpts)
 	run                       func(o *cmdOpts, arg string, stdout, stderr io.Writer) (int, error)
+	// optional2 lets the command take a second, optional argument (in cmdOpts.rest).
+	optional2 bool
 }
 
 func dataFlag(fs *flag.FlagSet, o *cmdOpts) {
@@ -53,8 +62,9 @@ func init() {
 		{name: "backup", args: "FILE|-", summary: "write a backup of the whole store (- for standard output)",
 			help: "Works while Userdesk runs (it asks the running server) and while it is stopped. The file is\n" +
 				"checked (a header, a checksum and counts) by restore before anything is touched. Refuses a\n" +
-				"data directory that holds no store, and an existing FILE.",
-			flags: dataFlag, run: runBackup},
+				"data directory that holds no store, and an existing FILE. With --url and an API token it asks\n" +
+				"that server (the token's creator needs Manage organisation settings everywhere).",
+			flags: func(fs *flag.FlagSet, o *cmdOpts) { dataFlag(fs, o); remoteFlags(fs, o) }, run: runBackup},
 		{name: "restore", args: "FILE|-", summary: "restore a backup (- for standard input) into the data directory",
 			help: "The backup is loaded into a new directory beside the data directory and proven (it opens,\n" +
 				"has a Super admin, and matches the backup's counts) before the two are swapped. With\n" +
@@ -69,22 +79,45 @@ func init() {
 		{name: "import", args: "FILE.csv|-", summary: "check a CSV file (- for standard input); apply it with --yes",
 			help: "Exit status: 0 every row is valid (and applied with --yes); 1 nothing could be done (or every\n" +
 				"row failed); 3 some rows failed and the others were applied (without --yes: are valid);\n" +
-				"4 the apply was interrupted (it resumes when Userdesk next starts). Userdesk must be stopped.",
+				"4 the apply was interrupted (it resumes when Userdesk next starts). Userdesk must be stopped,\n" +
+				"unless --url and an API token name a running one: the file is then uploaded to it and applied\n" +
+				"by its import job, as the token's creator narrowed to the token.\n" +
+				"With --undo the argument is an applied import's id: its changes are put back where nobody\n" +
+				"changed the account since (exit 3 when some rows were left alone).",
 			flags: func(fs *flag.FlagSet, o *cmdOpts) {
 				dataFlag(fs, o)
+				remoteFlags(fs, o)
 				fs.BoolVar(&o.yes, "yes", false, "apply the import after checking it")
 				fs.BoolVar(&o.overwrite, "overwrite-newer", false, "apply rows whose account changed after the file was exported (by default they are errors)")
+				fs.BoolVar(&o.undo, "undo", false, "undo the applied import whose id is the argument")
 				fs.StringVar(&o.as, "as", "", "username the change is recorded under (default: the first Super admin)")
 				fs.BoolVar(&o.json, "json", false, "print the summary as JSON (and no progress bar)")
 			}, run: runImport},
 		{name: "export", args: "FILE.csv|-", summary: "write every account to a CSV file (- for standard output)",
-			help: "Userdesk must be stopped. Refuses a data directory that holds no store.",
+			help: "Userdesk must be stopped (refuses a data directory that holds no store), unless --url and an\n" +
+				"API token name a running one: the export then holds the accounts the token may see.",
 			flags: func(fs *flag.FlagSet, o *cmdOpts) {
 				dataFlag(fs, o)
+				remoteFlags(fs, o)
 				fs.StringVar(&o.as, "as", "", "username the export is made as (default: the first Super admin)")
 				fs.StringVar(&o.delimiter, "delimiter", "comma", "comma, or semicolon for Excel in locales with a decimal comma, or tab")
 				fs.BoolVar(&o.json, "json", false, "print the summary as JSON")
 			}, run: runExport},
+		{name: "users", args: "list|get ID", summary: "list accounts, or print one as JSON",
+			help: "With --url and an API token, against a running Userdesk (what the token may see); otherwise\n" +
+				"from the stopped store as its first Super admin (or --as).",
+			optional2: true,
+			flags: func(fs *flag.FlagSet, o *cmdOpts) {
+				dataFlag(fs, o)
+				remoteFlags(fs, o)
+				fs.StringVar(&o.as, "as", "", "without --url: username the accounts are read as (default: the first Super admin)")
+				fs.StringVar(&o.q, "q", "", "list: search name, username, email and Local ID")
+				fs.StringVar(&o.unit, "unit", "", "list: only accounts in this unit's subtree (unit id)")
+				fs.StringVar(&o.status, "status", "", "list: created, pending or active")
+				fs.StringVar(&o.typ, "type", "", "list: internal, external, config_admin, super_admin or one_time")
+				fs.IntVar(&o.limit, "limit", 0, "list: at most this many accounts (0: all)")
+				fs.BoolVar(&o.json, "json", false, "list: print JSON instead of a table")
+			}, run: runUsers},
 		{name: "version", summary: "print the version", run: func(_ *cmdOpts, _ string, stdout, _ io.Writer) (int, error) {
 			fmt.Fprintf(stdout, "userdesk %s\n", app.Version)
 			return exitOK, nil
@@ -172,6 +205,9 @@ func runCommand(name string, args []string, stdout, stderr io.Writer) (int, erro
 	want := 1
 	if c.args == "" {
 		want = 0
+	}
+	if c.optional2 && len(rest) == 2 {
+		o.rest, rest = rest[1], rest[:1]
 	}
 	if len(rest) != want {
 		commandUsage(stderr, c)

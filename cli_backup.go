@@ -5,10 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
-	"time"
 
 	"userdesk/app/store"
 )
@@ -16,6 +14,11 @@ import (
 // runBackup writes a backup: through the running server when one holds the data directory
 // (Badger's backup reads a snapshot while it keeps serving), else from the store directly.
 func runBackup(o *cmdOpts, file string, stdout, stderr io.Writer) (int, error) {
+	if r, err := remoteOf(o); err != nil {
+		return exitUsage, err
+	} else if r != nil {
+		return remoteBackup(r, file, stdout, stderr)
+	}
 	toStdout := file == "-"
 	info := stdout
 	if toStdout {
@@ -110,35 +113,9 @@ func backupOutput(file string) (w io.Writer, finish func() error, abort func(), 
 	return bw, finish, abort, nil
 }
 
-// backupFromServer asks the running instance for a backup and copies it to w, checking it on
-// the way: a stream that ends early or does not match its checksum is an error.
+// backupFromServer asks the running instance for a backup with its control token.
 func backupFromServer(in *instance, w io.Writer) (store.BackupSummary, error) {
-	req, err := http.NewRequest(http.MethodPost, in.URL+"/api/v1/backups?download=1", nil)
-	if err != nil {
-		return store.BackupSummary{}, err
-	}
-	req.Header.Set("Authorization", "Bearer "+in.Control)
-	resp, err := (&http.Client{Timeout: time.Hour}).Do(req)
-	if err != nil {
-		return store.BackupSummary{}, fmt.Errorf("the running Userdesk at %s did not answer: %w", in.URL, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-		return store.BackupSummary{}, fmt.Errorf("the running Userdesk refused: %s %s", resp.Status, b)
-	}
-	br, err := store.NewBackupReader(io.TeeReader(resp.Body, w))
-	if err != nil {
-		return store.BackupSummary{}, err
-	}
-	if _, err := io.Copy(io.Discard, br); err != nil {
-		return br.Summary, err
-	}
-	// The tee wrote what the reader read ahead; anything after the end marker is not ours.
-	if n, _ := io.Copy(io.Discard, resp.Body); n > 0 {
-		return br.Summary, errors.New("the server sent more than one backup")
-	}
-	return br.Summary, nil
+	return backupFrom(in.URL, in.Control, w)
 }
 
 // runRestore restores a backup; nothing is touched until the backup is proven whole.

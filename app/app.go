@@ -118,6 +118,10 @@ type User struct {
 	LastLoginAt      *time.Time `json:"lastLoginAt"`
 	ActivationSentAt *time.Time `json:"activationSentAt"`
 	ActivatedAt      *time.Time `json:"activatedAt"`
+
+	// Token is set only on the principal of a request made with an API token (APIToken.ActingAs):
+	// the rights engine narrows the account's rights to it. It is never stored.
+	Token *TokenActor `json:"-"`
 }
 
 // ListsNotNil returns u, or a copy of u whose nil lists are empty, so that its JSON has []
@@ -274,6 +278,8 @@ const (
 	SourceImport  Source = "import"
 	SourceCLI     Source = "cli"
 	SourceSystem  Source = "system"
+	// SourceSCIM is a change made by an identity provider through the SCIM 2.0 endpoint.
+	SourceSCIM Source = "scim"
 )
 
 // FieldChange is one field's before and after value in an audit record.
@@ -295,4 +301,7 @@ type AuditRecord struct {
 	TargetID   string        `json:"targetId"`
 	TargetName string        `json:"targetName"`
 	Changes    []FieldChange `json:"changes,omitempty"`
+	// TokenID and Token name the API token the actor acted through, if any.
+	TokenID string `json:"tokenId,omitempty"`
+	Token   string `json:"token,omitempty"`
 }

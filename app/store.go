@@ -53,8 +53,9 @@ type Tx interface {
 	Meta(key string) ([]byte, error)
 	SetMeta(key string, value []byte) error
 
-	MailTx   // mail.go: the local mail store and emailed tokens
-	ImportTx // imports.go: CSV imports, their rows and results
+	MailTx     // mail.go: the local mail store and emailed tokens
+	ImportTx   // imports.go: CSV imports, their rows and results
+	APITokenTx // apitokens.go: API tokens for scripts
 }
 
 // AuditFilter selects audit records, newest first.

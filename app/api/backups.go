@@ -100,6 +100,9 @@ func (s *Server) auditBackup(who string, u *app.User, name string) {
 		rec.Source = app.SourceCLI
 	} else {
 		rec.ActorID = u.ID
+		if u.Token != nil {
+			rec.TokenID, rec.Token = u.Token.ID, u.Token.Name
+		}
 	}
 	if err := s.store.Update(func(tx app.Tx) error { return tx.AddAudit(rec) }); err != nil {
 		s.log.Warn("backup not audited", "err", err)

@@ -352,9 +352,9 @@ func auditFilter(c *fiber.Ctx, limit int) (app.AuditFilter, error) {
 		f.Limit = n
 	}
 	switch f.Source {
-	case "", app.SourceConsole, app.SourceImport, app.SourceCLI, app.SourceSystem:
+	case "", app.SourceConsole, app.SourceImport, app.SourceCLI, app.SourceSystem, app.SourceSCIM:
 	default:
-		fields["source"] = "Source is one of console, import, cli and system."
+		fields["source"] = "Source is one of console, import, cli, system and scim."
 	}
 	if len(f.Action) > 64 {
 		fields["action"] = "Action is at most 64 characters, such as user.update."

@@ -155,9 +155,15 @@ func csrfExempt(method, path string) bool {
 		strings.HasPrefix(path, "/api/v1/activation/")
 }
 
+// errCSRF refuses a state-changing request of a cookie session without its CSRF token; its
+// problem type (/problems/csrf) tells scripts to send X-CSRF-Token, not to ask for rights.
+var errCSRF = app.Errorf(app.EFORBIDDEN, "The request is missing its X-CSRF-Token, or the token is wrong. Reload the page and try again.")
+
 // checkCSRF requires the session's token in X-CSRF-Token on every state-changing request.
 func (s *Server) checkCSRF(c *fiber.Ctx) error {
-	if safeMethod(c.Method()) || csrfExempt(c.Method(), c.Path()) {
+	// An API token is not ambient: a page cannot make a browser attach it, so it needs no CSRF
+	// token (and screen has already refused other sites' requests).
+	if safeMethod(c.Method()) || csrfExempt(c.Method(), c.Path()) || isBearer(c) {
 		return c.Next()
 	}
 	// The command line's backup request carries the control token instead of a session; a
@@ -171,7 +177,7 @@ func (s *Server) checkCSRF(c *fiber.Ctx) error {
 	}
 	got := c.Get("X-CSRF-Token")
 	if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(sess.CSRFToken)) != 1 {
-		return app.Errorf(app.EFORBIDDEN, "The request is missing its X-CSRF-Token, or the token is wrong. Reload the page and try again.")
+		return errCSRF
 	}
 	return c.Next()
 }

@@ -1,7 +1,9 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"slices"
 	"sort"
@@ -50,7 +52,12 @@ func TestOpenAPICoversRouteTable(t *testing.T) {
 	s := &Server{}
 	docOps := documentedOperations(t)
 	seen := map[string]bool{}
-	for _, r := range append(s.routes(), kioskRoutes(s)...) {
+	routes := append(s.routes(), kioskRoutes(s)...)
+	for _, r := range s.scimRoutes() { // the SCIM endpoint's table (scim.go), below /scim/v2
+		r.Path = scimPrefix + r.Path
+		routes = append(routes, r)
+	}
+	for _, r := range routes {
 		key := r.Method + " " + r.Path
 		seen[key] = true
 		op, ok := docOps[key]
@@ -78,7 +85,7 @@ func TestOpenAPICoversRouteTable(t *testing.T) {
 	}
 	sort.Strings(extra)
 	for _, key := range extra {
-		t.Errorf("openapi.json documents %s, which the route table in server.go does not have", key)
+		t.Errorf("openapi.json documents %s, which the route tables in server.go and scim.go do not have", key)
 	}
 }
 
@@ -97,7 +104,7 @@ func TestOpenAPIListsProblemTypes(t *testing.T) {
 	if err := json.Unmarshal(openAPIDoc, &doc); err != nil {
 		t.Fatal(err)
 	}
-	server := []string{problemForbiddenField, "about:blank"}
+	server := []string{problemForbiddenField, problemCSRF, "about:blank"}
 	for _, v := range problemTypeOf {
 		server = append(server, v)
 	}
@@ -137,6 +144,9 @@ func loadOpenAPI(t *testing.T) *openapi3.T {
 func TestOpenAPIDescribesEveryAnswer(t *testing.T) {
 	doc := loadOpenAPI(t)
 	for path, item := range doc.Paths.Map() {
+		if strings.HasPrefix(path, scimPrefix+"/") {
+			continue // SCIM answers errors with its own documents (RFC 7644 §3.12): app/scim's tests
+		}
 		for method, op := range item.Operations() {
 			name := method + " " + path
 			if op.Security == nil {
@@ -157,7 +167,7 @@ func TestOpenAPIDescribesEveryAnswer(t *testing.T) {
 					if mt.Schema == nil {
 						t.Errorf("%s %s %s: no schema", name, code, ct)
 					}
-					if code >= "400" && (ct != "application/problem+json" || !strings.HasSuffix(mt.Schema.Ref, "Problem")) {
+					if code >= "400" && (ct != "application/problem+json" || !isProblem(mt.Schema)) {
 						t.Errorf("%s %s: an error answer is application/problem+json with a Problem schema, not %s %s", name, code, ct, mt.Schema.Ref)
 					}
 				}
@@ -181,6 +191,17 @@ func TestOpenAPIDescribesEveryAnswer(t *testing.T) {
 					}
 				}
 			}
+		}
+	}
+	// Every problem answer names the problem types it may carry, and its status.
+	for name, ref := range doc.Components.Responses {
+		mt := ref.Value.Content.Get("application/problem+json")
+		if mt == nil || mt.Schema.Ref != "" { // a named schema (StaleProblem) pins its own
+			continue
+		}
+		s := mt.Schema.Value
+		if s.Properties["status"] == nil || s.Properties["type"] == nil {
+			t.Errorf("response %s does not pin the problem's type and status", name)
 		}
 	}
 	etag := func(method, path, code string) {
@@ -219,5 +240,63 @@ func TestOpenAPIDescribesEveryAnswer(t *testing.T) {
 	}
 	if s := doc.Components.SecuritySchemes["bearerAuth"]; s != nil && (s.Value.Type != "http" || s.Value.Scheme != "bearer") {
 		t.Errorf("bearerAuth is %s %s, want http bearer", s.Value.Type, s.Value.Scheme)
+	}
+}
+
+// isProblem reports whether s is the Problem schema or built on it.
+func isProblem(s *openapi3.SchemaRef) bool {
+	if strings.HasSuffix(s.Ref, "Problem") {
+		return true
+	}
+	for _, a := range s.Value.AllOf {
+		if isProblem(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestOpenAPINoDuplicateKeys: a textual merge of two branches that both edited openapi.json can
+// leave an object with the same key twice, which JSON decoders silently resolve to the last.
+func TestOpenAPINoDuplicateKeys(t *testing.T) {
+	dec := json.NewDecoder(bytes.NewReader(openAPIDoc))
+	var walk func(path string) error
+	walk = func(path string) error {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		switch tok {
+		case json.Delim('{'):
+			seen := map[string]bool{}
+			for dec.More() {
+				k, err := dec.Token()
+				if err != nil {
+					return err
+				}
+				key := k.(string)
+				if seen[key] {
+					t.Errorf("openapi.json: %s has %q twice", path, key)
+				}
+				seen[key] = true
+				if err := walk(path + "/" + key); err != nil {
+					return err
+				}
+			}
+			_, err = dec.Token() // }
+			return err
+		case json.Delim('['):
+			for i := 0; dec.More(); i++ {
+				if err := walk(fmt.Sprintf("%s/%d", path, i)); err != nil {
+					return err
+				}
+			}
+			_, err = dec.Token() // ]
+			return err
+		}
+		return nil
+	}
+	if err := walk(""); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -22,9 +22,15 @@ type requestHead struct {
 	method, path, host, origin, site, scheme string
 }
 
-// isAPIPath says whether Fiber routes path to the API (its routing ignores case).
+// isAPIPath says whether Fiber routes path to the API or the SCIM endpoint (its routing ignores
+// case): both answer scripts, never pages, and hold personal data.
 func isAPIPath(path string) bool {
-	return len(path) >= 4 && strings.EqualFold(path[:4], "/api") && (len(path) == 4 || path[4] == '/')
+	return hasSegmentPrefix(path, "/api") || hasSegmentPrefix(path, "/scim")
+}
+
+func hasSegmentPrefix(path, prefix string) bool {
+	n := len(prefix)
+	return len(path) >= n && strings.EqualFold(path[:n], prefix) && (len(path) == n || path[n] == '/')
 }
 
 // screen refuses requests that do not come from the console itself:

@@ -124,7 +124,7 @@ func New(cfg Config) *Server {
 
 	// A path outside the table is a 404 and a method its path does not take a 405 with Allow,
 	// before sessions or CSRF are looked at (methods.go).
-	api := a.Group("/api/v1", newMethodTable(s.routes()).check, s.gated, s.afterWrite, s.limitJSONBody, s.loadSession, s.checkCSRF, s.kioskLimits)
+	api := a.Group("/api/v1", newMethodTable("/api/v1", s.routes()).check, s.gated, s.afterWrite, s.limitJSONBody, s.loadBearer, s.loadSession, s.checkCSRF, s.kioskLimits)
 	for _, r := range s.routes() {
 		handlers := []fiber.Handler{r.Handler}
 		if r.Access == signedIn {
@@ -135,6 +135,9 @@ func New(cfg Config) *Server {
 		}
 		api.Add(r.Method, r.Path, handlers...)
 	}
+
+	// The SCIM 2.0 endpoint has its own small table and error documents (scim.go).
+	s.mountSCIM(a)
 
 	// Unknown API paths are a 404 problem, never the console's index.html.
 	a.All("/api/*", func(c *fiber.Ctx) error { return fiber.ErrNotFound })
@@ -232,6 +235,9 @@ func (s *Server) routes() []route {
 		{"PATCH", "/me", "updateMe", signedIn, s.patchMe},
 		{"POST", "/me/password", "changeMyPassword", signedIn, s.changePassword},
 		{"POST", "/me/password/check", "checkMyPassword", signedIn, s.checkMyPassword},
+		{"GET", "/me/tokens", "listMyTokens", signedIn, s.listTokens}, // tokens.go: API tokens for scripts
+		{"POST", "/me/tokens", "createMyToken", signedIn, s.createToken},
+		{"DELETE", "/me/tokens/:id", "revokeMyToken", signedIn, s.revokeToken},
 
 		// The local mail store.
 		{"GET", "/mail", "listMail", signedIn, s.listMail},
@@ -246,6 +252,7 @@ func (s *Server) routes() []route {
 		{"GET", "/imports/:id", "getImport", signedIn, s.getImport},
 		{"DELETE", "/imports/:id", "discardImport", signedIn, s.discardImport},
 		{"POST", "/imports/:id/apply", "applyImport", signedIn, s.applyImport},
+		{"POST", "/imports/:id/undo", "undoImport", signedIn, s.undoImport},
 		{"GET", "/imports/:id/results.csv", "getImportResults", signedIn, s.importResults},
 
 		// Backups of the running store.

@@ -37,6 +37,9 @@ func sessionOf(c *fiber.Ctx) *app.Session {
 // loadSession resolves the session cookie into the signed-in user. An expired, ended or
 // unusable session is dropped silently; requireUser turns that into a 401.
 func (s *Server) loadSession(c *fiber.Ctx) error {
+	if isBearer(c) {
+		return c.Next() // an API token: cookies are not looked at
+	}
 	id := c.Cookies(cookieName)
 	if id == "" || len(id) > 128 {
 		return c.Next()
@@ -216,8 +219,11 @@ func (s *Server) permissions(u *app.User) []app.Permission {
 
 func (s *Server) whoAmI(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	u := actorOf(c)
-	return c.JSON(sessionResponse{User: u.ListsNotNil(), CSRFToken: sessionOf(c).CSRFToken, Permissions: s.permissions(u)})
+	u, csrf := actorOf(c), ""
+	if sess := sessionOf(c); sess != nil { // nil with an API token
+		csrf = sess.CSRFToken
+	}
+	return c.JSON(sessionResponse{User: u.ListsNotNil(), CSRFToken: csrf, Permissions: s.permissions(u)})
 }
 
 func (s *Server) signOut(c *fiber.Ctx) error {

@@ -33,6 +33,8 @@ type Options struct {
 	SPA     fs.FS
 	// ServerTiming turns on the Server-Timing header.
 	ServerTiming bool
+	// Kiosk starts a demo kiosk (--kiosk), with its password-less routes.
+	Kiosk *boot.KioskOptions
 }
 
 // Server is a running test server.
@@ -97,7 +99,7 @@ func NewTestServer(tb testing.TB, o Options) *Server {
 	}
 	a, err := boot.Open(boot.Options{
 		DataDir: dir, Addr: ln.Addr().String(), AdminPassword: AdminPassword, Demo: o.Demo,
-		ModelConf: ModelConf(tb), SPA: spa, Logger: quietLogger(), ServerTiming: o.ServerTiming,
+		ModelConf: ModelConf(tb), SPA: spa, Logger: quietLogger(), ServerTiming: o.ServerTiming, Kiosk: o.Kiosk,
 	})
 	if err != nil {
 		_ = ln.Close()
@@ -130,6 +132,13 @@ type Client struct {
 	http     *http.Client
 	CSRF     string
 	contract *contract
+	// Token is an API token sent as Authorization: Bearer on every request (Bearer).
+	Token string
+}
+
+// Bearer returns a client without cookies that authenticates with an API token.
+func (s *Server) Bearer(token string) *Client {
+	return &Client{tb: s.tb, base: s.URL, http: &http.Client{}, Token: token, contract: mustContract(s.tb)}
 }
 
 // NewClient returns a client without a session.
@@ -196,6 +205,9 @@ func (c *Client) Do(method, path string, body any, headers map[string]string) *R
 	}
 	if ct != "" {
 		req.Header.Set("Content-Type", ct)
+	}
+	if c.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Token)
 	}
 	if method != http.MethodGet && c.CSRF != "" {
 		req.Header.Set("X-CSRF-Token", c.CSRF)

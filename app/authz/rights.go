@@ -2,6 +2,7 @@ package authz
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -39,12 +40,107 @@ func (a *Authorizer) rightsOf(actor *app.User) *rights {
 		return noRights
 	}
 	gen := a.cache
+	if actor.Token != nil {
+		// An API token is a principal of its own, cached under its id; its rights are its
+		// creator's of this generation, narrowed, so they never outlive the creator's.
+		key := "token:" + actor.Token.ID
+		if r, ok := gen.actors.Load(key); ok {
+			return r.(*rights)
+		}
+		creator := *actor
+		creator.Token = nil
+		r := a.tokenRights(a.rightsOf(&creator), actor.Token)
+		gen.actors.Store(key, r)
+		return r
+	}
 	if r, ok := gen.actors.Load(actor.ID); ok {
 		return r.(*rights)
 	}
 	r := a.computeRights(actor.ID, a.roleMasks(gen))
 	gen.actors.Store(actor.ID, r)
 	return r
+}
+
+// tokenRights narrows a creator's rights base to an API token: only the token's permissions,
+// and with a unit only over that unit's subtree. Over a unit U of the subtree the token holds
+// what the creator holds there (globally, by a grant on U or above it, or by a grant between U
+// and the unit), masked; Casbin's answers for the creator are the only source. Callers hold mu
+// for reading.
+func (a *Authorizer) tokenRights(base *rights, tok *app.TokenActor) *rights {
+	var mask permSet
+	for _, p := range tok.Permissions {
+		mask |= permBits[p]
+	}
+	if mask == 0 || base == noRights {
+		return noRights
+	}
+	r := &rights{}
+	add := func(role, unit string, perms permSet) {
+		if perms &= mask; perms == 0 {
+			return
+		}
+		r.grants = append(r.grants, grantOf{role: role, unit: unit, perms: perms})
+		if r.scoped == nil {
+			r.scoped = map[string]permSet{}
+		}
+		r.scoped[unit] |= perms
+		if perms&permBits[app.PermUsersView] != 0 {
+			if org := a.units.orgOf(unit); org != "" {
+				if r.orgs == nil {
+					r.orgs = map[string]bool{}
+				}
+				r.orgs[org] = true
+			}
+		}
+	}
+	masks := a.roleMasks(a.cache)
+	if tok.UnitID == "" {
+		r.global = base.global & mask
+		r.super = base.super && mask == allPerms()
+		for _, id := range base.configRoles {
+			if masks[id]&mask != 0 {
+				r.configRoles = append(r.configRoles, id)
+			}
+		}
+		for _, g := range base.grants {
+			add(g.role, g.unit, g.perms)
+		}
+		return r
+	}
+	u := a.units.get(tok.UnitID)
+	if u == nil {
+		return noRights // the unit was deleted: the token reaches nobody
+	}
+	for _, id := range base.configRoles { // the Super admin role among them
+		add(id, u.id, masks[id])
+	}
+	for _, g := range base.grants {
+		switch {
+		case a.units.covers(g.unit, u): // on the unit or above it: applies from the unit down
+			add(g.role, u.id, g.perms)
+		case a.units.covers(u.id, a.units.get(g.unit)): // below the unit: applies as it is
+			add(g.role, g.unit, g.perms)
+		}
+	}
+	if len(r.grants) == 0 {
+		return noRights
+	}
+	sort.Slice(r.grants, func(i, j int) bool {
+		if r.grants[i].unit != r.grants[j].unit {
+			return r.grants[i].unit < r.grants[j].unit
+		}
+		return r.grants[i].role < r.grants[j].role
+	})
+	return r
+}
+
+// allPerms is every catalogue permission's bit.
+func allPerms() permSet {
+	var s permSet
+	for _, b := range permBits {
+		s |= b
+	}
+	return s
 }
 
 // roleMasks reads every p-rule once per generation.
@@ -241,6 +337,16 @@ func (a *Authorizer) canDirect(actor *app.User, perm app.Permission, unitID stri
 	}
 	a.mu.RLock()
 	defer a.mu.RUnlock()
+	if tok := actor.Token; tok != nil {
+		// A token: its creator's Casbin answer, if the token names the permission and the
+		// unit lies in its subtree.
+		if !slices.Contains(tok.Permissions, perm) {
+			return false
+		}
+		if tok.UnitID != "" && !a.units.covers(tok.UnitID, a.units.get(unitID)) {
+			return false
+		}
+	}
 	if ok, _ := a.enf.Enforce(actor.ID, GlobalDomain, string(perm)); ok {
 		return true
 	}

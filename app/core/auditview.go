@@ -41,6 +41,7 @@ var ActionLabels = map[string]string{
 	"role.create": "Created role", "role.update": "Updated role", "role.delete": "Deleted role",
 	"reference.add": "Added reference entry", "reference.delete": "Removed reference entry",
 	"demo.load": "Loaded the demo organisation", "store.backup": "Backed up the data",
+	"token.create": "Created API token", "token.revoke": "Revoked API token",
 }
 
 // FieldLabels name audited fields as the console's forms do.
@@ -56,7 +57,7 @@ var FieldLabels = map[string]string{
 	"mailboxSizeMb": "Mailbox size (MB)", "roleIds": "Roles", "leaver": "Leaver", "activatedAt": "Activated",
 	"activationSentAt": "Activation email sent", "lastLoginAt": "Last login",
 	"name": "Name", "parentId": "Parent", "settings": "Organisation settings", "description": "Description",
-	"permissions": "Permissions", "kind": "Kind",
+	"permissions": "Permissions", "kind": "Kind", "expiresAt": "Expires",
 	"ssoEnabled": "SSO configured", "allowDatetimeFormatChange": "Allow datetime format change",
 	"usernamePolicy": "Username policy", "languages": "Languages offered",
 }

@@ -74,7 +74,7 @@ func (s *Service) mailer() (Mailer, error) {
 }
 
 func audit(actor *app.User, src app.Source, at time.Time, action string, u *app.User, changes []app.FieldChange) *app.AuditRecord {
-	return &app.AuditRecord{At: at, ActorID: actorID(actor), ActorEmail: actorEmail(actor), Source: src,
+	return &app.AuditRecord{At: at, ActorID: actorID(actor), ActorEmail: actorEmail(actor), TokenID: tokenID(actor), Token: tokenName(actor), Source: src,
 		Action: action, TargetType: "user", TargetID: u.ID, TargetName: u.Username, Changes: changes}
 }
 

@@ -79,7 +79,7 @@ func (s *Service) AddReferenceItem(actor *app.User, kind, name string, src app.S
 		if err := tx.PutRefItem(k, *item); err != nil {
 			return err
 		}
-		return tx.AddAudit(&app.AuditRecord{At: s.now(), ActorID: actorID(actor), ActorEmail: actorEmail(actor), Source: src,
+		return tx.AddAudit(&app.AuditRecord{At: s.now(), ActorID: actorID(actor), ActorEmail: actorEmail(actor), TokenID: tokenID(actor), Token: tokenName(actor), Source: src,
 			Action: "reference.add", TargetType: "reference", TargetID: string(k) + "/" + item.ID, TargetName: name})
 	})
 	if err != nil {
@@ -132,7 +132,7 @@ func (s *Service) DeleteReferenceItem(actor *app.User, kind, id string, src app.
 		if err := tx.DeleteRefItem(k, id); err != nil {
 			return err
 		}
-		return tx.AddAudit(&app.AuditRecord{At: s.now(), ActorID: actorID(actor), ActorEmail: actorEmail(actor), Source: src,
+		return tx.AddAudit(&app.AuditRecord{At: s.now(), ActorID: actorID(actor), ActorEmail: actorEmail(actor), TokenID: tokenID(actor), Token: tokenName(actor), Source: src,
 			Action: "reference.delete", TargetType: "reference", TargetID: string(k) + "/" + id, TargetName: item.Name})
 	})
 }

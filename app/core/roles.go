@@ -146,7 +146,7 @@ func (s *Service) CreateRole(actor *app.User, in RoleInput, src app.Source) (*ap
 		if err := tx.PutRole(r); err != nil {
 			return err
 		}
-		return tx.AddAudit(&app.AuditRecord{At: s.now(), ActorID: actorID(actor), ActorEmail: actorEmail(actor), Source: src,
+		return tx.AddAudit(&app.AuditRecord{At: s.now(), ActorID: actorID(actor), ActorEmail: actorEmail(actor), TokenID: tokenID(actor), Token: tokenName(actor), Source: src,
 			Action: "role.create", TargetType: "role", TargetID: r.ID, TargetName: r.Name,
 			Changes: []app.FieldChange{{Field: "permissions", After: r.Permissions}}})
 	})
@@ -223,7 +223,7 @@ func (s *Service) PatchRole(actor *app.User, id string, p RolePatch, src app.Sou
 		if err != nil {
 			return err
 		}
-		return tx.AddAudit(&app.AuditRecord{At: s.now(), ActorID: actorID(actor), ActorEmail: actorEmail(actor), Source: src,
+		return tx.AddAudit(&app.AuditRecord{At: s.now(), ActorID: actorID(actor), ActorEmail: actorEmail(actor), TokenID: tokenID(actor), Token: tokenName(actor), Source: src,
 			Action: "role.update", TargetType: "role", TargetID: id, TargetName: after.Name, Changes: changes})
 	})
 	if err != nil {
@@ -277,7 +277,7 @@ func (s *Service) DeleteRole(actor *app.User, id string, src app.Source) error {
 		if err := tx.DeleteRole(id); err != nil {
 			return err
 		}
-		return tx.AddAudit(&app.AuditRecord{At: s.now(), ActorID: actorID(actor), ActorEmail: actorEmail(actor), Source: src,
+		return tx.AddAudit(&app.AuditRecord{At: s.now(), ActorID: actorID(actor), ActorEmail: actorEmail(actor), TokenID: tokenID(actor), Token: tokenName(actor), Source: src,
 			Action: "role.delete", TargetType: "role", TargetID: id, TargetName: r.Name,
 			Changes: []app.FieldChange{{Field: "permissions", Before: r.Permissions}}})
 	})

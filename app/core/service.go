@@ -138,6 +138,21 @@ func actorID(a *app.User) string {
 	return a.ID
 }
 
+// tokenID and tokenName name the API token an actor acts through, for the audit log.
+func tokenID(a *app.User) string {
+	if a == nil || a.Token == nil {
+		return ""
+	}
+	return a.Token.ID
+}
+
+func tokenName(a *app.User) string {
+	if a == nil || a.Token == nil {
+		return ""
+	}
+	return a.Token.Name
+}
+
 // Replace swaps the store's whole content (a demo kiosk's reset): the running import is stopped
 // cleanly first, replace runs while no change can commit, and the authorizer and the users list
 // are then rebuilt from what it left. The caller keeps requests out meanwhile.

@@ -189,7 +189,7 @@ func (s *Service) CreateUnit(actor *app.User, in UnitInput, src app.Source) (*ap
 		if err := tx.PutUnit(u); err != nil {
 			return err
 		}
-		return tx.AddAudit(&app.AuditRecord{At: s.now(), ActorID: actorID(actor), ActorEmail: actorEmail(actor), Source: src,
+		return tx.AddAudit(&app.AuditRecord{At: s.now(), ActorID: actorID(actor), ActorEmail: actorEmail(actor), TokenID: tokenID(actor), Token: tokenName(actor), Source: src,
 			Action: "unit.create", TargetType: "unit", TargetID: u.ID, TargetName: u.Name,
 			Changes: []app.FieldChange{{Field: "name", After: u.Name}, {Field: "parentId", After: u.ParentID}}})
 	})
@@ -264,7 +264,7 @@ func (s *Service) PatchUnit(actor *app.User, id string, p UnitPatch, src app.Sou
 		if err := tx.PutUnit(&after); err != nil {
 			return err
 		}
-		return tx.AddAudit(&app.AuditRecord{At: s.now(), ActorID: actorID(actor), ActorEmail: actorEmail(actor), Source: src,
+		return tx.AddAudit(&app.AuditRecord{At: s.now(), ActorID: actorID(actor), ActorEmail: actorEmail(actor), TokenID: tokenID(actor), Token: tokenName(actor), Source: src,
 			Action: "unit.update", TargetType: "unit", TargetID: id, TargetName: after.Name, Changes: changes})
 	})
 	if err != nil {
@@ -395,7 +395,7 @@ func (s *Service) DeleteUnit(actor *app.User, id string, src app.Source) error {
 		if err := tx.DeleteUnit(id); err != nil {
 			return err
 		}
-		return tx.AddAudit(&app.AuditRecord{At: s.now(), ActorID: actorID(actor), ActorEmail: actorEmail(actor), Source: src,
+		return tx.AddAudit(&app.AuditRecord{At: s.now(), ActorID: actorID(actor), ActorEmail: actorEmail(actor), TokenID: tokenID(actor), Token: tokenName(actor), Source: src,
 			Action: "unit.delete", TargetType: "unit", TargetID: id, TargetName: u.Name,
 			Changes: []app.FieldChange{{Field: "name", Before: u.Name}}})
 	})

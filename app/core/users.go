@@ -137,7 +137,7 @@ func (s *Service) CreateUser(actor *app.User, p *UserPatch, src app.Source) (*Us
 		if err := tx.PutUser(u); err != nil {
 			return err
 		}
-		return tx.AddAudit(&app.AuditRecord{At: now, ActorID: actorID(actor), ActorEmail: actorEmail(actor), Source: src,
+		return tx.AddAudit(&app.AuditRecord{At: now, ActorID: actorID(actor), ActorEmail: actorEmail(actor), TokenID: tokenID(actor), Token: tokenName(actor), Source: src,
 			Action: "user.create", TargetType: "user", TargetID: u.ID, TargetName: u.Username,
 			Changes: Diff(&app.User{}, u)})
 	})
@@ -243,7 +243,7 @@ func (s *Service) PatchUser(actor *app.User, id string, ifMatch uint64, p *UserP
 		if err := s.noticeChanges(tx, actor, before, after, r, after.UpdatedAt); err != nil {
 			return err
 		}
-		return tx.AddAudit(&app.AuditRecord{At: after.UpdatedAt, ActorID: actorID(actor), ActorEmail: actorEmail(actor),
+		return tx.AddAudit(&app.AuditRecord{At: after.UpdatedAt, ActorID: actorID(actor), ActorEmail: actorEmail(actor), TokenID: tokenID(actor), Token: tokenName(actor),
 			Source: src, Action: "user.update", TargetType: "user", TargetID: id, TargetName: after.Username, Changes: changes})
 	})
 	if err != nil {
@@ -326,7 +326,7 @@ func (s *Service) DeleteUser(actor *app.User, id string, src app.Source) error {
 			return err
 		}
 		gone = u
-		return tx.AddAudit(&app.AuditRecord{At: s.now(), ActorID: actorID(actor), ActorEmail: actorEmail(actor), Source: src,
+		return tx.AddAudit(&app.AuditRecord{At: s.now(), ActorID: actorID(actor), ActorEmail: actorEmail(actor), TokenID: tokenID(actor), Token: tokenName(actor), Source: src,
 			Action: "user.delete", TargetType: "user", TargetID: id, TargetName: u.Username, Changes: Diff(u, &app.User{})})
 	})
 	if err != nil {

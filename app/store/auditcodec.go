@@ -53,6 +53,10 @@ func encodeAudit(rec *app.AuditRecord) ([]byte, error) {
 			}
 		}
 	}
+	if rec.TokenID != "" || rec.Token != "" { // added later: records without them end before
+		b = appendStr(b, rec.TokenID)
+		b = appendStr(b, rec.Token)
+	}
 	return b, nil
 }
 
@@ -110,6 +114,10 @@ func decodeAudit(v []byte, rec *app.AuditRecord) error {
 			c.Before = r.auditValue()
 			c.After = r.auditValue()
 		}
+	}
+	if r.err == nil && len(r.b) > 0 { // written since: the API token the actor acted through
+		rec.TokenID = r.str()
+		rec.Token = r.str()
 	}
 	return r.end()
 }

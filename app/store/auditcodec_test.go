@@ -11,7 +11,7 @@ import (
 )
 
 // auditFields are the fields of app.AuditRecord that encodeAudit writes, in its order.
-var auditFields = []string{"ID", "At", "ActorID", "ActorEmail", "Source", "Action", "TargetType", "TargetID", "TargetName", "Changes"}
+var auditFields = []string{"ID", "At", "ActorID", "ActorEmail", "Source", "Action", "TargetType", "TargetID", "TargetName", "Changes", "TokenID", "Token"}
 
 // TestAuditCodecCoversEveryField fails when app.AuditRecord gains a field: add it to the end of
 // encodeAudit and decodeAudit (and here), so that no audited fact is silently dropped.
@@ -44,6 +44,8 @@ func sampleAudits() []app.AuditRecord {
 				{Field: "settings", Before: map[string]any{"a": 1}, After: map[string]any{}},
 			}},
 		{ID: "a3", At: at, Action: "role.update", Changes: []app.FieldChange{}},
+		{ID: "a4", At: at, ActorID: "admin", Action: "user.update", TokenID: "t1", Token: "nightly sync",
+			Changes: []app.FieldChange{{Field: "jobTitle", Before: "", After: "x"}}},
 	}
 }
 

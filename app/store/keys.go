@@ -42,6 +42,9 @@ import (
 //	imp/<importId>/res/<index, 4 bytes BE>   → an applied row's result and message (imports.go)
 //	ix/imptime/<unix nanos, 8 bytes BE><id>  → empty (import history, newest first)
 //	ix/impsha/<sha256 hex>/<importId>        → empty (the same file uploaded before)
+//	apitok/<tokenId>                         → app.APIToken JSON (a script's API token; its secret only hashed)
+//	ix/apitoksecret/<sha256(secret)>         → token id (finds a Bearer token)
+//	ix/userapitok/<userId>/<tokenId>         → empty (a user's tokens)
 const (
 	pMeta          = "meta/"
 	pUser          = "user/"
@@ -65,6 +68,9 @@ const (
 	pImport        = "imp/"
 	pIxImportTime  = "ix/imptime/"
 	pIxImportSHA   = "ix/impsha/"
+	pAPIToken      = "apitok/"
+	pIxAPISecret   = "ix/apitoksecret/"
+	pIxUserAPITok  = "ix/userapitok/"
 )
 
 // Meta names the store itself keeps; other packages keep theirs through Tx.Meta and SetMeta.
@@ -144,6 +150,16 @@ func userTokenPrefix(userID, purpose string) []byte {
 }
 func userTokenKey(userID, purpose, token string) []byte {
 	return append(userTokenPrefix(userID, purpose), tokenHash(token)...)
+}
+
+// apiTokenSecretHash is what the store keeps instead of an API token's secret.
+func apiTokenSecretHash(secret string) string { return sessionHash(secret) }
+
+func apiTokenKey(id string) []byte            { return []byte(pAPIToken + id) }
+func apiSecretKey(hash string) []byte         { return []byte(pIxAPISecret + hash) }
+func userAPITokenPrefix(userID string) []byte { return []byte(pIxUserAPITok + userID + "/") }
+func userAPITokenKey(userID, id string) []byte {
+	return append(userAPITokenPrefix(userID), id...)
 }
 
 // userIDOfKey is the id a user key ends with.

@@ -202,6 +202,9 @@ func (t *Tx) DeleteUser(id string) error {
 	if _, err := t.DeleteUserTokens(id, ""); err != nil {
 		return err
 	}
+	if err := t.deleteUserAPITokens(id); err != nil {
+		return err
+	}
 	var mailbox [][]byte // collected first: the iterator must not see its own deletes
 	if err := t.scanKeys(mailboxPrefix(id), func(k []byte) error { mailbox = append(mailbox, k); return nil }); err != nil {
 		return err

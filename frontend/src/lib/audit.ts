@@ -35,7 +35,7 @@ export function afterText(c: FieldChange): string {
   return word(c.afterText ?? String(c.after ?? '—'));
 }
 
-const sources: Record<string, string> = { console: 'Console', import: 'Import', cli: 'Command line', system: 'System' };
+const sources: Record<string, string> = { console: 'Console', import: 'Import', cli: 'Command line', system: 'System', scim: 'Identity provider (SCIM)' };
 
 export function sourceText(s: string): string {
   return sources[s] ? t(sources[s]) : s;

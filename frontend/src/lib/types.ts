@@ -161,10 +161,27 @@ export interface AuditRecord {
   actionLabel?: string;
   targetLabel?: string;
   changes?: FieldChange[];
+  /** token names the API token the actor acted through, if any. */
+  token?: string;
 }
 
 export interface SessionInfo {
   user: User;
   csrfToken: string;
   permissions: string[];
+}
+
+/** An API token of mine, as GET /me/tokens lists it (never its secret). */
+export interface APIToken {
+  id: string;
+  name: string;
+  userId: string;
+  hint: string;
+  permissions: string[];
+  unitId: string;
+  unitName?: string;
+  createdAt: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  expired: boolean;
 }
