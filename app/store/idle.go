@@ -1,6 +1,9 @@
 package store
 
-import "time"
+import (
+	"runtime/debug"
+	"time"
+)
 
 // After a burst of writes (a CSV import of 100,000 rows writes a few hundred megabytes) Badger
 // goes on flushing memtables and merging level 0 into the tree for seconds after the last
@@ -39,4 +42,11 @@ func settleWatch(shape func() tablesShape, settled func()) func() {
 			settled()
 		}
 	}
+}
+
+// settled hands back what the work left: the Go heap's free pages, and the pages of the tables
+// it read (releaseTablePages).
+func (s *Store) settled() {
+	debug.FreeOSMemory()
+	releaseTablePages(s.dir)
 }

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -130,7 +129,7 @@ func Open(dir string, o Options) (*Store, error) {
 	}
 	if !o.InMemory {
 		s.every(10*time.Minute, s.collectValueLog)
-		s.every(idleEvery, settleWatch(s.shape, debug.FreeOSMemory))
+		s.every(idleEvery, settleWatch(s.shape, s.settled))
 	}
 	return s, nil
 }
