@@ -272,3 +272,18 @@ func (s *Service) LoadSnapshot(data []byte, stamp SnapshotStamp) bool {
 	go s.index.Warm()
 	return true
 }
+
+// SignedIn brings the users list up to date with a sign-in time the store recorded in place
+// (store.Store.OnSignIn): without it the list showed the sign-in only after a rebuild at the
+// next start, and a start from a snapshot would not show it at all. A copy older than what the
+// list holds (an edit committed meanwhile) is left out.
+func (s *Service) SignedIn(u *app.User) {
+	ix := s.index
+	e := newEntry(u)
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if slot, ok := ix.byID[u.ID]; !ok || ix.recs[slot].upd > e.upd {
+		return
+	}
+	ix.putLocked(e)
+}
