@@ -23,11 +23,11 @@ const idleEvery = 2 * time.Second
 // tables it reads, in the middle of it slowed it down.
 type tablesShape struct {
 	tables, bytes int64
-	version       uint64
+	version       uint64 // commits so far
 }
 
 func (s *Store) shape() tablesShape {
-	sh := tablesShape{version: s.db.MaxVersion()}
+	sh := tablesShape{version: s.commits.Load()}
 	for _, l := range s.db.Levels() {
 		sh.tables += int64(l.NumTables)
 		sh.bytes += l.Size

@@ -540,7 +540,12 @@ func (s *Store) BeginUpdate() (tx app.Tx, commit func() (wait func() error), dis
 	txn := s.db.NewTransaction(true)
 	commit = func() func() error {
 		done := make(chan error, 1)
-		txn.CommitWith(func(err error) { done <- err })
+		txn.CommitWith(func(err error) {
+			if err == nil {
+				s.commits.Add(1)
+			}
+			done <- err
+		})
 		return func() error {
 			err := <-done
 			done <- err // a second wait gets the same answer

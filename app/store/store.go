@@ -46,6 +46,9 @@ type Store struct {
 	ov       *sessionOverlay
 	instance string
 	signIn   func(u *app.User) // OnSignIn
+	// commits counts the transactions this process committed (the idle watch compares it:
+	// Badger's MaxVersion may not be read while writes go on).
+	commits atomic.Uint64
 }
 
 var _ app.Store = (*Store)(nil)
@@ -206,6 +209,9 @@ func (s *Store) UpdateContext(ctx context.Context, fn func(tx app.Tx) error) err
 	for i := 0; i < maxRetries; i++ {
 		var tx *Tx
 		err = s.db.Update(func(txn *badger.Txn) error { tx = &Tx{txn: txn, ov: s.ov}; return fn(tx) })
+		if err == nil {
+			s.commits.Add(1)
+		}
 		if err == nil && s.signIn != nil {
 			for _, u := range tx.signedIn {
 				s.signIn(u)
