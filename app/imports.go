@@ -74,6 +74,31 @@ type Import struct {
 	FinishedAt *time.Time   `json:"finishedAt,omitempty"`
 	// MailedAt is when the results mail went out (nil: not yet, or no mail store).
 	MailedAt *time.Time `json:"mailedAt,omitempty"`
+	// Undo is the rollback of an applied import, once asked for.
+	Undo *ImportUndo `json:"undo,omitempty"`
+}
+
+// ImportUndo is the rollback of an applied import: each account the import changed and nobody
+// changed since is put back (a created one deleted, or marked leaver once it was used); the
+// others are listed and left alone.
+type ImportUndo struct {
+	StartedAt  time.Time  `json:"startedAt"`
+	FinishedAt *time.Time `json:"finishedAt,omitempty"`
+	By         string     `json:"by"`
+	Reverted   int        `json:"reverted"`
+	Deleted    int        `json:"deleted"`
+	Leavers    int        `json:"leavers"`
+	// LeftAlone lists (the first 1,000 of) the rows not put back, and why; Left counts them all.
+	LeftAlone []ImportUndoSkip `json:"leftAlone"`
+	Left      int              `json:"left"`
+}
+
+// ImportUndoSkip is a row an undo left alone.
+type ImportUndoSkip struct {
+	Row     int    `json:"row"`
+	UserID  string `json:"userId,omitempty"`
+	Account string `json:"account,omitempty"`
+	Reason  string `json:"reason"`
 }
 
 // ImportChange is one field a row changes, as CSV text (Old, New) and as typed values for the

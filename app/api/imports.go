@@ -187,6 +187,16 @@ func (s *Server) discardImport(c *fiber.Ctx) error {
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
+// undoImport starts rolling an applied import back; GET /imports/{id} shows how it went.
+func (s *Server) undoImport(c *fiber.Ctx) error {
+	im, err := s.dir.UndoImport(actorOf(c), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	c.Location("/api/v1/imports/" + im.ID)
+	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"id": im.ID, "fileName": im.FileName, "undo": im.Undo})
+}
+
 // importTemplate answers a header-only CSV with the columns the actor may set.
 func (s *Server) importTemplate(c *fiber.Ctx) error {
 	var buf bytes.Buffer

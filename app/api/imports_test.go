@@ -485,7 +485,7 @@ func TestImportTemplate(t *testing.T) {
 		}
 	}
 	has := func(h, col string) bool { return slices.Contains(strings.Split(h, ","), col) }
-	if !has(scoped, "Job Title") || !has(scoped, "OU ID") || has(scoped, "Admin Roles") || has(scoped, "Roles") {
+	if !has(scoped, "Job Title") || !has(scoped, "OU") || has(scoped, "Admin Roles") || has(scoped, "Roles") {
 		t.Fatalf("a unit's user administrator got %q", scoped)
 	}
 	if !has(super, "Admin Roles") {

@@ -41,18 +41,36 @@ func newMethodTable(prefix string, rs []route) *methodTable {
 	return t
 }
 
-// allowed returns the methods the paths matching path take (nil when none matches). Every
-// matching pattern counts: GET /users/transfer is GET /users/{id} with the id "transfer".
+// allowed returns the methods the path takes (nil when no pattern matches it). As in OpenAPI,
+// the patterns with the fewest parameters win: /users/transfer takes POST only, although
+// /users/{id} would match it too.
 func (t *methodTable) allowed(path string) []string {
 	segs := strings.Split(strings.Trim(path, "/"), "/")
 	var out []string
+	fewest := len(segs) + 1
 	for _, p := range t.paths {
-		if matchSegments(p.segments, segs) {
+		if !matchSegments(p.segments, segs) {
+			continue
+		}
+		switch n := p.params(); {
+		case n < fewest:
+			fewest, out = n, append(out[:0], p.methods...)
+		case n == fewest:
 			out = append(out, p.methods...)
 		}
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+func (p pathMethods) params() int {
+	n := 0
+	for _, s := range p.segments {
+		if strings.HasPrefix(s, ":") {
+			n++
+		}
+	}
+	return n
 }
 
 func matchSegments(pattern, segs []string) bool {

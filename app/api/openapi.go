@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	_ "embed"
 
 	"github.com/gofiber/fiber/v2"
@@ -15,3 +16,7 @@ func (s *Server) openAPI(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
 	return c.Send(openAPIDoc)
 }
+
+// OpenAPIDocument returns the OpenAPI document served at /api/v1/openapi.json (a copy), for
+// the contract test that checks the API's answers against it.
+func OpenAPIDocument() []byte { return bytes.Clone(openAPIDoc) }

@@ -252,6 +252,7 @@ func (s *Server) routes() []route {
 		{"GET", "/imports/:id", "getImport", signedIn, s.getImport},
 		{"DELETE", "/imports/:id", "discardImport", signedIn, s.discardImport},
 		{"POST", "/imports/:id/apply", "applyImport", signedIn, s.applyImport},
+		{"POST", "/imports/:id/undo", "undoImport", signedIn, s.undoImport},
 		{"GET", "/imports/:id/results.csv", "getImportResults", signedIn, s.importResults},
 
 		// Backups of the running store.

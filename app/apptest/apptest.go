@@ -123,24 +123,26 @@ func (s *Server) Close() {
 }
 
 // Client is an HTTP client with a cookie jar that remembers the CSRF token of its session.
+// Every exchange it makes is checked against openapi.json (contract.go).
 type Client struct {
-	tb   testing.TB
-	base string
-	http *http.Client
-	CSRF string
+	tb       testing.TB
+	base     string
+	http     *http.Client
+	CSRF     string
+	contract *contract
 	// Token is an API token sent as Authorization: Bearer on every request (Bearer).
 	Token string
 }
 
 // Bearer returns a client without cookies that authenticates with an API token.
 func (s *Server) Bearer(token string) *Client {
-	return &Client{tb: s.tb, base: s.URL, http: &http.Client{}, Token: token}
+	return &Client{tb: s.tb, base: s.URL, http: &http.Client{}, Token: token, contract: mustContract(s.tb)}
 }
 
 // NewClient returns a client without a session.
 func (s *Server) NewClient() *Client {
 	jar, _ := cookiejar.New(nil)
-	return &Client{tb: s.tb, base: s.URL, http: &http.Client{Jar: jar}}
+	return &Client{tb: s.tb, base: s.URL, http: &http.Client{Jar: jar}, contract: mustContract(s.tb)}
 }
 
 // SignIn returns a client signed in as username; it fails the test if sign-in fails.
@@ -176,21 +178,24 @@ func (r *Response) JSON() map[string]any {
 // token is added to non-GET requests unless headers set X-CSRF-Token (even to "").
 func (c *Client) Do(method, path string, body any, headers map[string]string) *Response {
 	c.tb.Helper()
-	var rd io.Reader
+	var raw []byte
 	ct := ""
 	switch b := body.(type) {
 	case nil:
 	case []byte:
-		rd = bytes.NewReader(b)
+		raw = b
 	case string:
-		rd = strings.NewReader(b)
-		ct = "application/json"
+		raw, ct = []byte(b), "application/json"
 	default:
 		j, err := json.Marshal(b)
 		if err != nil {
 			c.tb.Fatal(err)
 		}
-		rd, ct = bytes.NewReader(j), "application/json"
+		raw, ct = j, "application/json"
+	}
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(raw)
 	}
 	req, err := http.NewRequest(method, c.base+path, rd)
 	if err != nil {
@@ -221,5 +226,9 @@ func (c *Client) Do(method, path string, body any, headers map[string]string) *R
 	if err != nil {
 		c.tb.Fatal(err)
 	}
-	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+	res := &Response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+	if c.contract != nil {
+		c.contract.check(c.tb, method, path, req.Header, raw, res)
+	}
+	return res
 }

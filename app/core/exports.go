@@ -46,6 +46,12 @@ func (s *Service) ExportUsersComma(actor *app.User, q Query, unitFilter string, 
 		return 0, err
 	}
 	n := 0
+	exportedAt := s.now().UTC().Format(csvio.ExportTimeFormat)
+	var r *refs
+	if err := s.store.View(func(tx app.Tx) (err error) { r, err = s.currentRefs(tx); return }); err != nil {
+		return 0, err
+	}
+	names := r.namesOf()
 	for start := 0; start < len(ids); start += exportChunk {
 		part := ids[start:min(start+exportChunk, len(ids))]
 		err := s.store.View(func(tx app.Tx) error {
@@ -62,7 +68,7 @@ func (s *Service) ExportUsersComma(actor *app.User, q Query, unitFilter string, 
 					c.AuthURL = "" // not shown without access to the primary organisation (seed 004)
 					u = &c
 				}
-				if err := cw.Write(csvio.UserRecord(u)); err != nil {
+				if err := cw.Write(csvio.ExportRecord(u, exportedAt, names)); err != nil {
 					return err
 				}
 				n++

@@ -177,6 +177,13 @@ type importCtx struct {
 	emailSame    bool // the file has an Email Same As Username column
 	// overwrite lets rows whose account changed since the file was exported apply anyway.
 	overwrite bool
+	// names are the file's names columns (OU, Organisations, Roles, …), the primary
+	// organisation's first; named marks the ids columns of their fields, which are read with them.
+	names []namesColumn
+	named map[string]bool
+	// lastImport, for a file with neither a Version nor an Exported At column, is when a file
+	// of the same name was last imported: an account changed after it is newer than the file.
+	lastImport time.Time
 	// claimed, while a job applies rows, maps the identity keys of the usernames its rows took
 	// to the accounts that took them: the look-alike index learns them only once their batch
 	// is durable, and the next batch is prepared before that.
@@ -254,9 +261,47 @@ func newImportCtx(actor *app.User, header, keys []string) *importCtx {
 			c.col[k] = i
 		}
 	}
+	c.named = map[string]bool{}
+	for _, col := range csvio.Columns {
+		at, ok := c.col[col.Key]
+		if !ok || !csvio.IsNames(col.Key) {
+			continue
+		}
+		nc := namesColumn{key: col.Key, field: col.Field, at: at, idAt: -1}
+		if i, ok := c.col[col.Field]; ok {
+			nc.idAt = i
+			c.named[col.Field] = true
+		}
+		if col.Field == "primaryOrgId" {
+			c.names = append([]namesColumn{nc}, c.names...)
+		} else {
+			c.names = append(c.names, nc)
+		}
+	}
 	_, c.hasRoles = c.col["roleIds"]
+	if _, ok := c.col["roles"]; ok {
+		c.hasRoles = true
+	}
 	_, c.emailSame = c.col["emailSameAsUsername"]
 	return c
+}
+
+// namesColumn is a column of names in a file: where it is, the field it sets, and where the
+// field's ids column is (-1: not in the file).
+type namesColumn struct {
+	key, field string
+	at, idAt   int
+}
+
+// staleColumn names the column that dates the file's rows: Version, else Exported At, else
+// none (the whole row).
+func (c *importCtx) staleColumn() string {
+	for _, k := range []string{csvio.KeyVersion, csvio.KeyExportedAt} {
+		if i, ok := c.col[k]; ok {
+			return c.header[i]
+		}
+	}
+	return ""
 }
 
 func (c *importCtx) cell(rec []string, key string) (string, bool) {
@@ -319,6 +364,11 @@ func (s *Service) ValidateUploadWith(actor *app.User, fileName string, r io.Read
 		return nil, err
 	}
 	ic.readLocalIDs = s.readLocalIDs
+	_, hasVersion := ic.col[csvio.KeyVersion]
+	_, hasExportedAt := ic.col[csvio.KeyExportedAt]
+	if !hasVersion && !hasExportedAt {
+		ic.lastImport = s.lastImportOf(im.FileName)
+	}
 	var early sync.WaitGroup // never left running past the return: the store may close then
 	defer early.Wait()
 	if _, ok := ic.col[csvio.KeyID]; !ok {
@@ -753,7 +803,7 @@ func (s *Service) checkRow(tx app.Tx, ic *importCtx, j rowJob, scratch *rowScrat
 				if ic.overwrite {
 					row.Warning = stale + " Your values overwrite those changes (Overwrite newer changes is on)."
 				} else {
-					row.Errors = append(row.Errors, app.ImportProblem{Column: s.columnName(ic, csvio.KeyVersion), Reason: stale +
+					row.Errors = append(row.Errors, app.ImportProblem{Column: ic.staleColumn(), Reason: stale +
 						" Export again and redo this row, or upload the file with \"Overwrite newer changes\" to apply it anyway."})
 				}
 			}
@@ -774,26 +824,60 @@ func (s *Service) checkRow(tx app.Tx, ic *importCtx, j rowJob, scratch *rowScrat
 }
 
 // staleRow says how a row's account changed after the file was exported ("" when it did not,
-// or the file has no Version column): re-saving an old export must not silently undo newer
-// changes.
+// or the file cannot say): re-saving an old export must not silently undo newer changes. It is
+// asked only of rows that would change the account, that is whose cells differ from the
+// account's current values. A Version cell decides alone; without one, the account is newer
+// than the file when it changed after the row's Exported At time or, in a file with neither
+// column, after the file of this name was last imported (ic.lastImport).
 func (s *Service) staleRow(ic *importCtx, before *app.User, cells []string) string {
 	if before == nil {
-		return ""
-	}
-	v, ok := ic.cell(cells, csvio.KeyVersion)
-	if !ok || strings.TrimSpace(v) == "" {
-		return ""
-	}
-	n, err := strconv.ParseUint(strings.TrimSpace(v), 10, 64)
-	if err != nil || n == before.Version {
 		return ""
 	}
 	by := before.UpdatedBy
 	if by == "" {
 		by = "someone"
 	}
-	return fmt.Sprintf("This account was changed after your export, by %s on %s (its version is now %d; the file has %d).",
-		by, before.UpdatedAt.UTC().Format("2 Jan 2006 at 15:04 UTC"), before.Version, n)
+	when := before.UpdatedAt.UTC().Format("2 Jan 2006 at 15:04 UTC")
+	if v, ok := ic.cell(cells, csvio.KeyVersion); ok && strings.TrimSpace(v) != "" {
+		n, err := strconv.ParseUint(strings.TrimSpace(v), 10, 64)
+		if err != nil || n == before.Version {
+			return ""
+		}
+		return fmt.Sprintf("This account was changed after your export, by %s on %s (its version is now %d; the file has %d).",
+			by, when, before.Version, n)
+	}
+	if v, ok := ic.cell(cells, csvio.KeyExportedAt); ok && strings.TrimSpace(v) != "" {
+		at, ok := csvio.ParseExportTime(v)
+		if !ok || !before.UpdatedAt.After(at) {
+			return ""
+		}
+		return fmt.Sprintf("This account was changed after your export, by %s on %s (the file was exported on %s), "+
+			"and its current values differ from the file's.", by, when, at.Format("2 Jan 2006 at 15:04 UTC"))
+	}
+	if ic.lastImport.IsZero() || !before.UpdatedAt.After(ic.lastImport) {
+		return ""
+	}
+	return fmt.Sprintf("This account was changed after a file of this name was last imported (%s), by %s on %s, "+
+		"and its current values differ from the file's.", ic.lastImport.UTC().Format("2 Jan 2006 at 15:04 UTC"), by, when)
+}
+
+// lastImportOf returns when a file named name (case aside) was last imported: when its apply
+// started, for the newest import of that name that was applied or is applying (zero: never).
+func (s *Service) lastImportOf(name string) time.Time {
+	var last time.Time
+	_ = s.store.View(func(tx app.Tx) error {
+		ims, err := tx.Imports(0)
+		if err != nil {
+			return err
+		}
+		for _, im := range ims {
+			if im.Status == app.ImportApplied && im.FinishedAt != nil && im.FinishedAt.After(last) && strings.EqualFold(im.FileName, name) {
+				last = *im.FinishedAt
+			}
+		}
+		return nil
+	})
+	return last
 }
 
 const createWarning = "No account has this Local ID — this will create a new account; check the Local ID if you meant an update."
@@ -889,29 +973,56 @@ func (s *Service) ruleRow(ic *importCtx, before *app.User, cells []string, into 
 			EmailSameAsUsername: true, Language: "en", MailboxSizeMB: 1024, CreatedAt: now, UpdatedAt: now}
 	}
 	base := *after
-	for i, key := range ic.keys {
-		if i >= len(cells) || key == csvio.KeyIgnored || key == csvio.KeyPassword || key == csvio.KeyID || key == csvio.KeyVersion {
-			continue
-		}
-		v := cells[i]
+	set := func(col, key, v string) {
 		switch key {
 		case csvio.KeyUnit:
 			if before != nil && strings.TrimSpace(v) != before.UnitID {
-				bad(key, "The import doesn't move accounts between OUs: select the users on the Users page and use "+
-					"Move (bulk transfer), or put the current OU ID back in this cell.")
-				continue
+				bad(col, "The import doesn't move accounts between OUs: select the users on the Users page and use "+
+					"Move (bulk transfer), or put the current OU back in this cell.")
+				return
 			}
 		case "status":
 			if before == nil && strings.TrimSpace(v) != "" && !strings.EqualFold(strings.TrimSpace(v), string(app.StatusCreated)) {
-				bad(key, "A new account starts as Created; send the activation email once it exists.")
-				continue
+				bad(col, "A new account starts as Created; send the activation email once it exists.")
+				return
 			}
-		case "email":
-			continue // after the username, below
 		}
 		if err := csvio.SetCell(after, key, v); err != nil {
-			bad(key, upperFirst(err.Error())+".")
+			bad(col, upperFirst(err.Error())+".")
 		}
+	}
+	for i, key := range ic.keys {
+		if i >= len(cells) || key == csvio.KeyIgnored || key == csvio.KeyPassword || csvio.ReadOnly(key) ||
+			key == "email" || ic.named[key] {
+			continue // email after the username, below; names columns and their ids columns next
+		}
+		set(key, key, cells[i])
+	}
+	// Names columns, the primary organisation's first (an OU's path is looked for in it). When
+	// the ids column is there too, the cell that differs from the account is the one edited.
+	for _, nc := range ic.names {
+		if nc.at >= len(cells) {
+			continue
+		}
+		ids, reasons := ic.refs.namesOf().ids(nc.field, cells[nc.at], after.PrimaryOrgID)
+		if len(reasons) > 0 {
+			bad(nc.key, strings.Join(reasons, " "))
+			continue
+		}
+		v := ids
+		if nc.idAt >= 0 && nc.idAt < len(cells) {
+			idCell, cur := cells[nc.idAt], csvio.Cell(&base, nc.field)
+			switch {
+			case csvio.SameIDs(nc.field, idCell, ids), csvio.SameIDs(nc.field, idCell, cur):
+			case csvio.SameIDs(nc.field, ids, cur):
+				v = idCell
+			default:
+				bad(nc.key, fmt.Sprintf("%s and %s say different things: change one of them, or clear the other.",
+					ic.header[nc.at], ic.header[nc.idAt]))
+				continue
+			}
+		}
+		set(nc.key, nc.field, v)
 	}
 	// The users report leaves out the authentication URL of a user whose primary organisation
 	// the actor has no access to (seed 004): its empty cell, sent back, means "as it is".
@@ -951,8 +1062,9 @@ func (s *Service) ruleRow(ic *importCtx, before *app.User, cells []string, into 
 		}
 	}
 	if before == nil {
-		if _, ok := ic.col[csvio.KeyUnit]; !ok {
-			bad(csvio.KeyLocalID, "No account has this Local ID, and a new account needs an OU ID column to say where it lives. "+
+		_, byID := ic.col[csvio.KeyUnit]
+		if _, byPath := ic.col[csvio.KeyUnitPath]; !byID && !byPath {
+			bad(csvio.KeyLocalID, "No account has this Local ID, and a new account needs an OU (or OU ID) column to say where it lives. "+
 				"Check the Local ID if you meant an update.")
 		}
 	}
@@ -961,7 +1073,7 @@ func (s *Service) ruleRow(ic *importCtx, before *app.User, cells []string, into 
 	}
 	var changes []app.ImportChange
 	if before != nil {
-		if changes = columnChanges(before, after); len(changes) == 0 {
+		if changes = columnChanges(before, after, ic.refs.namesOf()); len(changes) == 0 {
 			// Nothing changes: the row is fine even if the account breaks a rule made after it
 			// was created (the bootstrap Super admin has no OU, for one).
 			return ruledRow{after: after, done: true}
@@ -1016,24 +1128,30 @@ func (s *Service) finishRow(tx app.Tx, ic *importCtx, before *app.User, rr ruled
 	}
 	switch {
 	case before == nil:
-		changes = columnChanges(&app.User{}, after)
+		changes = columnChanges(&app.User{}, after, ic.refs.namesOf())
 	case changes == nil:
-		changes = columnChanges(before, after)
+		changes = columnChanges(before, after, ic.refs.namesOf())
 	}
 	return after, changes, nil, warning
 }
 
-// columnChanges lists the columns whose text differs between two versions of an account.
-func columnChanges(before, after *app.User) []app.ImportChange {
+// columnChanges lists the columns whose text differs between two versions of an account; a
+// field with a names column is one change, in names (n may be nil: ids).
+func columnChanges(before, after *app.User, n csvio.Namer) []app.ImportChange {
 	var out []app.ImportChange
 	for _, c := range csvio.Columns {
-		if c.Key == csvio.KeyID {
+		if csvio.ReadOnly(c.Key) || csvio.IsNames(c.Key) {
 			continue
 		}
-		o, n := csvio.Cell(before, c.Key), csvio.Cell(after, c.Key)
-		if o != n {
-			out = append(out, app.ImportChange{Column: c.Header, Field: c.Key, Old: o, New: n})
+		o, nw := csvio.Cell(before, c.Key), csvio.Cell(after, c.Key)
+		if o == nw {
+			continue
 		}
+		ch := app.ImportChange{Column: c.Header, Field: c.Key, Old: o, New: nw}
+		if nk := csvio.NamesKey(c.Key); nk != "" && n != nil {
+			ch.Column, ch.Old, ch.New = csvio.Header(nk), csvio.CellNamed(before, nk, n), csvio.CellNamed(after, nk, n)
+		}
+		out = append(out, ch)
 	}
 	return out
 }
@@ -1042,6 +1160,9 @@ func columnChanges(before, after *app.User) []app.ImportChange {
 // has no such column, e.g. a derived field).
 func (s *Service) columnName(ic *importCtx, key string) string {
 	if i, ok := ic.col[key]; ok {
+		return ic.header[i]
+	}
+	if i, ok := ic.col[csvio.NamesKey(key)]; ok {
 		return ic.header[i]
 	}
 	return csvio.Header(key)
@@ -1202,7 +1323,7 @@ func (s *Service) Imports(actor *app.User, limit int) ([]app.Import, error) {
 	out := []app.Import{}
 	for i := range all {
 		if s.mayRead(actor, &all[i]) {
-			all[i].Header, all[i].Keys = nil, nil
+			all[i].Header, all[i].Keys = []string{}, []string{} // left out of lists; [] not null
 			out = append(out, all[i])
 			if limit > 0 && len(out) == limit {
 				break

@@ -10,7 +10,7 @@ import (
 
 // ImportTemplate writes a header-only users CSV with the columns the actor may set: Local ID,
 // which finds each account, then every field the actor may edit on an account in the first of
-// the units it may import into (an OU ID column when it may create accounts there).
+// the units it may import into (an OU column when it may create accounts there); fields of ids by their names columns.
 func (s *Service) ImportTemplate(actor *app.User, w io.Writer) error {
 	if !s.canImport(actor) {
 		return app.Errorf(app.EFORBIDDEN, "You need the Import users permission to download the import template.")
@@ -36,8 +36,12 @@ func (s *Service) ImportTemplate(actor *app.User, w io.Writer) error {
 	caps := s.authz.Capabilities(actor, target)
 	header := []string{csvio.Header(csvio.KeyLocalID)}
 	for _, c := range csvio.Columns {
-		switch c.Key {
-		case csvio.KeyID, csvio.KeyLocalID, csvio.KeyVersion, "status":
+		field := csvio.FieldOf(c.Key)
+		if csvio.NamesKey(c.Key) != "" {
+			continue // the ids column of a field people write by name (OU, Roles, …)
+		}
+		switch field {
+		case csvio.KeyID, csvio.KeyLocalID, csvio.KeyVersion, csvio.KeyExportedAt, "status":
 			continue // the id and version come from an export; the status follows activation
 		case csvio.KeyUnit:
 			if target.UnitID != "" && s.authz.Can(actor, app.PermUsersCreate, target.UnitID) {
@@ -45,7 +49,7 @@ func (s *Service) ImportTemplate(actor *app.User, w io.Writer) error {
 			}
 			continue
 		}
-		if caps.Fields[c.Key].Editable {
+		if caps.Fields[field].Editable {
 			header = append(header, c.Header)
 		}
 	}

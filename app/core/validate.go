@@ -5,6 +5,7 @@ import (
 	"net/mail"
 	"net/url"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -114,10 +115,16 @@ type refs struct {
 	roles map[string]*app.Role
 	lists map[app.RefKind]map[string]bool
 	org   map[string]string // unit id → its organisation: a walk up the tree (up to a dozen lookups) done once
+	// refNames holds each reference list's display names by id.
+	refNames map[app.RefKind]map[string]string
+	// names, built on first use, writes ids as names and reads names back (names.go).
+	namesOnce sync.Once
+	names     *nameIndex
 }
 
 func loadRefs(tx app.Tx) (*refs, error) {
-	r := &refs{units: map[string]*app.Unit{}, roles: map[string]*app.Role{}, lists: map[app.RefKind]map[string]bool{}}
+	r := &refs{units: map[string]*app.Unit{}, roles: map[string]*app.Role{}, lists: map[app.RefKind]map[string]bool{},
+		refNames: map[app.RefKind]map[string]string{}}
 	units, err := tx.Units()
 	if err != nil {
 		return nil, err
@@ -137,9 +144,10 @@ func loadRefs(tx app.Tx) (*refs, error) {
 		if err != nil {
 			return nil, err
 		}
-		r.lists[k] = map[string]bool{}
+		r.lists[k], r.refNames[k] = map[string]bool{}, map[string]string{}
 		for _, it := range items {
 			r.lists[k][it.ID] = true
+			r.refNames[k][it.ID] = it.Name
 		}
 	}
 	r.org = make(map[string]string, len(r.units))

@@ -5,16 +5,21 @@ package csvio
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"userdesk/app"
 )
 
-// Column is one column of the users CSV. Key is the field's name in the user JSON.
+// Column is one column of the users CSV. Key is the field's name in the user JSON, except for
+// the columns that write a field's ids as names (Field names the field then).
 type Column struct {
 	Key    string
 	Header string
+	// Field is the user JSON field a names column sets ("" when it is Key).
+	Field string
 	// aliases are other header spellings accepted on import, already normalised.
 	aliases []string
 }
@@ -46,16 +51,25 @@ var Columns = []Column{
 	{Key: "identityProvider", Header: "Identity Provider"},
 	{Key: "authUrl", Header: "Authentication URL", aliases: []string{"authurl"}},
 	{Key: "connectorManaged", Header: "Connector Managed"},
-	{Key: KeyUnit, Header: "OU ID", aliases: []string{"ou", "unitid", "unit", "homeou", "homeouid", "organisationalunit", "organizationalunit"}},
-	{Key: "primaryOrgId", Header: "Primary Organisation ID", aliases: []string{"primaryorganisation", "primaryorganization", "primaryorganizationid", "primaryorgid"}},
-	{Key: "orgIds", Header: "Organisation IDs", aliases: []string{"organisations", "organizations", "organizationids", "orgids"}},
-	{Key: "adminRoles", Header: "Admin Roles"},
-	{Key: "roleIds", Header: "Roles", aliases: []string{"configroles", "roleids"}},
+	{Key: KeyUnitPath, Field: KeyUnit, Header: "OU", aliases: []string{"ou", "unit", "homeou", "oupath", "organisationalunit", "organizationalunit"}},
+	{Key: KeyUnit, Header: "OU ID", aliases: []string{"unitid", "homeouid", "ouid"}},
+	{Key: "primaryOrg", Field: "primaryOrgId", Header: "Primary Organisation", aliases: []string{"primaryorganization"}},
+	{Key: "primaryOrgId", Header: "Primary Organisation ID", aliases: []string{"primaryorganizationid", "primaryorgid"}},
+	{Key: "orgs", Field: "orgIds", Header: "Organisations", aliases: []string{"organizations"}},
+	{Key: "orgIds", Header: "Organisation IDs", aliases: []string{"organizationids", "orgids"}},
+	{Key: "adminRoleNames", Field: "adminRoles", Header: "Admin Roles", aliases: []string{"adminrolegrants"}},
+	{Key: "adminRoles", Header: "Admin Role IDs", aliases: []string{"adminroleids"}},
+	{Key: "roles", Field: "roleIds", Header: "Roles", aliases: []string{"configroles"}},
+	{Key: "roleIds", Header: "Role IDs", aliases: []string{"configroleids"}},
 	{Key: "mailboxSizeMb", Header: "Mailbox Size MB", aliases: []string{"mailboxsize", "mailboxsizemb"}},
-	{Key: "clinicalSpecialities", Header: "Clinical Specialities", aliases: []string{"clinicalspecialties"}},
-	{Key: "clinicalRoles", Header: "Clinical Roles"},
-	{Key: "workAreas", Header: "Work Areas"},
+	{Key: "clinicalSpecialityNames", Field: "clinicalSpecialities", Header: "Clinical Specialities", aliases: []string{"clinicalspecialties"}},
+	{Key: "clinicalSpecialities", Header: "Clinical Speciality IDs", aliases: []string{"clinicalspecialtyids", "clinicalspecialitiesids"}},
+	{Key: "clinicalRoleNames", Field: "clinicalRoles", Header: "Clinical Roles"},
+	{Key: "clinicalRoles", Header: "Clinical Role IDs", aliases: []string{"clinicalrolesids"}},
+	{Key: "workAreaNames", Field: "workAreas", Header: "Work Areas"},
+	{Key: "workAreas", Header: "Work Area IDs", aliases: []string{"workareasids"}},
 	{Key: KeyVersion, Header: "Version", aliases: []string{"rowversion"}},
+	{Key: KeyExportedAt, Header: "Exported At", aliases: []string{"exported", "exportedon", "exporttime"}},
 }
 
 // Keys with a special meaning on import.
@@ -63,9 +77,14 @@ const (
 	KeyID      = "id"      // the account's Userdesk id: matches the row to an account
 	KeyLocalID = "localId" // the external sync id: matches the row when there is no User ID
 	KeyUnit    = "unitId"  // the home OU: moved with bulk transfer, never by import
+	// KeyUnitPath is the home OU as its path below the organisation ("Medicine / Cardiology").
+	KeyUnitPath = "ou"
 	// KeyVersion is the account's version when the file was exported: a row whose account
 	// changed since is stale (the import does not silently overwrite newer changes).
 	KeyVersion = "version"
+	// KeyExportedAt is when the file was exported (RFC 3339, UTC): a file without Version
+	// cells still says since when a changed account is newer than the file.
+	KeyExportedAt = "exportedAt"
 	// KeyIgnored marks a column the import skips: Result and Message of a results file, so a
 	// results file can be corrected and uploaded again.
 	KeyIgnored = "-"
@@ -79,8 +98,12 @@ const ListSeparator = "|"
 var byNorm = func() map[string]string {
 	m := map[string]string{"result": KeyIgnored, "message": KeyIgnored}
 	for _, c := range Columns {
-		m[normalise(c.Header)] = c.Key
 		m[normalise(c.Key)] = c.Key
+	}
+	// Headers and aliases win over keys: "Clinical Specialities" is the names column, though
+	// the ids column's key is clinicalSpecialities.
+	for _, c := range Columns {
+		m[normalise(c.Header)] = c.Key
 		for _, a := range c.aliases {
 			m[a] = c.Key
 		}
@@ -95,6 +118,41 @@ var headerOf = func() map[string]string {
 	}
 	return m
 }()
+
+var fieldOf, namesOf = func() (map[string]string, map[string]string) {
+	f, n := map[string]string{}, map[string]string{}
+	for _, c := range Columns {
+		if c.Field != "" {
+			f[c.Key], n[c.Field] = c.Field, c.Key
+		}
+	}
+	return f, n
+}()
+
+// FieldOf returns the user field a column sets: key itself, or the field of a names column.
+func FieldOf(key string) string {
+	if f, ok := fieldOf[key]; ok {
+		return f
+	}
+	return key
+}
+
+// NamesKey returns the names column of a field of ids ("" when it has none).
+func NamesKey(field string) string { return namesOf[field] }
+
+// IsNames reports whether a column writes a field's ids as names.
+func IsNames(key string) bool { _, ok := fieldOf[key]; return ok }
+
+// Namer writes ids as the names people know; "" means it knows no name, and the id is written.
+type Namer interface {
+	// UnitPath is a home OU as its path below its organisation (an organisation: its name).
+	UnitPath(id string) string
+	// ScopePath is a grant's unit as its path from its organisation ("Trust / Medicine").
+	ScopePath(id string) string
+	OrgName(id string) string
+	RoleName(id string) string
+	RefName(kind app.RefKind, id string) string
+}
 
 // Header returns the export header of a column key.
 func Header(key string) string {
@@ -168,8 +226,111 @@ var accountTypeLabels = map[string]app.AccountType{
 	"onetime": app.OneTime, "1timecompletion": app.OneTime, "onetimecompletion": app.OneTime,
 }
 
-// Cell returns the CSV text of one field of u.
+// ReadOnly reports whether a column only describes the row (which account, and as of when)
+// and never sets a field.
+func ReadOnly(key string) bool {
+	return key == KeyID || key == KeyVersion || key == KeyExportedAt
+}
+
+// ExportTimeFormat is how the Exported At column writes its time, to the millisecond (an edit
+// in the second of the export is not taken for a newer one): with the T and the Z, which
+// spreadsheets leave as text instead of turning into a date of their locale.
+const ExportTimeFormat = "2006-01-02T15:04:05.000Z"
+
+// ParseExportTime reads an Exported At cell: as written, or as a spreadsheet may have
+// rewritten it. The second result is false when the cell holds no time it recognises.
+func ParseExportTime(s string) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	for _, f := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02T15:04", "2006-01-02 15:04"} {
+		if t, err := time.Parse(f, s); err == nil {
+			return t.UTC(), true
+		}
+	}
+	return time.Time{}, false
+}
+
+// ExportRecord is UserRecord with names from n and the time of the export in its Exported At
+// cell.
+func ExportRecord(u *app.User, exportedAt string, n Namer) []string {
+	out := make([]string, len(Columns))
+	for i, c := range Columns {
+		out[i] = CellNamed(u, c.Key, n)
+	}
+	out[exportedAtIndex] = exportedAt
+	return out
+}
+
+var exportedAtIndex = func() int {
+	for i, c := range Columns {
+		if c.Key == KeyExportedAt {
+			return i
+		}
+	}
+	panic("csvio: no Exported At column")
+}()
+
+// CellNamed is Cell with names for ids (n may be nil: ids then).
+func CellNamed(u *app.User, key string, n Namer) string {
+	field, ok := fieldOf[key]
+	if !ok {
+		return Cell(u, key)
+	}
+	if n == nil {
+		return Cell(u, field)
+	}
+	or := func(name, id string) string {
+		if name == "" {
+			return id
+		}
+		return name
+	}
+	list := func(ids []string, name func(string) string) string {
+		parts := make([]string, len(ids))
+		for i, id := range ids {
+			parts[i] = or(name(id), id)
+		}
+		return joinList(parts)
+	}
+	ref := func(kind app.RefKind) func(string) string {
+		return func(id string) string { return n.RefName(kind, id) }
+	}
+	switch field {
+	case KeyUnit:
+		if u.UnitID == "" {
+			return ""
+		}
+		return or(n.UnitPath(u.UnitID), u.UnitID)
+	case "primaryOrgId":
+		if u.PrimaryOrgID == "" {
+			return ""
+		}
+		return or(n.OrgName(u.PrimaryOrgID), u.PrimaryOrgID)
+	case "orgIds":
+		return list(u.OrgIDs, n.OrgName)
+	case "roleIds":
+		return list(u.RoleIDs, n.RoleName)
+	case "adminRoles":
+		parts := make([]string, len(u.AdminRoles))
+		for i, g := range u.AdminRoles {
+			parts[i] = or(n.RoleName(g.RoleID), g.RoleID) + " @ " + or(n.ScopePath(g.UnitID), g.UnitID)
+		}
+		return joinList(parts)
+	case "clinicalSpecialities":
+		return list(u.ClinicalSpecialities, ref(app.RefClinicalSpecialities))
+	case "clinicalRoles":
+		return list(u.ClinicalRoles, ref(app.RefClinicalRoles))
+	case "workAreas":
+		return list(u.WorkAreas, ref(app.RefWorkAreas))
+	}
+	return Cell(u, field)
+}
+
+// Cell returns the CSV text of one field of u ("" for Exported At, which is the file's); a
+// names column's key gives the field's ids.
 func Cell(u *app.User, key string) string {
+	if f, ok := fieldOf[key]; ok {
+		key = f
+	}
 	switch key {
 	case KeyVersion:
 		return strconv.FormatUint(u.Version, 10)
@@ -296,14 +457,17 @@ func HeaderRecord() []string {
 	return out
 }
 
-// SetCell sets one field of u from its CSV text. It checks the form of the value (yes/no, a
+// SetCell sets one field of u from its CSV text (a names column's key: from ids). It checks the form of the value (yes/no, a
 // number, a known account type); the field rules are the directory service's. Setting the
 // display name to its current text leaves it derived from the names.
 func SetCell(u *app.User, key, v string) error {
+	if f, ok := fieldOf[key]; ok {
+		key = f
+	}
 	t := strings.TrimSpace(v)
 	switch key {
-	case KeyID, KeyVersion:
-		// Read only: the id chooses the account, the version says when the file was exported.
+	case KeyID, KeyVersion, KeyExportedAt:
+		// Read only: the id chooses the account, the version and time say when the file was exported.
 	case KeyLocalID:
 		u.LocalID = t
 	case "username":
@@ -395,6 +559,25 @@ func SetCell(u *app.User, key, v string) error {
 		return fmt.Errorf("unknown column")
 	}
 	return nil
+}
+
+// SameIDs reports whether two cells of a field of ids say the same: lists in any order, spaces
+// around items and around a grant's @ aside.
+func SameIDs(field, a, b string) bool {
+	if a == b {
+		return true // most rows: the cell as exported
+	}
+	norm := func(s string) string {
+		l := splitList(s)
+		for i, p := range l {
+			if r, u, ok := strings.Cut(p, "@"); ok {
+				l[i] = strings.TrimSpace(r) + "@" + strings.TrimSpace(u)
+			}
+		}
+		slices.Sort(l)
+		return strings.Join(l, ListSeparator)
+	}
+	return norm(a) == norm(b)
 }
 
 func setBool(dst *bool, s string) error {

@@ -256,3 +256,32 @@ func TestReaderWindows1252(t *testing.T) {
 		t.Fatalf("cells %q, %d rows read as Windows-1252", cells, r.Windows1252Rows())
 	}
 }
+
+// TestNamesAndIDsColumns: each field of ids has a names column under the header people read
+// and an ids column beside it; both headers find their column, and a names column sets its
+// field.
+func TestNamesAndIDsColumns(t *testing.T) {
+	for header, key := range map[string]string{
+		"OU": KeyUnitPath, "OU ID": KeyUnit, "Organisations": "orgs", "Organisation IDs": "orgIds",
+		"Admin Roles": "adminRoleNames", "Admin Role IDs": "adminRoles", "Roles": "roles", "Role IDs": "roleIds",
+		"Clinical Specialities": "clinicalSpecialityNames", "clinical_speciality_ids": "clinicalSpecialities",
+		"Work Areas": "workAreaNames", "Exported At": KeyExportedAt,
+	} {
+		if got := KeyOf(header); got != key {
+			t.Errorf("KeyOf(%q) = %q, want %q", header, got, key)
+		}
+	}
+	u := &app.User{}
+	if err := SetCell(u, "workAreaNames", "area-01|area-02"); err != nil || len(u.WorkAreas) != 2 {
+		t.Fatalf("names column as ids: %v %v", err, u.WorkAreas)
+	}
+	if FieldOf("workAreaNames") != "workAreas" || NamesKey("workAreas") != "workAreaNames" || !IsNames("ou") || IsNames(KeyUnit) {
+		t.Fatal("names and ids columns are not paired")
+	}
+	if !SameIDs("adminRoles", "r1 @ u1| r2@u2", "r2@u2|r1@u1") || SameIDs("workAreas", "a", "a|b") {
+		t.Fatal("SameIDs")
+	}
+	if _, ok := ParseExportTime("2026-12-05T07:06:12.345Z"); !ok {
+		t.Fatal("the export's own time is not read back")
+	}
+}

@@ -158,6 +158,32 @@ test('a re-saved old export: the row whose account changed since is flagged, not
   await report.getByRole('heading', { name: 'old-export.csv' }).waitFor();
   await page.getByText('This account was changed after your export', { exact: false }).first().waitFor();
   await screenshot(page, 'import-stale-row');
+  // Ticked "Overwrite newer changes", the same file's row is an update that says so.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Imports' }).click();
+  await page.getByLabel('Overwrite newer changes').check();
+  await page.getByLabel('Choose CSV file').setInputFiles({ name: 'old-export-again.csv', mimeType: 'text/csv', buffer: Buffer.from(file) });
+  await page.getByRole('region', { name: 'Import report' }).getByRole('heading', { name: 'old-export-again.csv' }).waitFor();
+  await page.getByText('Overwrite newer changes is on', { exact: false }).first().waitFor();
+  await page.close();
+});
+
+test('names typed by hand are read back, and a misspelt one lists the closest names', async () => {
+  const api = await apiAs(app.server.url, 'admin@userdesk.local');
+  const exported = String((await api('GET', '/exports/users.csv?q=NG10')).json).replace(/^\uFEFF/, '').trim().split(/\r?\n/);
+  const header = cells(exported[0]);
+  // Two accounts in OUs below the top level: their OU is written as its path.
+  const [row, other] = exported.slice(1).map(cells).filter((r) => r[header.indexOf('OU')].includes(' / '));
+  const ou = row[header.indexOf('OU')];
+  const csv = `Local ID,OU,Work Areas,Clinical Roles\r\n${row[header.indexOf('Local ID')]},${ou.toUpperCase()},ward 7|outpatients,Staff nurse\r\n` +
+    `${other[header.indexOf('Local ID')]},${other[header.indexOf('OU')]},Ward 77,\r\n`;
+  const page = await app.browser.newPage();
+  await signIn(page, app.server.url);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Imports' }).click();
+  await page.getByLabel('Choose CSV file').setInputFiles({ name: 'by-name.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  const table = page.getByRole('table', { name: 'Rows of the file' });
+  await table.getByText('Ward 7|Outpatients').waitFor();
+  await table.getByText('Closest: "Ward 7"', { exact: false }).waitFor();
+  await screenshot(page, 'import-names');
   await page.close();
 });
 
@@ -171,5 +197,40 @@ test('the users report can be exported with semicolons, and the choice is rememb
   await page.reload();
   assert.equal(await page.getByLabel('Separator of the exported file').inputValue(), 'semicolon');
   await page.evaluate(() => localStorage.removeItem('userdesk.delimiter'));
+  await page.close();
+});
+
+test('an applied import is undone from its page: what nobody changed since goes back, the rest is listed', async () => {
+  const api = await apiAs(app.server.url, 'admin@userdesk.local');
+  const exported = String((await api('GET', '/exports/users.csv?q=NG102')).json).replace(/^\uFEFF/, '').trim().split(/\r?\n/);
+  const header = cells(exported[0]);
+  const [a, b] = exported.slice(1, 3).map(cells);
+  const lid = (r) => r[header.indexOf('Local ID')];
+  const csv = `Local ID,Job Title\r\n${lid(a)},Undo me\r\n${lid(b)},Keep me\r\n`;
+  const page = await app.browser.newPage();
+  await signIn(page, app.server.url);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Imports' }).click();
+  await page.getByLabel('Choose CSV file').setInputFiles({ name: 'to-undo.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  const report = page.getByRole('region', { name: 'Import report' });
+  await report.getByRole('heading', { name: 'to-undo.csv' }).waitFor();
+  await report.getByRole('button', { name: 'Apply 2 changes' }).click();
+  await report.getByText('Applied: 2 rows').waitFor({ timeout: 20000 });
+  // Someone edits the second account after the import.
+  const bID = (await api('GET', '/users?q=' + lid(b))).json.items[0].id;
+  const cur = await api('GET', '/users/' + bID);
+  assert.equal((await api('PATCH', '/users/' + bID, { mobile: '07700 900777' }, { 'If-Match': cur.etag })).status, 200);
+
+  await report.getByRole('button', { name: 'Undo import' }).click({ timeout: 20000 });
+  const dialog = page.getByRole('alertdialog', { name: 'Undo import' });
+  await dialog.getByText('unless someone changed it since', { exact: false }).waitFor();
+  await dialog.getByRole('button', { name: 'Undo import' }).click();
+  await report.getByRole('note').filter({ hasText: '1 put back, 0 deleted, 0 marked leaver, 1 left alone' }).waitFor({ timeout: 20000 });
+  const left = page.getByRole('table', { name: 'Rows left alone' });
+  await left.getByText('Changed since the import', { exact: false }).waitFor();
+  await screenshot(page, 'import-undone');
+  const aID = (await api('GET', '/users?q=' + lid(a))).json.items[0].id;
+  assert.equal((await api('GET', '/users/' + aID)).json.jobTitle, a[header.indexOf('Job Title')]);
+  assert.equal((await api('GET', '/users/' + bID)).json.jobTitle, 'Keep me');
+  assert.equal(await report.getByRole('button', { name: 'Undo import' }).count(), 0);
   await page.close();
 });

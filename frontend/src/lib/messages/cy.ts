@@ -580,6 +580,17 @@ export const cy: Record<string, string> = {
   'Import discarded': 'Mewnforio wedi’i daflu',
   '{name} and its rows are gone.': 'Mae {name} a’i rhesi wedi mynd.',
   'Import not discarded': 'Ni thaflwyd y mewnforio',
+  'Undo import': 'Dadwneud y mewnforio',
+  'Put back every account this file changed, unless someone changed it since? Accounts it created that nobody changed since are deleted.':
+    'Rhoi pob cyfrif a newidiodd y ffeil hon yn ôl fel yr oedd, oni bai bod rhywun wedi’i newid ers hynny? Caiff y cyfrifon a greodd nad oes neb wedi’u newid ers hynny eu dileu.',
+  'Undo started': 'Dechreuwyd dadwneud',
+  'Import undone': 'Dadwnaed y mewnforio',
+  'Import not undone': 'Ni ddadwnaed y mewnforio',
+  'Undoing…': 'Wrthi’n dadwneud…',
+  '{r} put back, {d} deleted, {l} marked leaver, {a} left alone.': '{r} wedi’u hadfer, {d} wedi’u dileu, {l} wedi’u marcio’n ymadawyr, {a} heb eu cyffwrdd.',
+  'Undone by {who}, {when}: {r} put back, {d} deleted, {l} marked leaver, {a} left alone.':
+    'Dadwnaed gan {who}, {when}: {r} wedi’u hadfer, {d} wedi’u dileu, {l} wedi’u marcio’n ymadawyr, {a} heb eu cyffwrdd.',
+  'Rows left alone': 'Rhesi heb eu cyffwrdd',
   'Nothing to change': 'Dim i’w newid',
   'Every row matches what is stored already.': 'Mae pob rhes yn cyfateb i’r hyn sydd wedi’i storio’n barod.',
   'Overwrite newer changes': 'Trosysgrifo newidiadau mwy diweddar',

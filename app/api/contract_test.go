@@ -1,0 +1,42 @@
+package api_test
+
+import (
+	"testing"
+
+	"userdesk/app/apptest"
+)
+
+// TestContractRarelyUsedOperations makes the requests no other API test makes, so that the
+// contract check (apptest/contract.go) holds their answers to openapi.json too.
+func TestContractRarelyUsedOperations(t *testing.T) {
+	s := apptest.NewTestServer(t, apptest.Options{})
+	admin := func(s *apptest.Server) *apptest.Client { return s.Admin() }
+	var roleID, itemID, backup string
+	apptest.Run(t, s, []apptest.Scenario{
+		{Name: "create a role", Method: "POST", Path: "/api/v1/roles", Client: admin, Status: 201,
+			Body:  map[string]any{"name": "Short-lived", "kind": "admin", "permissions": []string{"users.view"}},
+			After: func(t *testing.T, s *apptest.Server, r *apptest.Response) { roleID = apptest.Str(r.JSON(), "id") }},
+		{Name: "add a reference entry", Method: "POST", Path: "/api/v1/reference/workAreas", Client: admin, Status: 201,
+			Body:  map[string]any{"name": "Ward 99"},
+			After: func(t *testing.T, s *apptest.Server, r *apptest.Response) { itemID = apptest.Str(r.JSON(), "id") }},
+		{Name: "a duplicate entry", Method: "POST", Path: "/api/v1/reference/workAreas", Client: admin, Status: 422,
+			Body: map[string]any{"name": "Ward 99"}},
+		{Name: "an unknown list", Method: "POST", Path: "/api/v1/reference/hobbies", Client: admin, Status: 404,
+			Body: map[string]any{"name": "Chess"}},
+		{Name: "reference needs a session", Method: "GET", Path: "/api/v1/reference", Status: 401},
+		{Name: "keep a backup", Method: "POST", Path: "/api/v1/backups", Client: admin, Status: 201,
+			After: func(t *testing.T, s *apptest.Server, r *apptest.Response) { backup = apptest.Str(r.JSON(), "name") }},
+		{Name: "list backups", Method: "GET", Path: "/api/v1/backups", Client: admin, Status: 200, Contains: []string{`"items":[{`}},
+		{Name: "stream a backup", Method: "POST", Path: "/api/v1/backups?download=1", Client: admin, Status: 200,
+			ContentType: "application/octet-stream"},
+		{Name: "no such backup", Method: "GET", Path: "/api/v1/backups/nothing.udbak", Client: admin, Status: 404},
+		{Name: "backups need a session", Method: "POST", Path: "/api/v1/backups", Status: 401},
+	})
+	apptest.Run(t, s, []apptest.Scenario{
+		{Name: "delete the role", Method: "DELETE", Path: "/api/v1/roles/" + roleID, Client: admin, Status: 204},
+		{Name: "delete it again", Method: "DELETE", Path: "/api/v1/roles/" + roleID, Client: admin, Status: 404},
+		{Name: "remove the entry", Method: "DELETE", Path: "/api/v1/reference/workAreas/" + itemID, Client: admin, Status: 204},
+		{Name: "download the backup", Method: "GET", Path: "/api/v1/backups/" + backup, Client: admin, Status: 200,
+			ContentType: "application/octet-stream"},
+	})
+}

@@ -1,0 +1,249 @@
+package core
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"userdesk/app"
+	"userdesk/app/csvio"
+)
+
+// maxUndoListed is how many left-alone rows an undo lists in the import record.
+const maxUndoListed = 1000
+
+// undoRow is what an undo needs of an applied row.
+type undoRow struct {
+	line         int
+	userID, name string
+	version      uint64
+	created      bool
+	changes      []app.ImportChange
+}
+
+// UndoImport rolls an applied import back (issue 19), in the background: each row it updated
+// whose account nobody changed since is put back to its values before the import, through the
+// same change function, rights and audit as a console edit; each account it created and nobody
+// changed since is deleted, or marked leaver when it was used (signed in); every other row is
+// listed and left alone. It runs one at a time with imports. Only the uploader or a Super admin
+// may undo, once.
+func (s *Service) UndoImport(actor *app.User, id string) (*app.Import, error) {
+	im, err := s.Import(actor, id)
+	if err != nil {
+		return nil, err
+	}
+	if im.ActorID != actor.ID && actor.AccountType != app.SuperAdmin {
+		return nil, app.Errorf(app.EFORBIDDEN, "Only %s, who applied this file, or a Super admin can undo it.", im.ActorEmail)
+	}
+	if !s.canImport(actor) {
+		return nil, app.Errorf(app.EFORBIDDEN, "You need the Import users permission to undo an import.")
+	}
+	if im.Status != app.ImportApplied {
+		return nil, app.Errorf(app.ECONFLICT, "%s was not applied: there is nothing to undo. Discard it instead.", im.FileName)
+	}
+	if im.Undo != nil && im.Undo.FinishedAt != nil {
+		return nil, app.Errorf(app.ECONFLICT, "%s was already undone.", im.FileName)
+	}
+	s.imp.mu.Lock()
+	if r := s.imp.running; r != nil {
+		s.imp.mu.Unlock()
+		return nil, s.runningConflict(r)
+	}
+	err = s.store.Update(func(tx app.Tx) error {
+		cur, err := tx.Import(id)
+		if err != nil {
+			return err
+		}
+		cur.Undo = &app.ImportUndo{StartedAt: s.now(), By: actorEmail(actor), LeftAlone: []app.ImportUndoSkip{}}
+		im = cur
+		return tx.PutImport(cur)
+	})
+	if err != nil {
+		s.imp.mu.Unlock()
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s.imp.running, s.imp.cancel = im, cancel
+	s.imp.done = make(chan struct{})
+	done := s.imp.done
+	s.imp.mu.Unlock()
+	job, undo := *im, *im.Undo // the goroutine's own: the caller answers with im
+	job.Undo = &undo
+	go func() {
+		defer cancel()
+		defer func() {
+			s.imp.mu.Lock()
+			s.imp.running = nil
+			s.imp.mu.Unlock()
+			close(done)
+		}()
+		if err := s.runUndo(ctx, actor, &job); err != nil && s.imp.log != nil {
+			s.imp.log.Error("import undo", "import", im.ID, "err", err)
+		}
+	}()
+	return im, nil
+}
+
+// runUndo puts back the rows of im, one transaction each, and records the outcome.
+// A stop (shutdown) ends it between rows with its record unfinished: asked again, it goes on, and
+// the rows it already put back are left alone then as changed since the import.
+func (s *Service) runUndo(ctx context.Context, actor *app.User, im *app.Import) error {
+	var rows []undoRow
+	err := s.store.View(func(tx app.Tx) error {
+		return tx.ForEachImportRow(im.ID, "", 0, func(r *app.ImportRow) error {
+			if r.Result != ResultUpdated && r.Result != ResultCreated {
+				return nil
+			}
+			if r.Result == ResultCreated {
+				// A created row keeps no account id: the account is the one with its username,
+				// made while the import applied.
+				r.UserID = ""
+				if u, err := tx.UserByUsername(r.Name); err == nil && im.StartedAt != nil && !u.CreatedAt.Before(*im.StartedAt) &&
+					(im.FinishedAt == nil || !u.CreatedAt.After(*im.FinishedAt)) {
+					r.UserID = u.ID
+				}
+			}
+			rows = append(rows, undoRow{line: r.Line, userID: r.UserID, name: r.Name, version: r.Version,
+				created: r.Result == ResultCreated, changes: r.Changes})
+			return nil
+		})
+	})
+	if err != nil {
+		return err
+	}
+	u := im.Undo
+	left := func(r undoRow, reason string) {
+		u.Left++
+		if len(u.LeftAlone) < maxUndoListed {
+			u.LeftAlone = append(u.LeftAlone, app.ImportUndoSkip{Row: r.line, UserID: r.userID, Account: r.name, Reason: reason})
+		}
+	}
+	// Undone last to first, so that rows of one file that depend on each other (a username
+	// freed by one row and taken by a later one) come apart in order.
+	for i := len(rows) - 1; i >= 0; i-- {
+		if ctx.Err() != nil {
+			return s.store.Update(func(tx app.Tx) error {
+				cur, err := tx.Import(im.ID)
+				if err != nil {
+					return err
+				}
+				cur.Undo = u
+				return tx.PutImport(cur)
+			})
+		}
+		r := rows[i]
+		var cur *app.User
+		if r.userID != "" {
+			_ = s.store.View(func(tx app.Tx) (err error) { cur, err = tx.User(r.userID); return })
+		}
+		switch {
+		case cur == nil:
+			left(r, "The account no longer exists.")
+			continue
+		case r.created && cur.Version != 1, !r.created && cur.Version != r.version+1:
+			left(r, fmt.Sprintf("Changed since the import, by %s on %s: left as it is.",
+				orDefault(cur.UpdatedBy, "someone"), cur.UpdatedAt.UTC().Format("2 Jan 2006 at 15:04 UTC")))
+			continue
+		}
+		if r.created {
+			if cur.LastLoginAt != nil {
+				if _, err := s.MarkLeaver(actor, r.userID, app.SourceImport); err != nil {
+					left(r, "Created by the import and used since; it could not be marked as a leaver: "+errText(err))
+				} else {
+					u.Leavers++
+				}
+				continue
+			}
+			err := s.DeleteUser(actor, r.userID, app.SourceImport)
+			switch {
+			case err == nil:
+				u.Deleted++
+			case app.ErrorCodeOf(err) == app.EFORBIDDEN:
+				// Who may not delete it may still take it out of use, as a leaver.
+				if _, lerr := s.MarkLeaver(actor, r.userID, app.SourceImport); lerr == nil {
+					u.Leavers++
+				} else {
+					left(r, "Created by the import; it could not be deleted ("+errText(err)+") nor marked as a leaver ("+errText(lerr)+").")
+				}
+			default:
+				left(r, "Created by the import; it could not be deleted: "+errText(err))
+			}
+			continue
+		}
+		p, reason := s.undoPatch(cur, r.changes)
+		if reason != "" {
+			left(r, reason)
+			continue
+		}
+		if _, err := s.PatchUser(actor, r.userID, cur.Version, p, app.SourceImport); err != nil {
+			left(r, "It could not be put back: "+errText(err))
+			continue
+		}
+		u.Reverted++
+	}
+	now := s.now()
+	u.FinishedAt = &now
+	return s.store.Update(func(tx app.Tx) error {
+		cur, err := tx.Import(im.ID)
+		if err != nil {
+			return err
+		}
+		cur.Undo = u
+		if err := tx.PutImport(cur); err != nil {
+			return err
+		}
+		return tx.AddAudit(&app.AuditRecord{At: now, ActorID: actorID(actor), ActorEmail: actorEmail(actor), Source: app.SourceConsole,
+			Action: "import.undo", TargetType: "import", TargetID: im.ID, TargetName: im.FileName,
+			Changes: []app.FieldChange{{Field: "reverted", After: u.Reverted}, {Field: "deleted", After: u.Deleted},
+				{Field: "leavers", After: u.Leavers}, {Field: "leftAlone", After: u.Left}}})
+	})
+}
+
+// undoPatch is the patch that puts a row's changed fields back to their values before the
+// import, read from the row's changes (as CSV text; names read back as ids).
+func (s *Service) undoPatch(cur *app.User, changes []app.ImportChange) (*UserPatch, string) {
+	var r *refs
+	if err := s.store.View(func(tx app.Tx) (err error) { r, err = s.currentRefs(tx); return }); err != nil {
+		return nil, "It could not be put back: " + errText(err)
+	}
+	old := *cur
+	fields := map[string]any{}
+	for _, c := range changes {
+		text := c.Old
+		if nk := csvio.NamesKey(c.Field); nk != "" && c.Column == csvio.Header(nk) {
+			ids, problems := r.namesOf().ids(c.Field, text, "")
+			if len(problems) > 0 {
+				return nil, "Its old " + c.Column + " can no longer be read: " + strings.Join(problems, " ")
+			}
+			text = ids
+		}
+		if err := csvio.SetCell(&old, c.Field, text); err != nil {
+			return nil, "Its old " + c.Column + " can no longer be read: " + err.Error()
+		}
+		v := csvio.Value(&old, c.Field)
+		switch l := v.(type) { // an empty list is [] in a patch: null would leave the field alone
+		case []string:
+			if l == nil {
+				v = []string{}
+			}
+		case []app.Grant:
+			if l == nil {
+				v = []app.Grant{}
+			}
+		}
+		fields[c.Field] = v
+		if c.Field == "displayName" && !old.DisplayNameSet {
+			fields[c.Field] = ""
+		}
+	}
+	b, err := json.Marshal(fields)
+	if err != nil {
+		return nil, err.Error()
+	}
+	var p UserPatch
+	if err := json.Unmarshal(b, &p); err != nil {
+		return nil, "It could not be put back: " + err.Error()
+	}
+	return &p, ""
+}
