@@ -439,6 +439,16 @@ func TestSCIMConformanceRFC7644(t *testing.T) {
 	c.do("PATCH", "/Users/"+id, map[string]any{"Operations": []any{}}).want(t, 400, "no PatchOp schema").scimType(t, "invalidSyntax", "no PatchOp schema")
 	c.do("PATCH", "/Users/"+id, patch(map[string]any{"op": "replace", "path": "userName", "value": "jsmith@example.com"})).
 		want(t, 409, "replace userName with another's").scimType(t, "uniqueness", "replace userName with another's")
+	// A new userName takes the address with it when the address was the username's.
+	r = c.do("POST", "/Users", map[string]any{"schemas": []string{coreUser}, "userName": "rename.me@example.com",
+		"name": map[string]any{"givenName": "Re", "familyName": "Name"}}).want(t, 201, "create to rename")
+	rid := r.doc["id"].(string)
+	c.do("PATCH", "/Users/"+rid, patch(map[string]any{"op": "replace", "path": "userName", "value": "renamed@example.com"})).
+		want(t, 200, "rename").has(t, "rename", "userName", "renamed@example.com", "emails.0.value", "renamed@example.com")
+	c.do("PATCH", "/Users/"+rid, patch(map[string]any{"op": "replace", "path": "userName", "value": "renamed.again@example.com"},
+		map[string]any{"op": "replace", "path": `emails[type eq "work"].value`, "value": "kept@example.com"})).
+		want(t, 200, "rename with an address").has(t, "rename with an address", "userName", "renamed.again@example.com", "emails.0.value", "kept@example.com")
+	c.do("DELETE", "/Users/"+rid, nil).want(t, 204, "delete the renamed")
 	// §3.14 ETag on PATCH.
 	cur := c.do("GET", "/Users/"+id, nil).want(t, 200, "get").header.Get("ETag")
 	c.do("PATCH", "/Users/"+id, patch(map[string]any{"op": "replace", "path": "title", "value": "x"}), "If-Match", etag2).want(t, 412, "§3.14 stale PATCH")
@@ -485,7 +495,7 @@ func TestSCIMConformanceRFC7644(t *testing.T) {
 		}
 		kinds[a.Action]++
 	}
-	if kinds["user.create"] != 4 || kinds["user.update"] < 10 || kinds["user.delete"] != 1 {
+	if kinds["user.create"] != 5 || kinds["user.update"] < 10 || kinds["user.delete"] != 2 {
 		t.Errorf("audit of SCIM changes: %v", kinds)
 	}
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
 	"reflect"
 	"strings"
@@ -595,6 +596,13 @@ func (s *Server) scimPatchUser(c *fiber.Ctx) error {
 	}
 	return s.scimChange(c, func(cur map[string]any) (map[string]any, error) {
 		before := localIDs(cur)
+		// An address that is the username's follows the username unless the operations set one.
+		sameAsUserName := false
+		if u, _, _ := str(cur, "userName"); u != "" {
+			e, _ := pick(cur, "emails", "work", true)
+			sameAsUserName = strings.EqualFold(e, u)
+		}
+		emailsBefore, _ := json.Marshal(cur["emails"])
 		for _, op := range ops {
 			if p := strings.ToLower(op.Path); p == "id" || strings.HasPrefix(p, "meta") || strings.HasPrefix(p, "groups") {
 				return nil, scimErr(400, "mutability", "%s is read-only.", op.Path)
@@ -602,6 +610,9 @@ func (s *Server) scimPatchUser(c *fiber.Ctx) error {
 		}
 		if err := applyPatch(cur, ops); err != nil {
 			return nil, err
+		}
+		if emailsAfter, _ := json.Marshal(cur["emails"]); sameAsUserName && string(emailsAfter) == string(emailsBefore) {
+			delete(cur, "emails")
 		}
 		// externalId and employeeNumber are the same field: the one the operations changed wins.
 		after := localIDs(cur)
