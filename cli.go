@@ -33,6 +33,7 @@ type cmdOpts struct {
 	json      bool
 	delimiter string
 	overwrite bool
+	undo      bool
 	// --url and --token: work against a running server (cli_remote.go).
 	url, token string
 	// users list filters, and users get's account.
@@ -80,12 +81,15 @@ func init() {
 				"row failed); 3 some rows failed and the others were applied (without --yes: are valid);\n" +
 				"4 the apply was interrupted (it resumes when Userdesk next starts). Userdesk must be stopped,\n" +
 				"unless --url and an API token name a running one: the file is then uploaded to it and applied\n" +
-				"by its import job, as the token's creator narrowed to the token.",
+				"by its import job, as the token's creator narrowed to the token.\n" +
+				"With --undo the argument is an applied import's id: its changes are put back where nobody\n" +
+				"changed the account since (exit 3 when some rows were left alone).",
 			flags: func(fs *flag.FlagSet, o *cmdOpts) {
 				dataFlag(fs, o)
 				remoteFlags(fs, o)
 				fs.BoolVar(&o.yes, "yes", false, "apply the import after checking it")
 				fs.BoolVar(&o.overwrite, "overwrite-newer", false, "apply rows whose account changed after the file was exported (by default they are errors)")
+				fs.BoolVar(&o.undo, "undo", false, "undo the applied import whose id is the argument")
 				fs.StringVar(&o.as, "as", "", "username the change is recorded under (default: the first Super admin)")
 				fs.BoolVar(&o.json, "json", false, "print the summary as JSON (and no progress bar)")
 			}, run: runImport},

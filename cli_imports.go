@@ -72,12 +72,46 @@ type importSummary struct {
 // runImport validates a file, prints the summary and, with --yes, applies it with a progress
 // bar. The exit status says whether every row made it (see the exit constants).
 func runImport(o *cmdOpts, file string, stdout, _ io.Writer) (int, error) {
-	if r, err := remoteOf(o); err != nil {
+	r, err := remoteOf(o)
+	if err != nil {
 		return exitUsage, err
-	} else if r != nil {
+	}
+	if o.undo {
+		if r != nil {
+			return remoteUndo(r, o, file, stdout)
+		}
+		return withStore(o.data, func(st *store.Store) (int, error) { return undoImport(st, o, file, stdout) })
+	}
+	if r != nil {
 		return remoteImport(r, o, file, stdout)
 	}
 	return withStore(o.data, func(st *store.Store) (int, error) { return importCSV(st, o, file, stdout) })
+}
+
+// undoImport undoes an applied import (`import --undo ID`) and prints what it did.
+func undoImport(st *store.Store, o *cmdOpts, id string, stdout io.Writer) (int, error) {
+	dir, actor, err := cliDirectory(st, o.as)
+	if err != nil {
+		return exitFailed, err
+	}
+	im, err := dir.RunUndo(actor, id)
+	if err != nil {
+		return exitFailed, cliError(err)
+	}
+	return printUndo(o, im.FileName, im.Undo, stdout)
+}
+
+func printUndo(o *cmdOpts, fileName string, u *app.ImportUndo, stdout io.Writer) (int, error) {
+	code := rowsCode(u.Left, u.Left+u.Reverted+u.Deleted+u.Leavers)
+	if o.json {
+		return code, json.NewEncoder(stdout).Encode(u)
+	}
+	fmt.Fprintf(stdout, "%s undone: %d put back, %d deleted, %d marked leaver, %d left alone.\n",
+		fileName, u.Reverted, u.Deleted, u.Leavers, u.Left)
+	for _, l := range u.LeftAlone {
+		fmt.Fprintf(stdout, "  row %d (%s): %s\n", l.Row, l.Account, l.Reason)
+	}
+	return code, nil
 }
 
 func importCSV(st *store.Store, o *cmdOpts, file string, stdout io.Writer) (int, error) {

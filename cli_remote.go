@@ -521,3 +521,23 @@ func backupFrom(base, bearer string, w io.Writer) (store.BackupSummary, error) {
 	}
 	return br.Summary, nil
 }
+
+// remoteUndo is `import --undo ID` against a running server: it asks for the undo and follows
+// the server's job until it has finished.
+func remoteUndo(r *remote, o *cmdOpts, id string, stdout io.Writer) (int, error) {
+	resp, err := r.do(http.MethodPost, "/imports/"+url.PathEscape(id)+"/undo", nil, "")
+	if err != nil {
+		return exitFailed, err
+	}
+	_ = resp.Body.Close()
+	for {
+		var im app.Import
+		if err := r.getJSON("/imports/"+url.PathEscape(id), &im); err != nil {
+			return exitFailed, err
+		}
+		if im.Undo != nil && im.Undo.FinishedAt != nil {
+			return printUndo(o, im.FileName, im.Undo, stdout)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

@@ -6,6 +6,7 @@ package main
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -113,5 +114,52 @@ func TestOldExportDoesNotOverwriteNewerChanges(t *testing.T) {
 	// Asked for explicitly, the old values win.
 	if code, out := cli(t, nil, "import", resaved, "--yes", "--overwrite-newer", "--data", data); code != 0 || !strings.Contains(out, "Applied: 1 updated") {
 		t.Fatalf("with --overwrite-newer: exit %d\n%s", code, out)
+	}
+}
+
+// TestUndoThroughTheCommandLine (issue 19): `import --undo ID` puts back what an applied import
+// changed; a row whose account changed since is left alone and listed (exit 3).
+func TestUndoThroughTheCommandLine(t *testing.T) {
+	data := demoStore(t)
+	dir := t.TempDir()
+	orig := filepath.Join(dir, "orig.csv")
+	if code, out := cli(t, nil, "export", orig, "--data", data); code != 0 {
+		t.Fatalf("export: %d %s", code, out)
+	}
+	b, _ := os.ReadFile(orig)
+	rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(b, []byte("\uFEFF")))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	a, c := rows[5][col["Local ID"]], rows[6][col["Local ID"]]
+	edit := filepath.Join(dir, "edit.csv")
+	_ = os.WriteFile(edit, []byte("Local ID,Job Title\n"+a+",Undo me\n"+c+",Keep me\n"), 0o600)
+	code, out := cli(t, nil, "import", edit, "--yes", "--json", "--data", data)
+	var sum struct{ Import string }
+	if code != 0 || json.Unmarshal([]byte(out[strings.LastIndex(strings.TrimSpace(out), "\n")+1:]), &sum) != nil || sum.Import == "" {
+		t.Fatalf("import: %d %s", code, out)
+	}
+	// The second account changes again after the import.
+	later := filepath.Join(dir, "later.csv")
+	_ = os.WriteFile(later, []byte("Local ID,Mobile\n"+c+",07700 900321\n"), 0o600)
+	if code, out := cli(t, nil, "import", later, "--yes", "--data", data); code != 0 {
+		t.Fatalf("later change: %d %s", code, out)
+	}
+	code, out = cli(t, nil, "import", "--undo", sum.Import, "--data", data)
+	if code != exitPartial || !strings.Contains(out, "1 put back, 0 deleted, 0 marked leaver, 1 left alone") || !strings.Contains(out, "Changed since the import") {
+		t.Fatalf("undo: exit %d\n%s", code, out)
+	}
+	after := filepath.Join(dir, "after.csv")
+	cli(t, nil, "export", after, "--data", data)
+	b, _ = os.ReadFile(after)
+	if strings.Contains(string(b), "Undo me") || !strings.Contains(string(b), rows[5][col["Job Title"]]) || !strings.Contains(string(b), "Keep me") {
+		t.Fatal("the undo did not put back exactly the untouched row")
+	}
+	if code, _ := cli(t, nil, "import", "--undo", sum.Import, "--data", data); code != exitFailed {
+		t.Fatalf("a second undo: exit %d", code)
 	}
 }

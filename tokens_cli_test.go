@@ -59,7 +59,7 @@ func (c *consoleClient) do(method, path string, body any, want int, out any) {
 
 // TestScriptWithTokenAgainstRunningServer runs scripts/token-admin.sh, a shell script holding
 // only an API token, against the real binary while it serves: it lists, creates, updates and
-// bulk-imports users with the command line's --url mode and curl. The audit log names the token;
+// bulk-imports users with the command line's --url mode and curl, then undoes the import. The audit log names the token;
 // a narrowed token cannot take a backup, and a revoked one is refused.
 func TestScriptWithTokenAgainstRunningServer(t *testing.T) {
 	if _, err := exec.LookPath("curl"); err != nil {
@@ -81,7 +81,7 @@ func TestScriptWithTokenAgainstRunningServer(t *testing.T) {
 		Secret string `json:"secret"`
 	}
 	admin.do("POST", "/api/v1/me/tokens", map[string]any{"name": "ci script", "unitId": unit.ID,
-		"permissions": []string{"users.view", "users.edit", "users.create", "users.import", "reports.export"}}, 201, &tok)
+		"permissions": []string{"users.view", "users.edit", "users.create", "users.delete", "users.import", "reports.export"}}, 201, &tok)
 
 	script := exec.Command("bash", filepath.Join("scripts", "token-admin.sh"))
 	script.Env = append(os.Environ(), "USERDESK_URL="+base, "USERDESK_TOKEN="+tok.Secret, "UNIT_ID="+unit.ID,
@@ -90,7 +90,8 @@ func TestScriptWithTokenAgainstRunningServer(t *testing.T) {
 	if err != nil || !strings.HasSuffix(strings.TrimSpace(string(out)), "done") {
 		t.Fatalf("script: %v\n%s", err, out)
 	}
-	for _, want := range []string{"created ", "updated", "Applied: 1 updated, 1 created, 0 unchanged, 0 error(s)."} {
+	for _, want := range []string{"created ", "updated", "Applied: 1 updated, 1 created, 0 unchanged, 0 error(s).",
+		"bulk.csv undone: 1 put back, 1 deleted, 0 marked leaver, 0 left alone."} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("script output lacks %q:\n%s", want, out)
 		}

@@ -46,11 +46,21 @@ User ID,Local ID,Username,First Name,Last Name,OU ID,Job Title
 $id,,$prefix.one@example.org,Script,One,$UNIT_ID,Imported
 ,$prefix-two,$prefix.two@example.org,Script,Two,$UNIT_ID,Imported
 CSV
-"$ud" import "$work/bulk.csv" --yes
+"$ud" import "$work/bulk.csv" --yes | tee "$work/import.txt"
+imp=$(sed -n 's/.*(import \([^ ]*\) at .*/\1/p' "$work/import.txt")
+test -n "$imp"
 
 step "check"
 "$ud" users get "$prefix.one@example.org" | grep -q '"jobTitle": "Imported"'
 "$ud" users get "$prefix.two@example.org" | grep -q '"jobTitle": "Imported"'
 "$ud" export "$work/after.csv"
 grep -q "$prefix.two@example.org" "$work/after.csv"
+
+step "undo the bulk import"
+"$ud" import --undo "$imp"
+"$ud" users get "$prefix.one@example.org" | grep -q '"jobTitle": "Scripted"'
+if "$ud" users get "$prefix.two@example.org" >/dev/null 2>&1; then
+  echo "the account the import created is still there" >&2
+  exit 1
+fi
 echo "done"

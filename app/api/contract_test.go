@@ -1,9 +1,13 @@
 package api_test
 
 import (
+	"encoding/json"
+	"net/url"
 	"testing"
+	"time"
 
 	"userdesk/app/apptest"
+	"userdesk/app/boot"
 )
 
 // TestContractRarelyUsedOperations makes the requests no other API test makes, so that the
@@ -38,5 +42,32 @@ func TestContractRarelyUsedOperations(t *testing.T) {
 		{Name: "remove the entry", Method: "DELETE", Path: "/api/v1/reference/workAreas/" + itemID, Client: admin, Status: 204},
 		{Name: "download the backup", Method: "GET", Path: "/api/v1/backups/" + backup, Client: admin, Status: 200,
 			ContentType: "application/octet-stream"},
+	})
+}
+
+// TestContractKiosk: the demo kiosk's routes, which exist only with --kiosk, answer as
+// openapi.json says.
+func TestContractKiosk(t *testing.T) {
+	s := apptest.NewTestServer(t, apptest.Options{Kiosk: &boot.KioskOptions{Every: time.Hour, Idle: time.Hour}})
+	st := s.NewClient().Do("GET", "/api/v1/kiosk", nil, nil)
+	var state struct {
+		Personas []struct{ Username string } `json:"personas"`
+	}
+	if err := json.Unmarshal(st.Body, &state); err != nil || st.Status != 200 || len(state.Personas) == 0 {
+		t.Fatalf("GET /kiosk: %d %s", st.Status, st.Body)
+	}
+	visitor := s.NewClient()
+	persona := "/api/v1/kiosk/personas/" + url.PathEscape(state.Personas[0].Username) + "/session"
+	signedIn := func(*apptest.Server) *apptest.Client { return visitor }
+	apptest.Run(t, s, []apptest.Scenario{
+		{Name: "not a persona", Method: "POST", Path: "/api/v1/kiosk/personas/nobody@example.org/session", Status: 404},
+		{Name: "tasks need a session", Method: "GET", Path: "/api/v1/kiosk/tasks", Status: 401},
+		{Name: "try a persona", Method: "POST", Path: persona, Client: signedIn, Status: 200, Contains: []string{`"csrfToken"`},
+			After: func(t *testing.T, s *apptest.Server, r *apptest.Response) {
+				visitor.CSRF = apptest.Str(r.JSON(), "csrfToken")
+			}},
+		{Name: "tasks", Method: "GET", Path: "/api/v1/kiosk/tasks", Client: signedIn, Status: 200},
+		{Name: "sample", Method: "GET", Path: "/api/v1/kiosk/sample.csv", Client: signedIn, Status: 200, ContentType: "text/csv"},
+		{Name: "reset", Method: "POST", Path: "/api/v1/kiosk/reset", Client: signedIn, Status: 200},
 	})
 }

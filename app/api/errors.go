@@ -50,6 +50,9 @@ var problemTypeOf = map[app.ErrorCode]string{
 // problemForbiddenField is a 403 that names the fields the actor may not change (errors).
 const problemForbiddenField = problemBase + "forbidden-field"
 
+// problemCSRF is a 403 for a missing or wrong X-CSRF-Token on a cookie session's request.
+const problemCSRF = problemBase + "csrf"
+
 // problemTypeByStatus names the problem types of answers Fiber or fasthttp give before any
 // handler runs (unknown paths, methods, oversized requests).
 var problemTypeByStatus = map[int]string{
@@ -92,7 +95,10 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 			status = st
 			typ = problemTypeOf[ae.Code]
 		}
-		if ae.Code == app.EFORBIDDEN && len(ae.Fields) > 0 {
+		switch {
+		case ae == errCSRF:
+			typ = problemCSRF
+		case ae.Code == app.EFORBIDDEN && len(ae.Fields) > 0:
 			typ = problemForbiddenField
 		}
 		if status != http.StatusInternalServerError {

@@ -20,6 +20,7 @@ type methodTable struct {
 // non-empty segment), with the methods registered on it.
 type pathMethods struct {
 	segments []string
+	params   int
 	methods  []string
 }
 
@@ -31,7 +32,13 @@ func newMethodTable(prefix string, rs []route) *methodTable {
 		if !ok {
 			i = len(t.paths)
 			byPath[r.Path] = i
-			t.paths = append(t.paths, pathMethods{segments: strings.Split(strings.Trim(r.Path, "/"), "/")})
+			p := pathMethods{segments: strings.Split(strings.Trim(r.Path, "/"), "/")}
+			for _, s := range p.segments {
+				if strings.HasPrefix(s, ":") {
+					p.params++
+				}
+			}
+			t.paths = append(t.paths, p)
 		}
 		t.paths[i].methods = append(t.paths[i].methods, r.Method)
 		if r.Method == fiber.MethodGet {
@@ -41,21 +48,61 @@ func newMethodTable(prefix string, rs []route) *methodTable {
 	return t
 }
 
-// allowed returns the methods the path takes (nil when no pattern matches it). As in OpenAPI,
-// the patterns with the fewest parameters win: /users/transfer takes POST only, although
-// /users/{id} would match it too.
-func (t *methodTable) allowed(path string) []string {
-	segs := strings.Split(strings.Trim(path, "/"), "/")
-	var out []string
-	fewest := len(segs) + 1
-	for _, p := range t.paths {
-		if !matchSegments(p.segments, segs) {
+// match reports whether path (below /api/v1) fits the pattern, without allocating: this runs
+// on every API request.
+func (p *pathMethods) match(path string) bool {
+	path = strings.Trim(path, "/")
+	for i, seg := range p.segments {
+		var s string
+		var more bool
+		s, path, more = strings.Cut(path, "/")
+		if more != (i < len(p.segments)-1) {
+			return false
+		}
+		if strings.HasPrefix(seg, ":") {
+			if s == "" {
+				return false
+			}
+		} else if !strings.EqualFold(seg, s) { // Fiber routes case-insensitively
+			return false
+		}
+	}
+	return true
+}
+
+// lookup finds the patterns path matches. As in OpenAPI, those with the fewest parameters win
+// (/users/transfer takes POST only, although /users/{id} would match it too); it reports
+// whether any matched and whether one of the winners takes method.
+func (t *methodTable) lookup(path, method string) (found, takes bool) {
+	fewest := 0
+	for i := range t.paths {
+		p := &t.paths[i]
+		if !p.match(path) {
 			continue
 		}
-		switch n := p.params(); {
-		case n < fewest:
-			fewest, out = n, append(out[:0], p.methods...)
-		case n == fewest:
+		if !found || p.params < fewest {
+			found, fewest, takes = true, p.params, false
+		}
+		if p.params == fewest && slices.Contains(p.methods, method) {
+			takes = true
+		}
+	}
+	return found, takes
+}
+
+// allowed lists the methods path takes, for the Allow header (nil when no pattern matches).
+func (t *methodTable) allowed(path string) []string {
+	var out []string
+	fewest := -1
+	for i := range t.paths {
+		p := &t.paths[i]
+		if !p.match(path) {
+			continue
+		}
+		switch {
+		case fewest < 0 || p.params < fewest:
+			fewest, out = p.params, append(out[:0], p.methods...)
+		case p.params == fewest:
 			out = append(out, p.methods...)
 		}
 	}
@@ -63,42 +110,16 @@ func (t *methodTable) allowed(path string) []string {
 	return slices.Compact(out)
 }
 
-func (p pathMethods) params() int {
-	n := 0
-	for _, s := range p.segments {
-		if strings.HasPrefix(s, ":") {
-			n++
-		}
-	}
-	return n
-}
-
-func matchSegments(pattern, segs []string) bool {
-	if len(pattern) != len(segs) {
-		return false
-	}
-	for i, p := range pattern {
-		if strings.HasPrefix(p, ":") {
-			if segs[i] == "" {
-				return false
-			}
-		} else if !strings.EqualFold(p, segs[i]) { // Fiber routes case-insensitively
-			return false
-		}
-	}
-	return true
-}
-
 // check answers 404 for a path outside the table and 405 with Allow for a method its path
 // does not take.
 func (t *methodTable) check(c *fiber.Ctx) error {
 	path := c.Path()[len(t.prefix):] // the group's prefix, in whatever case it came
-	methods := t.allowed(path)
-	if methods == nil {
+	found, takes := t.lookup(path, c.Method())
+	switch {
+	case !found:
 		return fiber.ErrNotFound
-	}
-	if !slices.Contains(methods, c.Method()) {
-		c.Set(fiber.HeaderAllow, strings.Join(methods, ", "))
+	case !takes:
+		c.Set(fiber.HeaderAllow, strings.Join(t.allowed(path), ", "))
 		return fiber.ErrMethodNotAllowed
 	}
 	return c.Next()

@@ -155,6 +155,10 @@ func csrfExempt(method, path string) bool {
 		strings.HasPrefix(path, "/api/v1/activation/")
 }
 
+// errCSRF refuses a state-changing request of a cookie session without its CSRF token; its
+// problem type (/problems/csrf) tells scripts to send X-CSRF-Token, not to ask for rights.
+var errCSRF = app.Errorf(app.EFORBIDDEN, "The request is missing its X-CSRF-Token, or the token is wrong. Reload the page and try again.")
+
 // checkCSRF requires the session's token in X-CSRF-Token on every state-changing request.
 func (s *Server) checkCSRF(c *fiber.Ctx) error {
 	// An API token is not ambient: a page cannot make a browser attach it, so it needs no CSRF
@@ -173,7 +177,7 @@ func (s *Server) checkCSRF(c *fiber.Ctx) error {
 	}
 	got := c.Get("X-CSRF-Token")
 	if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(sess.CSRFToken)) != 1 {
-		return app.Errorf(app.EFORBIDDEN, "The request is missing its X-CSRF-Token, or the token is wrong. Reload the page and try again.")
+		return errCSRF
 	}
 	return c.Next()
 }

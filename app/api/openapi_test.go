@@ -1,7 +1,9 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"slices"
 	"sort"
@@ -103,7 +105,7 @@ func TestOpenAPIListsProblemTypes(t *testing.T) {
 	if err := json.Unmarshal(openAPIDoc, &doc); err != nil {
 		t.Fatal(err)
 	}
-	server := []string{problemForbiddenField, "about:blank"}
+	server := []string{problemForbiddenField, problemCSRF, "about:blank"}
 	for _, v := range problemTypeOf {
 		server = append(server, v)
 	}
@@ -169,7 +171,7 @@ func TestOpenAPIDescribesEveryAnswer(t *testing.T) {
 					if scim && code >= "400" && (ct != scimContentType || !strings.HasSuffix(mt.Schema.Ref, "SCIMError")) {
 						t.Errorf("%s %s: a SCIM error answer is %s with the SCIMError schema, not %s %s", name, code, scimContentType, ct, mt.Schema.Ref)
 					}
-					if !scim && code >= "400" && (ct != "application/problem+json" || !strings.HasSuffix(mt.Schema.Ref, "Problem")) {
+					if !scim && code >= "400" && (ct != "application/problem+json" || !isProblem(mt.Schema)) {
 						t.Errorf("%s %s: an error answer is application/problem+json with a Problem schema, not %s %s", name, code, ct, mt.Schema.Ref)
 					}
 				}
@@ -193,6 +195,17 @@ func TestOpenAPIDescribesEveryAnswer(t *testing.T) {
 					}
 				}
 			}
+		}
+	}
+	// Every problem answer names the problem types it may carry, and its status.
+	for name, ref := range doc.Components.Responses {
+		mt := ref.Value.Content.Get("application/problem+json")
+		if mt == nil || mt.Schema.Ref != "" { // a named schema (StaleProblem) pins its own
+			continue
+		}
+		s := mt.Schema.Value
+		if s.Properties["status"] == nil || s.Properties["type"] == nil {
+			t.Errorf("response %s does not pin the problem's type and status", name)
 		}
 	}
 	etag := func(method, path, code string) {
@@ -231,5 +244,63 @@ func TestOpenAPIDescribesEveryAnswer(t *testing.T) {
 	}
 	if s := doc.Components.SecuritySchemes["bearerAuth"]; s != nil && (s.Value.Type != "http" || s.Value.Scheme != "bearer") {
 		t.Errorf("bearerAuth is %s %s, want http bearer", s.Value.Type, s.Value.Scheme)
+	}
+}
+
+// isProblem reports whether s is the Problem schema or built on it.
+func isProblem(s *openapi3.SchemaRef) bool {
+	if strings.HasSuffix(s.Ref, "Problem") {
+		return true
+	}
+	for _, a := range s.Value.AllOf {
+		if isProblem(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestOpenAPINoDuplicateKeys: a textual merge of two branches that both edited openapi.json can
+// leave an object with the same key twice, which JSON decoders silently resolve to the last.
+func TestOpenAPINoDuplicateKeys(t *testing.T) {
+	dec := json.NewDecoder(bytes.NewReader(openAPIDoc))
+	var walk func(path string) error
+	walk = func(path string) error {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		switch tok {
+		case json.Delim('{'):
+			seen := map[string]bool{}
+			for dec.More() {
+				k, err := dec.Token()
+				if err != nil {
+					return err
+				}
+				key := k.(string)
+				if seen[key] {
+					t.Errorf("openapi.json: %s has %q twice", path, key)
+				}
+				seen[key] = true
+				if err := walk(path + "/" + key); err != nil {
+					return err
+				}
+			}
+			_, err = dec.Token() // }
+			return err
+		case json.Delim('['):
+			for i := 0; dec.More(); i++ {
+				if err := walk(fmt.Sprintf("%s/%d", path, i)); err != nil {
+					return err
+				}
+			}
+			_, err = dec.Token() // ]
+			return err
+		}
+		return nil
+	}
+	if err := walk(""); err != nil {
+		t.Fatal(err)
 	}
 }

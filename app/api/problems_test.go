@@ -28,6 +28,8 @@ func TestProblemTypes(t *testing.T) {
 			Status: 428, Contains: problem("/problems/precondition-required")},
 		{Name: "forbidden", Method: "POST", Path: "/api/v1/roles", Client: card, Body: map[string]any{"name": "R", "kind": "admin", "permissions": []string{}},
 			Status: 403, Contains: problem("/problems/forbidden")},
+		{Name: "CSRF token missing", Method: "POST", Path: "/api/v1/units", Client: admin, Body: map[string]any{"name": "X"},
+			Headers: map[string]string{"X-CSRF-Token": ""}, Status: 403, Contains: problem("/problems/csrf")},
 		{Name: "forbidden field", Method: "PATCH", Path: "/api/v1/users/" + id, Client: card, Status: 403, Contains: append(problem("/problems/forbidden-field"), `"accountType"`),
 			Before: func(t *testing.T, s *apptest.Server) {}, Body: map[string]any{"accountType": "super_admin"},
 			Headers: map[string]string{"If-Match": `"` + jsonNumber(u["version"]) + `"`}},

@@ -33,6 +33,8 @@ type Options struct {
 	SPA     fs.FS
 	// ServerTiming turns on the Server-Timing header.
 	ServerTiming bool
+	// Kiosk starts a demo kiosk (--kiosk), with its password-less routes.
+	Kiosk *boot.KioskOptions
 }
 
 // Server is a running test server.
@@ -97,7 +99,7 @@ func NewTestServer(tb testing.TB, o Options) *Server {
 	}
 	a, err := boot.Open(boot.Options{
 		DataDir: dir, Addr: ln.Addr().String(), AdminPassword: AdminPassword, Demo: o.Demo,
-		ModelConf: ModelConf(tb), SPA: spa, Logger: quietLogger(), ServerTiming: o.ServerTiming,
+		ModelConf: ModelConf(tb), SPA: spa, Logger: quietLogger(), ServerTiming: o.ServerTiming, Kiosk: o.Kiosk,
 	})
 	if err != nil {
 		_ = ln.Close()

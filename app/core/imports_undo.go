@@ -85,6 +85,23 @@ func (s *Service) UndoImport(actor *app.User, id string) (*app.Import, error) {
 	return im, nil
 }
 
+// RunUndo is UndoImport that waits for the undo to finish (the command line) and returns the
+// import with its outcome.
+func (s *Service) RunUndo(actor *app.User, id string) (*app.Import, error) {
+	if _, err := s.UndoImport(actor, id); err != nil {
+		return nil, err
+	}
+	s.imp.mu.Lock()
+	done := s.imp.done
+	s.imp.mu.Unlock()
+	if done != nil {
+		<-done
+	}
+	var im *app.Import
+	err := s.store.View(func(tx app.Tx) (err error) { im, err = tx.Import(id); return })
+	return im, err
+}
+
 // runUndo puts back the rows of im, one transaction each, and records the outcome.
 // A stop (shutdown) ends it between rows with its record unfinished: asked again, it goes on, and
 // the rows it already put back are left alone then as changed since the import.
