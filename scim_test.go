@@ -54,6 +54,10 @@ func (c *scimClient) do(method, path string, body any, hdr ...string) *scimAnswe
 	}
 	req.Header.Set("Accept", "application/scim+json")
 	for i := 0; i+1 < len(hdr); i += 2 {
+		if hdr[i] == "Host" {
+			req.Host = hdr[i+1] // net/http sends req.Host, not a Host header
+			continue
+		}
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
 	resp, err := http.DefaultClient.Do(req)
@@ -228,6 +232,16 @@ func TestSCIMConformanceRFC7644(t *testing.T) {
 		t.Errorf("401 without a Bearer challenge: %v", r.header)
 	}
 	(&scimClient{t: t, base: f.base, token: "udt_not-a-token"}).do("GET", "/Users", nil).want(t, 401, "bad token")
+	// A console session is not a SCIM principal: its cookie is never read there.
+	if resp, err := f.admin.http.Get(f.base + "/scim/v2/Users"); err != nil || resp.StatusCode != 401 {
+		t.Errorf("a console session on /scim/v2/Users: %v %v, want 401", resp.StatusCode, err)
+	} else {
+		resp.Body.Close()
+	}
+	// Refusals before the endpoint's own handling are SCIM errors too: another site's page, a
+	// foreign Host.
+	anon.do("GET", "/Users", nil, "Sec-Fetch-Site", "cross-site").want(t, 403, "another site")
+	anon.do("GET", "/ServiceProviderConfig", nil, "Host", "evil.example").want(t, 400, "a foreign Host")
 
 	// §3.3 Creating resources: the RFC's request, the RFC's answer.
 	create := map[string]any{
