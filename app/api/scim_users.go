@@ -130,8 +130,8 @@ func str(m map[string]any, name string) (string, bool, error) {
 	return strings.TrimSpace(s), true, nil
 }
 
-// pick returns the value of the element of a multi-valued attribute of the given type, or with
-// none, the primary one, or the first one without a type when untyped is set.
+// pick returns the value of the element of a multi-valued attribute of the given type; when
+// untyped is set and none has that type, the primary one, else the first one.
 func pick(m map[string]any, attrName, typ string, untyped bool) (string, error) {
 	_, raw, _ := lookup(m, attrName)
 	if raw == nil {
@@ -176,9 +176,9 @@ func pick(m map[string]any, attrName, typ string, untyped bool) (string, error) 
 	return "", nil
 }
 
-// readSCIMUser reads the fields of a SCIM User document. cur is the account's Local ID before
-// the change ("" for a new one): externalId and employeeNumber both hold the Local ID, and when
-// a document carries both, employeeNumber decides.
+// readSCIMUser reads the fields of a SCIM User document. externalId and employeeNumber both
+// hold the Local ID; when a document carries both, employeeNumber decides (scimPatchUser keeps
+// the two in step when a PATCH changes only externalId).
 func readSCIMUser(doc map[string]any) (*scimFields, error) {
 	f := &scimFields{}
 	var err error
