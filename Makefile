@@ -27,7 +27,7 @@ $(BIN): $(FE_DIST) $(GO_SOURCES)
 run: build
 	./$(BIN) --demo
 
-test: test-go test-frontend test-e2e
+test: test-go test-frontend test-e2e test-scim
 	@echo "make test: all suites passed"
 
 # Linters come from the Go module proxy at pinned versions. `make test` runs go vet and

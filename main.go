@@ -303,6 +303,7 @@ func serve(c *config, stdout, stderr io.Writer) (int, error) {
 		ModelConf: modelConf, SPA: consoleFS(), Logger: log, ServerTiming: envBool("USERDESK_SERVER_TIMING"),
 		DiskReserve: uint64(c.diskReserve), ControlToken: control,
 		Backups: app.BackupSchedule{Every: c.backupEvery, Keep: c.backupKeep}, Kiosk: kiosk, DemoSize: c.demoSize, ImportRetention: c.importRetention,
+		UsersSnapshot: true, CheckIdentitiesLater: true,
 	})
 	if err != nil {
 		_ = ln.Close()

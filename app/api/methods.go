@@ -48,7 +48,7 @@ func newMethodTable(prefix string, rs []route) *methodTable {
 	return t
 }
 
-// match reports whether path (below /api/v1) fits the pattern, without allocating: this runs
+// match reports whether path (below the table's prefix) fits the pattern, without allocating: this runs
 // on every API request.
 func (p *pathMethods) match(path string) bool {
 	path = strings.Trim(path, "/")

@@ -53,6 +53,15 @@ type Options struct {
 	DemoSize int
 	// ImportRetention discards imports older than this, at start and daily (0: keep them).
 	ImportRetention time.Duration
+	// UsersSnapshot leaves the users list in the data directory on a clean shutdown and reads
+	// it at the next start when the store has not changed since, instead of decoding every
+	// user (snapshot.go). Off in tests that write users straight into the store, behind the
+	// service's back, and then restart.
+	UsersSnapshot bool
+	// CheckIdentitiesLater runs the start-up identity check (core.CheckIdentities, which
+	// decodes every user) in the background rather than before Open returns: it only logs
+	// and writes an audit record, and it was most of a start on a large store.
+	CheckIdentitiesLater bool
 }
 
 // App is a started Userdesk.
@@ -70,10 +79,17 @@ type App struct {
 	// CreatedAdmin is the username of the Super admin this start created, if any.
 	CreatedAdmin string
 	DemoLoaded   *demo.Summary
+	// FromSnapshot says the users list came from the snapshot the last clean shutdown left.
+	FromSnapshot bool
 	backups      *backups
 	kiosk        *kiosk
 	stopPrune    chan struct{}
 	pruned       sync.WaitGroup
+	checking     sync.WaitGroup // the identity check, when it runs after start
+	// dataDir holds the users list snapshot ("" when there is none: in memory, for a kiosk,
+	// which resets, and unless Options.UsersSnapshot).
+	dataDir string
+	log     *slog.Logger
 }
 
 // DefaultAdminEmail is the first Super admin's username unless --admin-email says otherwise.
@@ -93,8 +109,12 @@ func Open(o Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Store: st}
+	a := &App{Store: st, log: log}
+	if o.UsersSnapshot && !o.InMemory && o.Kiosk == nil {
+		a.dataDir = o.DataDir
+	}
 	fail := func(err error) (*App, error) {
+		a.checking.Wait()
 		_ = st.Close()
 		return nil, err
 	}
@@ -126,11 +146,19 @@ func Open(o Options) (*App, error) {
 	a.Dir.OnImportProgress(func(userID string, p core.ImportProgress) {
 		a.Events.Publish(userID, api.Event{Type: "import.progress", Data: p})
 	})
-	if err := a.Dir.Load(); err != nil {
+	if err := a.loadUsers(a.dataDir, log); err != nil {
 		return fail(fmt.Errorf("load rights: %w", err))
 	}
 	// Accounts made before the identity rules (or that break them) are listed, never changed.
-	if _, err := a.Dir.CheckIdentities(log); err != nil {
+	if o.CheckIdentitiesLater {
+		a.checking.Add(1)
+		go func() {
+			defer a.checking.Done()
+			if _, err := a.Dir.CheckIdentities(log); err != nil {
+				log.Warn("identity check failed", "err", err)
+			}
+		}()
+	} else if _, err := a.Dir.CheckIdentities(log); err != nil {
 		log.Warn("identity check failed", "err", err)
 	}
 	if a.Mail, err = mail.New(st, mail.Options{BaseURL: mail.BaseURL(o.Addr), SMTP: o.SMTP, Logger: log}); err != nil {
@@ -241,6 +269,7 @@ func (a *App) Close() error {
 	if a.backups != nil {
 		a.backups.close()
 	}
+	a.checking.Wait()
 	if a.Dir != nil {
 		a.Dir.StopImports() // the running import stops after its batch and resumes at next start
 		a.Dir.Wait()
@@ -248,6 +277,7 @@ func (a *App) Close() error {
 	if a.Mail != nil {
 		a.Mail.Close()
 	}
+	a.writeUsersSnapshot(a.log)
 	return a.Store.Close()
 }
 

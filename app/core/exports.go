@@ -2,6 +2,7 @@ package core
 
 import (
 	"io"
+	"time"
 
 	"userdesk/app"
 	"userdesk/app/csvio"
@@ -37,7 +38,7 @@ func (s *Service) ExportUsersComma(actor *app.User, q Query, unitFilter string, 
 		q.Visible = func(unitID string) bool { return (view == nil || view[unitID]) && (export == nil || export[unitID]) }
 	}
 	q.Offset, q.Limit = 0, 1<<31-1
-	ids := s.index.SearchIDs(q)
+	ids, newest := s.index.SearchIDsNewest(q)
 	cw, err := csvio.NewWriterComma(w, comma)
 	if err != nil {
 		return 0, err
@@ -46,7 +47,7 @@ func (s *Service) ExportUsersComma(actor *app.User, q Query, unitFilter string, 
 		return 0, err
 	}
 	n := 0
-	exportedAt := s.now().UTC().Format(csvio.ExportTimeFormat)
+	exportedAt := exportTime(newest, s.now()).Format(csvio.ExportTimeFormat)
 	var r *refs
 	if err := s.store.View(func(tx app.Tx) (err error) { r, err = s.currentRefs(tx); return }); err != nil {
 		return 0, err
@@ -80,4 +81,20 @@ func (s *Service) ExportUsersComma(actor *app.User, q Query, unitFilter string, 
 		}
 	}
 	return n, cw.Flush()
+}
+
+// exportTime is the time an export's Exported At column gives: the newest change among the
+// accounts it holds, rounded up to the column's millisecond, so that an account changed after
+// the export is newer than the file (the import's stale-row check) while two exports of an
+// unchanged directory are identical to the byte (a demo kiosk's reset compares them). With no
+// account it is now.
+func exportTime(newest, now time.Time) time.Time {
+	if newest.IsZero() {
+		return now.UTC()
+	}
+	t := newest.UTC().Truncate(time.Millisecond)
+	if t.Before(newest) {
+		t = t.Add(time.Millisecond)
+	}
+	return t
 }

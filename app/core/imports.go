@@ -1927,7 +1927,7 @@ type changedUser struct{ before, after *app.User }
 // It returns the import as of the last committed batch and the next batch's number.
 func (s *Service) applyRun(ctx context.Context, bs batchStore, ic *importCtx, im *app.Import, batch int,
 	crash func(int, bool) error) (*app.Import, int, []*app.User, error) {
-	s.writeMu.Lock()
+	s.writeMu.lockBehind()
 	defer s.writeMu.Unlock()
 	ic.claimed = map[string]claim{}
 	var users []*app.User
@@ -1957,6 +1957,9 @@ func (s *Service) applyRun(ctx context.Context, bs batchStore, ic *importCtx, im
 	state := im // the import as the next batch starts from
 	end := batch + runBatches
 	for batch < end && state.Status == app.ImportApplying && state.Applied < state.Rows && ctx.Err() == nil {
+		if s.writeMu.yieldTo(batch, end-runBatches) {
+			break // a console edit waits: it commits before the next batch (writelock.go)
+		}
 		tx, commit, discard := bs.BeginUpdate()
 		if prev != nil {
 			prev.wait = prev.commit() // tx began first: it reads the store as it was before prev

@@ -3,11 +3,13 @@ package core_test
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -815,5 +817,52 @@ func TestImportWithNoticesOnEveryRow(t *testing.T) {
 	})
 	if notices != 2*n {
 		t.Errorf("%d notices, want %d", notices, 2*n)
+	}
+}
+
+// TestExportOfAnUnchangedDirectoryIsTheSame: the Exported At column gives the newest change
+// among the exported accounts, so two exports with nothing changed between them are identical
+// to the byte (a kiosk's reset is checked that way), and a change makes the next export later
+// than the account's new UpdatedAt, which the stale-row check compares with.
+func TestExportOfAnUnchangedDirectoryIsTheSame(t *testing.T) {
+	ia := openImportApp(t, t.TempDir())
+	t.Cleanup(func() { _ = ia.Close() })
+	ia.seed(t, 20)
+	export := func() string {
+		var buf bytes.Buffer
+		if _, err := ia.Dir.ExportUsers(ia.admin, core.Query{}, "", &buf); err != nil {
+			t.Fatal(err)
+		}
+		return buf.String()
+	}
+	first := export()
+	time.Sleep(5 * time.Millisecond)
+	if again := export(); again != first {
+		t.Fatal("two exports of an unchanged directory differ")
+	}
+	im := mustValidate(t, ia, []byte(strings.Replace(first, ",Last7,", ",Seventh,", 1)))
+	if _, err := ia.Dir.RunImport(context.Background(), ia.admin, im.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	after := export()
+	at := func(file string) time.Time {
+		r := csv.NewReader(strings.NewReader(strings.TrimPrefix(file, "\ufeff")))
+		recs, err := r.ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		col := slices.Index(recs[0], "Exported At")
+		v, ok := csvio.ParseExportTime(recs[1][col])
+		if col < 0 || !ok {
+			t.Fatalf("no Exported At in %v", recs[:2])
+		}
+		return v
+	}
+	items, _ := ia.Dir.Index().Search(core.Query{Q: "Seventh", Limit: 1})
+	if len(items) != 1 {
+		t.Fatal("the edited account is not found")
+	}
+	if a, b := at(first), at(after); !b.After(a) || items[0].UpdatedAt.After(b) {
+		t.Fatalf("Exported At %v then %v, the account changed at %v", a, b, items[0].UpdatedAt)
 	}
 }

@@ -434,9 +434,24 @@ func (ix *Index) Search(q Query) (items []UserSummary, total int) {
 
 // SearchIDs is Search for the ids alone (the export reads each user from the store).
 func (ix *Index) SearchIDs(q Query) []string {
-	var ids []string
-	ix.search(q, func(r *rec) { ids = append(ids, string(ix.data.keyOf(r, keyID))) })
+	ids, _ := ix.SearchIDsNewest(q)
 	return ids
+}
+
+// SearchIDsNewest is SearchIDs with the newest UpdatedAt among the matches (zero when none).
+func (ix *Index) SearchIDsNewest(q Query) (ids []string, newest time.Time) {
+	var upd int64
+	found := false
+	ix.search(q, func(r *rec) {
+		ids = append(ids, string(ix.data.keyOf(r, keyID)))
+		if !found || r.upd > upd {
+			upd, found = r.upd, true
+		}
+	})
+	if found {
+		newest = time.Unix(0, upd).UTC()
+	}
+	return ids, newest
 }
 
 // search calls page with the record of each match in the page q asks for, under the read

@@ -5,7 +5,6 @@
 package core
 
 import (
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -33,7 +32,7 @@ type Service struct {
 
 	// writeMu orders commits that change rights, so the authorizer and the index follow the
 	// store in commit order.
-	writeMu sync.Mutex
+	writeMu writeLock
 	// refs holds the units, roles and reference lists as of the last commit, for the rule
 	// checks of each user write (reading 5,000 units per PATCH was most of its time). Only
 	// holders of writeMu fill it, since their transactions start after every earlier commit,

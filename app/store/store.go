@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -129,6 +130,7 @@ func Open(dir string, o Options) (*Store, error) {
 	}
 	if !o.InMemory {
 		s.every(10*time.Minute, s.collectValueLog)
+		s.every(idleEvery, settleWatch(s.shape, debug.FreeOSMemory))
 	}
 	return s, nil
 }

@@ -17,14 +17,19 @@ func main() {
 	bin := flag.String("bin", "bin/userdesk", "binary")
 	rows := flag.Int("rows", 100_000, "accounts to create")
 	clients := flag.Int("clients", 20, "console clients during the third update's apply")
+	keep := flag.String("data", "", "build the store in this directory (must not exist) and keep it, to study it afterwards")
 	flag.Parse()
-	work, err := os.MkdirTemp("", "userdesk-lived-")
-	if err != nil {
-		fail(err)
+	dir := *keep
+	if dir == "" {
+		work, err := os.MkdirTemp("", "userdesk-lived-")
+		if err != nil {
+			fail(err)
+		}
+		defer os.RemoveAll(work)
+		dir = filepath.Join(work, "data")
 	}
-	defer os.RemoveAll(work)
 	fmt.Printf("machine: %d cores; %d accounts\n", drive.Nproc(), *rows)
-	rep, err := drive.Lived(drive.LivedOptions{Bin: *bin, Dir: filepath.Join(work, "data"), Rows: *rows, Clients: *clients, Log: os.Stdout})
+	rep, err := drive.Lived(drive.LivedOptions{Bin: *bin, Dir: dir, Rows: *rows, Clients: *clients, Log: os.Stdout})
 	if err != nil {
 		fail(err)
 	}
