@@ -591,6 +591,14 @@ func TestSCIMEntraAndOktaShapes(t *testing.T) {
 	}
 	c.do("PATCH", "/Groups/"+f.ou, map[string]any{"schemas": []string{patchOp}, "Operations": []any{
 		map[string]any{"op": "Add", "path": "members", "value": []any{map[string]any{"value": id}}}}}).want(t, 204, "Entra add member")
+	// The user's group, found by member, by GET and by .search.
+	c.do("GET", "/Groups?filter="+url.QueryEscape(fmt.Sprintf(`members[value eq "%s"]`, id)), nil).want(t, 200, "group by member").
+		has(t, "group by member", "totalResults", 1, "Resources.0.id", f.ou, "Resources.0.members.0.value", id)
+	c.do("POST", "/Groups/.search", map[string]any{"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:SearchRequest"},
+		"filter": `displayName sw "tour"`, "excludedAttributes": []string{"members"}}).want(t, 200, "group .search").
+		has(t, "group .search", "totalResults", 1, "Resources.0.displayName", "Tour Operations", "Resources.0.members", nil)
+	c.do("GET", "/Users?filter="+url.QueryEscape(fmt.Sprintf(`groups.value eq "%s"`, f.ou)), nil).want(t, 200, "users by group").
+		has(t, "users by group", "totalResults", 1, "Resources.0.id", id)
 	// Removing from the org's group once the user lives in the OU is fine (it is not their home).
 	c.do("PATCH", "/Groups/"+f.org, map[string]any{"schemas": []string{patchOp}, "Operations": []any{
 		map[string]any{"op": "Remove", "path": "members", "value": []any{map[string]any{"value": id}}}}}).want(t, 204, "Entra remove member")
