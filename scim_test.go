@@ -492,8 +492,10 @@ func TestSCIMConformanceRFC7644(t *testing.T) {
 	c.do("GET", "/Users/"+ids["jdoe@example.com"], nil).want(t, 404, "§3.6 get deleted")
 	c.do("DELETE", "/Users/"+ids["jdoe@example.com"], nil).want(t, 404, "§3.6 delete twice")
 
-	// Unknown paths and methods are SCIM errors too.
+	// Unknown paths and methods are SCIM errors too; /Me and bulk are 501 (§3.11, §3.7).
 	c.do("GET", "/Nope", nil).want(t, 404, "unknown resource type")
+	c.do("GET", "/Me", nil).want(t, 501, "/Me")
+	c.do("POST", "/Bulk", map[string]any{"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:BulkRequest"}, "Operations": []any{}}).want(t, 501, "bulk")
 	if r := c.do("DELETE", "/Users", nil).want(t, 405, "DELETE /Users"); r.header.Get("Allow") == "" {
 		t.Errorf("405 without Allow")
 	}
