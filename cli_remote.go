@@ -237,7 +237,7 @@ func remoteExport(r *remote, o *cmdOpts, file string, stdout, stderr io.Writer) 
 	defer resp.Body.Close()
 	info := stdout
 	var w io.Writer
-	closeFile := func() error { return nil }
+	var closeFile func() error
 	if file == "-" {
 		bw := bufio.NewWriterSize(os.Stdout, 1<<20)
 		info, w, closeFile = stderr, bw, bw.Flush

@@ -280,6 +280,8 @@ const (
 	SourceSystem  Source = "system"
 	// SourceSCIM is a change made by an identity provider through the SCIM 2.0 endpoint.
 	SourceSCIM Source = "scim"
+	// SourceAPI is a request made with an API token (a script); the record names the token.
+	SourceAPI Source = "api"
 )
 
 // FieldChange is one field's before and after value in an audit record.

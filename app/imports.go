@@ -55,7 +55,8 @@ type Import struct {
 	ActorID    string       `json:"actorId"`
 	ActorEmail string       `json:"actorEmail"`
 	Source     Source       `json:"source"`
-	// TokenID is the API token the file was uploaded with: the apply acts through it too.
+	// TokenID is the API token the file was uploaded, then applied, with: the apply acts through
+	// the token that started it ("" when started in the console).
 	TokenID   string    `json:"tokenId,omitempty"`
 	CreatedAt time.Time `json:"createdAt"`
 	// Header is the header row as uploaded; Keys the column key of each cell ("-" for skipped
@@ -85,9 +86,13 @@ type ImportUndo struct {
 	StartedAt  time.Time  `json:"startedAt"`
 	FinishedAt *time.Time `json:"finishedAt,omitempty"`
 	By         string     `json:"by"`
-	Reverted   int        `json:"reverted"`
-	Deleted    int        `json:"deleted"`
-	Leavers    int        `json:"leavers"`
+	ByID       string     `json:"byId"`
+	// Done counts the rows looked at, from the last row up: an undo stopped by a crash or a
+	// shutdown goes on from there at the next start.
+	Done     int `json:"done"`
+	Reverted int `json:"reverted"`
+	Deleted  int `json:"deleted"`
+	Leavers  int `json:"leavers"`
 	// LeftAlone lists (the first 1,000 of) the rows not put back, and why; Left counts them all.
 	LeftAlone []ImportUndoSkip `json:"leftAlone"`
 	Left      int              `json:"left"`

@@ -177,7 +177,7 @@ func (s *Server) sendActivationEmail(c *fiber.Ctx) error {
 	if err := decodeOptionalJSON(c, &req); err != nil {
 		return err
 	}
-	v, err := s.dir.SendActivationEmail(actorOf(c), c.Params("id"), req.ConfirmSSO, app.SourceConsole)
+	v, err := s.dir.SendActivationEmail(actorOf(c), c.Params("id"), req.ConfirmSSO, sourceOf(c))
 	if err != nil {
 		return err
 	}
@@ -194,7 +194,7 @@ func (s *Server) mailboxStatistics(c *fiber.Ctx) error {
 }
 
 func (s *Server) endSessions(c *fiber.Ctx) error {
-	n, err := s.dir.EndSessions(actorOf(c), c.Params("id"), app.SourceConsole)
+	n, err := s.dir.EndSessions(actorOf(c), c.Params("id"), sourceOf(c))
 	if err != nil {
 		return err
 	}
@@ -206,7 +206,7 @@ func (s *Server) markLeaver(c *fiber.Ctx) error {
 	if err := decodeOptionalJSON(c, &req); err != nil {
 		return err
 	}
-	v, err := s.dir.MarkLeaver(actorOf(c), c.Params("id"), app.SourceConsole)
+	v, err := s.dir.MarkLeaver(actorOf(c), c.Params("id"), sourceOf(c))
 	if err != nil {
 		return err
 	}
@@ -222,7 +222,7 @@ func (s *Server) claimLeaver(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	v, err := s.dir.Claim(actorOf(c), c.Params("id"), req.UnitID, app.SourceConsole)
+	v, err := s.dir.Claim(actorOf(c), c.Params("id"), req.UnitID, sourceOf(c))
 	if err != nil {
 		return err
 	}

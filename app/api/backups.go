@@ -101,7 +101,7 @@ func (s *Server) auditBackup(who string, u *app.User, name string) {
 	} else {
 		rec.ActorID = u.ID
 		if u.Token != nil {
-			rec.TokenID, rec.Token = u.Token.ID, u.Token.Name
+			rec.Source, rec.TokenID, rec.Token = app.SourceAPI, u.Token.ID, u.Token.Name
 		}
 	}
 	if err := s.store.Update(func(tx app.Tx) error { return tx.AddAudit(rec) }); err != nil {

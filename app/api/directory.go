@@ -31,7 +31,7 @@ func (s *Server) createUnit(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	u, err := s.dir.CreateUnit(actorOf(c), in, app.SourceConsole)
+	u, err := s.dir.CreateUnit(actorOf(c), in, sourceOf(c))
 	if err != nil {
 		return err
 	}
@@ -44,7 +44,7 @@ func (s *Server) patchUnit(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &p); err != nil {
 		return err
 	}
-	u, err := s.dir.PatchUnit(actorOf(c), c.Params("id"), p, app.SourceConsole)
+	u, err := s.dir.PatchUnit(actorOf(c), c.Params("id"), p, sourceOf(c))
 	if err != nil {
 		return err
 	}
@@ -52,7 +52,7 @@ func (s *Server) patchUnit(c *fiber.Ctx) error {
 }
 
 func (s *Server) deleteUnit(c *fiber.Ctx) error {
-	if err := s.dir.DeleteUnit(actorOf(c), c.Params("id"), app.SourceConsole); err != nil {
+	if err := s.dir.DeleteUnit(actorOf(c), c.Params("id"), sourceOf(c)); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
@@ -98,7 +98,7 @@ func (s *Server) createRole(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	r, err := s.dir.CreateRole(actorOf(c), in, app.SourceConsole)
+	r, err := s.dir.CreateRole(actorOf(c), in, sourceOf(c))
 	if err != nil {
 		return err
 	}
@@ -111,7 +111,7 @@ func (s *Server) patchRole(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &p); err != nil {
 		return err
 	}
-	r, err := s.dir.PatchRole(actorOf(c), c.Params("id"), p, app.SourceConsole)
+	r, err := s.dir.PatchRole(actorOf(c), c.Params("id"), p, sourceOf(c))
 	if err != nil {
 		return err
 	}
@@ -119,7 +119,7 @@ func (s *Server) patchRole(c *fiber.Ctx) error {
 }
 
 func (s *Server) deleteRole(c *fiber.Ctx) error {
-	if err := s.dir.DeleteRole(actorOf(c), c.Params("id"), app.SourceConsole); err != nil {
+	if err := s.dir.DeleteRole(actorOf(c), c.Params("id"), sourceOf(c)); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
@@ -250,7 +250,7 @@ func (s *Server) createUser(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &p); err != nil {
 		return err
 	}
-	v, err := s.dir.CreateUser(actorOf(c), &p, app.SourceConsole)
+	v, err := s.dir.CreateUser(actorOf(c), &p, sourceOf(c))
 	if err != nil {
 		return err
 	}
@@ -285,7 +285,7 @@ func (s *Server) patchUser(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &p); err != nil {
 		return err
 	}
-	v, err := s.dir.PatchUser(actorOf(c), c.Params("id"), version, &p, app.SourceConsole)
+	v, err := s.dir.PatchUser(actorOf(c), c.Params("id"), version, &p, sourceOf(c))
 	if err != nil {
 		return err
 	}
@@ -293,7 +293,7 @@ func (s *Server) patchUser(c *fiber.Ctx) error {
 }
 
 func (s *Server) deleteUser(c *fiber.Ctx) error {
-	if err := s.dir.DeleteUser(actorOf(c), c.Params("id"), app.SourceConsole); err != nil {
+	if err := s.dir.DeleteUser(actorOf(c), c.Params("id"), sourceOf(c)); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
@@ -309,7 +309,7 @@ func (s *Server) transferUsers(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	res, err := s.dir.Transfer(actorOf(c), req.UserIDs, req.UnitID, app.SourceConsole)
+	res, err := s.dir.Transfer(actorOf(c), req.UserIDs, req.UnitID, sourceOf(c))
 	if err != nil {
 		return err
 	}
@@ -352,9 +352,9 @@ func auditFilter(c *fiber.Ctx, limit int) (app.AuditFilter, error) {
 		f.Limit = n
 	}
 	switch f.Source {
-	case "", app.SourceConsole, app.SourceImport, app.SourceCLI, app.SourceSystem, app.SourceSCIM:
+	case "", app.SourceConsole, app.SourceImport, app.SourceCLI, app.SourceSystem, app.SourceSCIM, app.SourceAPI:
 	default:
-		fields["source"] = "Source is one of console, import, cli, system and scim."
+		fields["source"] = "Source is one of console, import, cli, system, scim and api."
 	}
 	if len(f.Action) > 64 {
 		fields["action"] = "Action is at most 64 characters, such as user.update."
@@ -473,7 +473,7 @@ func (s *Server) addReferenceItem(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	item, err := s.dir.AddReferenceItem(actorOf(c), c.Params("kind"), req.Name, app.SourceConsole)
+	item, err := s.dir.AddReferenceItem(actorOf(c), c.Params("kind"), req.Name, sourceOf(c))
 	if err != nil {
 		return err
 	}
@@ -481,7 +481,7 @@ func (s *Server) addReferenceItem(c *fiber.Ctx) error {
 }
 
 func (s *Server) deleteReferenceItem(c *fiber.Ctx) error {
-	if err := s.dir.DeleteReferenceItem(actorOf(c), c.Params("kind"), c.Params("id"), app.SourceConsole); err != nil {
+	if err := s.dir.DeleteReferenceItem(actorOf(c), c.Params("kind"), c.Params("id"), sourceOf(c)); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)

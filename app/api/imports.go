@@ -86,7 +86,7 @@ func (s *Server) uploadImport(c *fiber.Ctx) error {
 			opts.OverwriteNewer = string(v) == "1" || string(v) == "true"
 		}
 	}
-	im, err := s.dir.ValidateUploadWith(actorOf(c), f.FileName(), f, app.SourceConsole, opts)
+	im, err := s.dir.ValidateUploadWith(actorOf(c), f.FileName(), f, sourceOf(c), opts)
 	if ae := (*app.Error)(nil); errors.As(err, &ae) && ae.Code == app.ETOOLARGE && len(ae.Fields) == 0 {
 		return tooLarge(ae.Message)
 	}

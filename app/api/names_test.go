@@ -50,7 +50,7 @@ func TestImportSpeaksNames(t *testing.T) {
 	want := map[string]string{
 		"OU": "Clinical Divisions / Medicine / Cardiology", "OU ID": demo.OUCardiology,
 		"Primary Organisation": "Northgate Teaching Hospitals NHS Trust", "Organisations": "Northgate Teaching Hospitals NHS Trust",
-		"Admin Roles": "User administrator @ Northgate Teaching Hospitals NHS Trust / Clinical Divisions / Medicine / Cardiology",
+		"Admin Roles":    "User administrator @ Northgate Teaching Hospitals NHS Trust / Clinical Divisions / Medicine / Cardiology",
 		"Admin Role IDs": "role-user-admin@" + demo.OUCardiology,
 	}
 	for h, v := range want {
@@ -144,5 +144,40 @@ func TestImportSpeaksNames(t *testing.T) {
 		if fmt.Sprint(got[f]) != fmt.Sprint(u[f]) {
 			t.Errorf("%s after the undo: %v, before the import: %v", f, got[f], u[f])
 		}
+	}
+}
+
+// TestExportWritesExternal: organisations and grant units the exporting admin may not see are
+// EXTERNAL in its export, as on the user page (SPEC §3 rule 7), and the export comes back
+// through the import unchanged, with or without its ids columns.
+func TestExportWritesExternal(t *testing.T) {
+	it := buildImportTree(t)
+	apptest.MustCreateUser(t, it.admin, "two.orgs@acme.example", it.sales, map[string]any{"localId": "T2",
+		"orgIds": []any{it.org, it.org2}})
+	exp := it.sa.Do("GET", "/api/v1/exports/users.csv", nil, nil)
+	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(string(exp.Body), "\uFEFF"))).ReadAll()
+	if err != nil || exp.Status != 200 {
+		t.Fatalf("export: %d %v", exp.Status, err)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	var row []string
+	for _, r := range rows[1:] {
+		if r[col["Local ID"]] == "T2" {
+			row = r
+		}
+	}
+	if row == nil || row[col["Organisations"]] != "Acme Health|EXTERNAL" || strings.Contains(string(exp.Body), "Other Trust") {
+		t.Fatalf("organisations the admin may not see: %q", row)
+	}
+	if rep := mustUpload(t, it.s, it.sa, string(exp.Body)); rep.Totals["error"] != 0 || rep.Totals["update"] != 0 {
+		t.Fatalf("the export back: %v %+v", rep.Totals, rep.Rows)
+	}
+	names := resave(rows, false, false, "OU ID", "Primary Organisation ID", "Organisation IDs", "Admin Role IDs", "Role IDs",
+		"Clinical Speciality IDs", "Clinical Role IDs", "Work Area IDs")
+	if rep := mustUpload(t, it.s, it.sa, names); rep.Totals["error"] != 0 || rep.Totals["update"] != 0 {
+		t.Fatalf("the export back without its ids: %v %+v", rep.Totals, rep.Rows)
 	}
 }

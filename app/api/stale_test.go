@@ -126,7 +126,7 @@ func TestOldExportResavedDoesNotRevertConsoleEdit(t *testing.T) {
 			if bob == nil || bob.Action != "update" {
 				t.Fatalf("Bob's edited row is not an update: %+v", rep.Rows)
 			}
-			if tc.drop != nil && len(tc.drop) == 2 {
+			if len(tc.drop) == 2 {
 				// Nothing dates the file: the row reverting Ann is an ordinary update (the
 				// file-name fallback is below).
 				if ann != nil || rep.Totals["update"] != 2 {

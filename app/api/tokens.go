@@ -24,6 +24,15 @@ func bearerOf(c *fiber.Ctx) (string, bool) {
 	return strings.TrimSpace(h[7:]), true
 }
 
+// sourceOf is where a request's changes come from, for the audit log: a script with an API
+// token, or the console.
+func sourceOf(c *fiber.Ctx) app.Source {
+	if isBearer(c) {
+		return app.SourceAPI
+	}
+	return app.SourceConsole
+}
+
 // isBearer says whether the request was authenticated by an API token.
 func isBearer(c *fiber.Ctx) bool { b, _ := c.Locals(localBearer).(bool); return b }
 
@@ -109,7 +118,7 @@ func (s *Server) createToken(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	tok, secret, err := s.dir.CreateAPIToken(actorOf(c), in, app.SourceConsole)
+	tok, secret, err := s.dir.CreateAPIToken(actorOf(c), in, sourceOf(c))
 	if err != nil {
 		return err
 	}
@@ -118,7 +127,7 @@ func (s *Server) createToken(c *fiber.Ctx) error {
 }
 
 func (s *Server) revokeToken(c *fiber.Ctx) error {
-	if err := s.dir.RevokeAPIToken(actorOf(c), c.Params("id"), app.SourceConsole); err != nil {
+	if err := s.dir.RevokeAPIToken(actorOf(c), c.Params("id"), sourceOf(c)); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)

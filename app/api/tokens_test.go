@@ -60,7 +60,8 @@ func TestAPITokens(t *testing.T) {
 			After: func(t *testing.T, s *apptest.Server, r *apptest.Response) {
 				created = apptest.Str(r.JSON(), "id")
 				au := a.Do("GET", "/api/v1/audit?target="+created, nil, nil)
-				if !strings.Contains(string(au.Body), `"token":"nightly sync"`) || !strings.Contains(string(au.Body), `"tokenId":"`+fullID+`"`) {
+				if !strings.Contains(string(au.Body), `"token":"nightly sync"`) || !strings.Contains(string(au.Body), `"tokenId":"`+fullID+`"`) ||
+					!strings.Contains(string(au.Body), `"source":"api"`) {
 					t.Fatalf("audit of the create lacks the token: %s", au.Body)
 				}
 				l := a.Do("GET", "/api/v1/me/tokens", nil, nil)
@@ -78,8 +79,8 @@ func TestAPITokens(t *testing.T) {
 		{Name: "nor configuration", Method: "POST", Path: "/api/v1/units", Client: bear(salesTok),
 			Body: map[string]any{"name": "Nope", "parentId": tr.org}, Status: 403},
 		{Name: "a bearer request ignores the session cookie it carries", Method: "POST", Path: "/api/v1/units",
-			Client:  func(*apptest.Server) *apptest.Client { c := s.Admin(); c.Token = viewer; return c },
-			Body:    map[string]any{"name": "Nope", "parentId": tr.org}, Status: 403},
+			Client: func(*apptest.Server) *apptest.Client { c := s.Admin(); c.Token = viewer; return c },
+			Body:   map[string]any{"name": "Nope", "parentId": tr.org}, Status: 403},
 		{Name: "tokens are not managed with tokens", Method: "POST", Path: "/api/v1/me/tokens", Client: bear(full),
 			Body: map[string]any{"name": "child", "permissions": []string{"users.view"}}, Status: 403},
 		{Name: "nor revoked with one", Method: "DELETE", Path: "/api/v1/me/tokens/" + fullID, Client: bear(full), Status: 403},
@@ -172,4 +173,37 @@ func TestAPITokenNeverOutlivesItsCreator(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// TestAPITokenImportsActThroughTheToken: an import checked or applied with a token is limited by
+// the token, whoever uploaded the file, and its changes name the token.
+func TestAPITokenImportsActThroughTheToken(t *testing.T) {
+	tr := buildTree(t)
+	s, a := tr.s, tr.admin
+	inSales := apptest.Str(apptest.MustCreateUser(t, a, "imp.sales@acme.example", tr.sales, nil), "id")
+	inSib := apptest.Str(apptest.MustCreateUser(t, a, "imp.finance@acme.example", tr.sib, nil), "id")
+	_, salesTok := mustToken(t, a, map[string]any{"name": "sales import", "unitId": tr.sales,
+		"permissions": []string{"users.view", "users.edit", "users.import"}})
+	csv := "User ID,Job Title\n" + inSales + ",Imported\n" + inSib + ",Imported\n"
+
+	// Uploaded in the console, applied with the token: the Finance row is outside the token.
+	rep := mustUpload(t, s, a, csv)
+	c := s.Bearer(salesTok)
+	if r := c.Do("POST", "/api/v1/imports/"+rep.ID+"/apply", nil, nil); r.Status != 202 {
+		t.Fatalf("apply with the token: %d %s", r.Status, r.Body)
+	}
+	done := waitImport(t, c, rep.ID)
+	if done.Results["update"] != 1 || done.Results["error"] != 1 {
+		t.Fatalf("results %v, want the Sales row updated and the Finance row refused", done.Results)
+	}
+	au := a.Do("GET", "/api/v1/audit?target="+inSales, nil, nil)
+	if !strings.Contains(string(au.Body), `"token":"sales import"`) || !strings.Contains(string(au.Body), `"source":"import"`) {
+		t.Fatalf("the import's change does not name the token: %s", au.Body)
+	}
+
+	// Uploaded with the token: the report already refuses the Finance row.
+	rep = mustUpload(t, s, c, strings.ReplaceAll(csv, "Imported", "Again"))
+	if rep.Totals["update"] != 1 || rep.Totals["error"] != 1 {
+		t.Fatalf("report totals %v with the token, want the Finance row an error", rep.Totals)
+	}
 }

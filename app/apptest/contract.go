@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -24,6 +25,9 @@ import (
 // then as right as the API test suite is thorough.
 type contract struct {
 	router routers.Router
+	doc    *openapi3.T
+	// hit records the operations some test exercised (operationId → true).
+	hit sync.Map
 }
 
 var loadContract = sync.OnceValues(func() (*contract, error) {
@@ -43,7 +47,7 @@ var loadContract = sync.OnceValues(func() (*contract, error) {
 	}
 	// Event streams are text; kin-openapi has no decoder of its own for them.
 	openapi3filter.RegisterBodyDecoder("text/event-stream", openapi3filter.PlainBodyDecoder)
-	return &contract{router: r}, nil
+	return &contract{router: r, doc: doc}, nil
 })
 
 // mustContract returns the loaded contract or fails the test.
@@ -89,6 +93,7 @@ func (k *contract) check(tb testing.TB, method, path string, header http.Header,
 		}
 		return
 	}
+	k.hit.Store(route.Operation.OperationID, true)
 	ctx := context.Background()
 	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: contractOptions}
 	if res.Status < 300 {
@@ -101,6 +106,23 @@ func (k *contract) check(tb testing.TB, method, path string, header http.Header,
 	if err := openapi3filter.ValidateResponse(ctx, out); err != nil {
 		tb.Errorf("contract: the answer to %s %s (%d) disagrees with openapi.json: %v\nbody: %s", method, path, res.Status, err, clip(res.Body))
 	}
+}
+
+// UnexercisedOperations lists, as "operationId METHOD path", the operations of openapi.json that
+// no request of this test binary reached, so far, through a Client (and so that the contract
+// check never saw).
+func UnexercisedOperations(tb testing.TB) []string {
+	k := mustContract(tb)
+	var out []string
+	for path, item := range k.doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			if _, ok := k.hit.Load(op.OperationID); !ok {
+				out = append(out, op.OperationID+" "+method+" "+path)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 func clip(b []byte) string {

@@ -146,6 +146,7 @@ func Open(o Options) (*App, error) {
 	a.Dir.OnImportProgress(func(userID string, p core.ImportProgress) {
 		a.Events.Publish(userID, api.Event{Type: "import.progress", Data: p})
 	})
+	st.OnSignIn(a.Dir.SignedIn)
 	if err := a.loadUsers(a.dataDir, log); err != nil {
 		return fail(fmt.Errorf("load rights: %w", err))
 	}

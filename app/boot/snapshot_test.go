@@ -95,6 +95,15 @@ func seedSnapshotStore(t *testing.T, a *boot.App) {
 	if _, err := a.Dir.PatchUser(admin, u.ID, u.Version, &core.UserPatch{JobTitle: &title}, app.SourceConsole); err != nil {
 		t.Fatal(err)
 	}
+	// A sign-in is recorded in place, not through the service: the list must show it too.
+	at := now.Add(time.Hour).Truncate(time.Second)
+	if err := a.Store.Update(func(tx app.Tx) error { return tx.SetLastLogin("u000002", at) }); err != nil {
+		t.Fatal(err)
+	}
+	items, _ := a.Dir.Index().Search(core.Query{Q: "user2@acme", Limit: 1})
+	if len(items) != 1 || items[0].LastLoginAt == nil || !items[0].LastLoginAt.Equal(at) {
+		t.Fatalf("the users list does not show the sign-in at %v: %+v", at, items)
+	}
 }
 
 // TestCleanRestartLoadsUsersFromSnapshot: a clean shutdown leaves a snapshot of the users list;

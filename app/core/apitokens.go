@@ -119,7 +119,7 @@ func (s *Service) CreateAPIToken(actor *app.User, in APITokenInput, src app.Sour
 		}
 		changes := []app.FieldChange{{Field: "name", After: tok.Name}, {Field: "permissions", After: permStrings(perms)}}
 		if tok.UnitID != "" {
-			changes = append(changes, app.FieldChange{Field: "unitId", After: tok.UnitID})
+			changes = append(changes, app.FieldChange{Field: "unit", After: tok.UnitID})
 		}
 		if tok.ExpiresAt != nil {
 			changes = append(changes, app.FieldChange{Field: "expiresAt", After: tok.ExpiresAt.UTC().Format(time.RFC3339)})
@@ -161,7 +161,7 @@ const touchEvery = time.Minute
 
 // AuthenticateAPIToken turns a Bearer secret into the principal it acts as: its creator,
 // narrowed to the token. An unknown, expired or revoked token, or one whose creator may no
-// longer sign in (disabled, leaver, deleted), is refused; ok says the creator may sign in.
+// longer sign in (disabled, leaver, deleted: live says whether it may), is refused.
 func (s *Service) AuthenticateAPIToken(secret string, live func(creator *app.User) bool) (*app.User, error) {
 	refused := app.Errorf(app.EUNAUTHORIZED, "The API token is unknown, expired or revoked.")
 	if !strings.HasPrefix(secret, app.APITokenPrefix) || len(secret) > 128 {

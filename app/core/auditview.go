@@ -57,7 +57,7 @@ var FieldLabels = map[string]string{
 	"mailboxSizeMb": "Mailbox size (MB)", "roleIds": "Roles", "leaver": "Leaver", "activatedAt": "Activated",
 	"activationSentAt": "Activation email sent", "lastLoginAt": "Last login",
 	"name": "Name", "parentId": "Parent", "settings": "Organisation settings", "description": "Description",
-	"permissions": "Permissions", "kind": "Kind", "expiresAt": "Expires",
+	"permissions": "Permissions", "kind": "Kind", "expiresAt": "Expires", "unit": "Unit",
 	"ssoEnabled": "SSO configured", "allowDatetimeFormatChange": "Allow datetime format change",
 	"usernamePolicy": "Username policy", "languages": "Languages offered",
 }
@@ -169,7 +169,7 @@ func (n *namer) value(field string, v any) string {
 		return "—"
 	}
 	switch field {
-	case "unitId", "parentId":
+	case "unitId", "parentId", "unit": // unit: the subtree an API token is limited to
 		if s, ok := v.(string); ok {
 			return n.unitPath(s)
 		}

@@ -52,7 +52,7 @@ func (s *Service) ExportUsersComma(actor *app.User, q Query, unitFilter string, 
 	if err := s.store.View(func(tx app.Tx) (err error) { r, err = s.currentRefs(tx); return }); err != nil {
 		return 0, err
 	}
-	names := r.namesOf()
+	names := maskedNames{r.namesOf(), s.visibleUnits(actor)}
 	for start := 0; start < len(ids); start += exportChunk {
 		part := ids[start:min(start+exportChunk, len(ids))]
 		err := s.store.View(func(tx app.Tx) error {

@@ -181,6 +181,9 @@ type importCtx struct {
 	// organisation's first; named marks the ids columns of their fields, which are read with them.
 	names []namesColumn
 	named map[string]bool
+	// visible are the units the actor sees (nil: all): names outside them are EXTERNAL in its
+	// exports, which an import takes back as "as it is".
+	visible map[string]bool
 	// lastImport, for a file with neither a Version nor an Exported At column, is when a file
 	// of the same name was last imported: an account changed after it is newer than the file.
 	lastImport time.Time
@@ -293,6 +296,10 @@ type namesColumn struct {
 	at, idAt   int
 }
 
+// namer writes ids as names the way the actor's export does: EXTERNAL for what it may not see,
+// in a report's changes too.
+func (c *importCtx) namer() maskedNames { return maskedNames{c.refs.namesOf(), c.visible} }
+
 // staleColumn names the column that dates the file's rows: Version, else Exported At, else
 // none (the whole row).
 func (c *importCtx) staleColumn() string {
@@ -353,6 +360,7 @@ func (s *Service) ValidateUploadWith(actor *app.User, fileName string, r io.Read
 		ActorID: actor.ID, ActorEmail: actor.Username, Source: src, TokenID: tokenID(actor), CreatedAt: s.now(),
 		Header: rd.Header(), Keys: rd.Keys(), Delimiter: string(rd.Comma())}
 	ic := newImportCtx(actor, rd.Header(), rd.Keys())
+	ic.visible = s.visibleUnits(actor)
 	ic.overwrite = o.OverwriteNewer
 	if ic.password >= 0 {
 		im.Warnings = append(im.Warnings, "The column \""+rd.Header()[ic.password]+"\" holds passwords: "+csvio.PasswordReason)
@@ -993,7 +1001,7 @@ func (s *Service) ruleRow(ic *importCtx, before *app.User, cells []string, into 
 	}
 	for i, key := range ic.keys {
 		if i >= len(cells) || key == csvio.KeyIgnored || key == csvio.KeyPassword || csvio.ReadOnly(key) ||
-			key == "email" || ic.named[key] {
+			key == "email" || ic.named[key] || csvio.IsNames(key) {
 			continue // email after the username, below; names columns and their ids columns next
 		}
 		set(key, key, cells[i])
@@ -1006,6 +1014,14 @@ func (s *Service) ruleRow(ic *importCtx, before *app.User, cells []string, into 
 		}
 		ids, reasons := ic.refs.namesOf().ids(nc.field, cells[nc.at], after.PrimaryOrgID)
 		if len(reasons) > 0 {
+			// The cell as this actor's export writes it (EXTERNAL for what it may not see)
+			// says "as it is": the ids column, if any, decides.
+			if cells[nc.at] == csvio.CellNamed(&base, nc.key, ic.namer()) {
+				if nc.idAt >= 0 && nc.idAt < len(cells) {
+					set(nc.key, nc.field, cells[nc.idAt])
+				}
+				continue
+			}
 			bad(nc.key, strings.Join(reasons, " "))
 			continue
 		}
@@ -1073,7 +1089,7 @@ func (s *Service) ruleRow(ic *importCtx, before *app.User, cells []string, into 
 	}
 	var changes []app.ImportChange
 	if before != nil {
-		if changes = columnChanges(before, after, ic.refs.namesOf()); len(changes) == 0 {
+		if changes = columnChanges(before, after, ic.namer()); len(changes) == 0 {
 			// Nothing changes: the row is fine even if the account breaks a rule made after it
 			// was created (the bootstrap Super admin has no OU, for one).
 			return ruledRow{after: after, done: true}
@@ -1128,9 +1144,9 @@ func (s *Service) finishRow(tx app.Tx, ic *importCtx, before *app.User, rr ruled
 	}
 	switch {
 	case before == nil:
-		changes = columnChanges(&app.User{}, after, ic.refs.namesOf())
+		changes = columnChanges(&app.User{}, after, ic.namer())
 	case changes == nil:
-		changes = columnChanges(before, after, ic.refs.namesOf())
+		changes = columnChanges(before, after, ic.namer())
 	}
 	return after, changes, nil, warning
 }
@@ -1641,6 +1657,9 @@ func (s *Service) startImport(actor *app.User, id string) (*app.Import, error) {
 		}
 		now := s.now()
 		cur.Status, cur.StartedAt = app.ImportApplying, &now
+		// The apply acts as whoever starts it: through their API token, or with their own rights
+		// when they start it in the console (whatever the file was uploaded with).
+		cur.TokenID = tokenID(actor)
 		im = cur
 		return tx.PutImport(cur)
 	})
@@ -1665,8 +1684,11 @@ func (s *Service) ResumeImports() error {
 		}
 		return err
 	})
-	if err != nil || pending == nil {
+	if err != nil {
 		return err
+	}
+	if pending == nil {
+		return s.resumeUndo()
 	}
 	s.imp.mu.Lock()
 	if s.imp.running != nil {
@@ -1743,6 +1765,7 @@ func (s *Service) runJob(id string) (err error) {
 	}
 	defer holdImportMemory(applyBudget(im))()
 	ic := newImportCtx(actor, im.Header, im.Keys)
+	ic.visible = s.visibleUnits(actor)
 	ic.results = newRunResults(im)
 	defer func() { ic.ahead.wait() }()
 	pend := &pendingIndex{users: map[string]*app.User{}}

@@ -10,6 +10,9 @@ import (
 	"userdesk/app/csvio"
 )
 
+// undoSaveEvery is how many rows an undo looks at between saves of its progress.
+const undoSaveEvery = 100
+
 // maxUndoListed is how many left-alone rows an undo lists in the import record.
 const maxUndoListed = 1000
 
@@ -55,7 +58,9 @@ func (s *Service) UndoImport(actor *app.User, id string) (*app.Import, error) {
 		if err != nil {
 			return err
 		}
-		cur.Undo = &app.ImportUndo{StartedAt: s.now(), By: actorEmail(actor), LeftAlone: []app.ImportUndoSkip{}}
+		if cur.Undo == nil || cur.Undo.FinishedAt != nil { // an unfinished one goes on from where it stopped
+			cur.Undo = &app.ImportUndo{StartedAt: s.now(), By: actorEmail(actor), ByID: actorID(actor), LeftAlone: []app.ImportUndoSkip{}}
+		}
 		im = cur
 		return tx.PutImport(cur)
 	})
@@ -63,11 +68,18 @@ func (s *Service) UndoImport(actor *app.User, id string) (*app.Import, error) {
 		s.imp.mu.Unlock()
 		return nil, err
 	}
+	s.goUndo(actor, im)
+	s.imp.mu.Unlock()
+	return im, nil
+}
+
+// goUndo runs the undo of im in the background as the running job; the caller holds s.imp.mu
+// and has checked that no job runs.
+func (s *Service) goUndo(actor *app.User, im *app.Import) {
 	ctx, cancel := context.WithCancel(context.Background())
 	s.imp.running, s.imp.cancel = im, cancel
 	s.imp.done = make(chan struct{})
 	done := s.imp.done
-	s.imp.mu.Unlock()
 	job, undo := *im, *im.Undo // the goroutine's own: the caller answers with im
 	job.Undo = &undo
 	go func() {
@@ -78,11 +90,41 @@ func (s *Service) UndoImport(actor *app.User, id string) (*app.Import, error) {
 			s.imp.mu.Unlock()
 			close(done)
 		}()
-		if err := s.runUndo(ctx, actor, &job); err != nil && s.imp.log != nil {
-			s.imp.log.Error("import undo", "import", im.ID, "err", err)
+		if err := s.runUndo(ctx, actor, &job); err != nil {
+			s.importLog().Error("import undo", "import", job.ID, "err", err)
 		}
 	}()
-	return im, nil
+}
+
+// resumeUndo goes on with an undo that a crash or a shutdown stopped, as the account that
+// asked for it. ResumeImports calls it.
+func (s *Service) resumeUndo() error {
+	var pending *app.Import
+	err := s.store.View(func(tx app.Tx) error {
+		all, err := tx.Imports(0)
+		for i := range all {
+			if u := all[i].Undo; u != nil && u.FinishedAt == nil {
+				pending = &all[i]
+			}
+		}
+		return err
+	})
+	if err != nil || pending == nil {
+		return err
+	}
+	var actor *app.User
+	if err := s.store.View(func(tx app.Tx) (err error) { actor, err = tx.User(pending.Undo.ByID); return }); err != nil {
+		return fmt.Errorf("resume the undo of %s: its account %s: %w", pending.FileName, pending.Undo.By, err)
+	}
+	log := s.importLog() // it takes s.imp.mu
+	s.imp.mu.Lock()
+	defer s.imp.mu.Unlock()
+	if s.imp.running != nil {
+		return nil
+	}
+	log.Info("resuming import undo", "import", pending.ID, "file", pending.FileName, "done", pending.Undo.Done)
+	s.goUndo(actor, pending)
+	return nil
 }
 
 // RunUndo is UndoImport that waits for the undo to finish (the command line) and returns the
@@ -103,8 +145,8 @@ func (s *Service) RunUndo(actor *app.User, id string) (*app.Import, error) {
 }
 
 // runUndo puts back the rows of im, one transaction each, and records the outcome.
-// A stop (shutdown) ends it between rows with its record unfinished: asked again, it goes on, and
-// the rows it already put back are left alone then as changed since the import.
+// A stop (shutdown) ends it between rows with its progress saved; it goes on at the next start
+// (ResumeImports), or when asked again.
 func (s *Service) runUndo(ctx context.Context, actor *app.User, im *app.Import) error {
 	var rows []undoRow
 	err := s.store.View(func(tx app.Tx) error {
@@ -138,17 +180,32 @@ func (s *Service) runUndo(ctx context.Context, actor *app.User, im *app.Import) 
 	}
 	// Undone last to first, so that rows of one file that depend on each other (a username
 	// freed by one row and taken by a later one) come apart in order.
-	for i := len(rows) - 1; i >= 0; i-- {
+	save := func() error {
+		return s.store.Update(func(tx app.Tx) error {
+			cur, err := tx.Import(im.ID)
+			if err != nil {
+				return err
+			}
+			cur.Undo = u
+			return tx.PutImport(cur)
+		})
+	}
+	// Rows after a resume that the undo may have put back before it stopped (since the last
+	// save): an account it changed is not one "changed since the import".
+	unsure := 0
+	if u.Done > 0 {
+		unsure = undoSaveEvery
+	}
+	for i := len(rows) - 1 - u.Done; i >= 0; i-- {
 		if ctx.Err() != nil {
-			return s.store.Update(func(tx app.Tx) error {
-				cur, err := tx.Import(im.ID)
-				if err != nil {
-					return err
-				}
-				cur.Undo = u
-				return tx.PutImport(cur)
-			})
+			return save()
 		}
+		if u.Done > 0 && u.Done%undoSaveEvery == 0 {
+			if err := save(); err != nil {
+				return err
+			}
+		}
+		u.Done++
 		r := rows[i]
 		var cur *app.User
 		if r.userID != "" {
@@ -158,10 +215,16 @@ func (s *Service) runUndo(ctx context.Context, actor *app.User, im *app.Import) 
 		case cur == nil:
 			left(r, "The account no longer exists.")
 			continue
+		case unsure > 0 && !r.created && cur.Version == r.version+2 && cur.UpdatedBy == u.By && !cur.UpdatedAt.Before(u.StartedAt):
+			u.Reverted++ // put back by this undo before it stopped
+			continue
 		case r.created && cur.Version != 1, !r.created && cur.Version != r.version+1:
 			left(r, fmt.Sprintf("Changed since the import, by %s on %s: left as it is.",
 				orDefault(cur.UpdatedBy, "someone"), cur.UpdatedAt.UTC().Format("2 Jan 2006 at 15:04 UTC")))
 			continue
+		}
+		if unsure > 0 {
+			unsure--
 		}
 		if r.created {
 			if cur.LastLoginAt != nil {
@@ -230,6 +293,9 @@ func (s *Service) undoPatch(cur *app.User, changes []app.ImportChange) (*UserPat
 		text := c.Old
 		if nk := csvio.NamesKey(c.Field); nk != "" && c.Column == csvio.Header(nk) {
 			ids, problems := r.namesOf().ids(c.Field, text, "")
+			if len(problems) > 0 && strings.Contains(text, external) {
+				ids, problems = undoList(r.namesOf(), cur, c)
+			}
 			if len(problems) > 0 {
 				return nil, "Its old " + c.Column + " can no longer be read: " + strings.Join(problems, " ")
 			}
@@ -263,4 +329,47 @@ func (s *Service) undoPatch(cur *app.User, changes []app.ImportChange) (*UserPat
 		return nil, "It could not be put back: " + err.Error()
 	}
 	return &p, ""
+}
+
+// undoList reads back a list the report wrote with EXTERNAL items (what the importing admin may
+// not see, and so could not have changed): the current list, less the items the import added,
+// plus those it removed.
+func undoList(n *nameIndex, cur *app.User, c app.ImportChange) (string, []string) {
+	if c.Field == "primaryOrgId" || c.Field == csvio.KeyUnit {
+		return "", []string{"it was written " + external + "."}
+	}
+	split := func(s string) map[string]bool {
+		m := map[string]bool{}
+		for _, p := range strings.Split(s, csvio.ListSeparator) {
+			if p = strings.TrimSpace(p); p != "" && !strings.Contains(p, external) {
+				m[p] = true
+			}
+		}
+		return m
+	}
+	before, after := split(c.Old), split(c.New)
+	var problems []string
+	read := func(item string) string {
+		ids, ps := n.ids(c.Field, item, "")
+		problems = append(problems, ps...)
+		return ids
+	}
+	out := []string{}
+	drop := map[string]bool{}
+	for item := range after {
+		if !before[item] {
+			drop[read(item)] = true
+		}
+	}
+	for _, id := range strings.Split(csvio.Cell(cur, c.Field), csvio.ListSeparator) {
+		if id != "" && !drop[id] {
+			out = append(out, id)
+		}
+	}
+	for item := range before {
+		if !after[item] {
+			out = append(out, read(item))
+		}
+	}
+	return strings.Join(out, csvio.ListSeparator), problems
 }

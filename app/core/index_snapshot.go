@@ -229,10 +229,16 @@ func (s *Service) LoadSnapshot(data []byte, stamp SnapshotStamp) bool {
 	if !ok {
 		return false
 	}
+	// The look-alike index is built on another core meanwhile.
 	looks := s.looks.fresh(len(entries))
-	for i, e := range entries {
-		looks.add(names[i], e.id)
-	}
+	looked := make(chan struct{})
+	go func() {
+		defer close(looked)
+		for i, e := range entries {
+			looks.add(names[i], e.id)
+		}
+	}()
+	defer func() { <-looked }()
 	err := s.store.View(func(tx app.Tx) error {
 		units, err := tx.Units()
 		if err != nil {
@@ -261,7 +267,23 @@ func (s *Service) LoadSnapshot(data []byte, stamp SnapshotStamp) bool {
 		return false // Load reads the store afresh and says what is wrong
 	}
 	s.index.replace(entries)
+	<-looked
 	s.looks.swap(looks)
 	go s.index.Warm()
 	return true
+}
+
+// SignedIn brings the users list up to date with a sign-in time the store recorded in place
+// (store.Store.OnSignIn): without it the list showed the sign-in only after a rebuild at the
+// next start, and a start from a snapshot would not show it at all. A copy older than what the
+// list holds (an edit committed meanwhile) is left out.
+func (s *Service) SignedIn(u *app.User) {
+	ix := s.index
+	e := newEntry(u)
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if slot, ok := ix.byID[u.ID]; !ok || ix.recs[slot].upd > e.upd {
+		return
+	}
+	ix.putLocked(e)
 }

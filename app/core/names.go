@@ -426,3 +426,46 @@ func editDistance(a, b string) int {
 	}
 	return prev[len(rb)]
 }
+
+// external is how a name the actor may not see is written, as the user page shows it (SPEC §3
+// rule 7).
+const external = "EXTERNAL"
+
+// maskedNames is a nameIndex as one actor sees it: the organisations and grant units outside
+// what it may see are EXTERNAL (visible nil: it sees every unit).
+type maskedNames struct {
+	*nameIndex
+	visible map[string]bool
+}
+
+// OrgName implements csvio.Namer.
+func (m maskedNames) OrgName(id string) string {
+	if m.visible != nil && !m.visible[id] {
+		return external
+	}
+	return m.nameIndex.OrgName(id)
+}
+
+// ScopePath implements csvio.Namer.
+func (m maskedNames) ScopePath(id string) string {
+	if m.visible != nil && !m.visible[id] {
+		return external
+	}
+	return m.nameIndex.ScopePath(id)
+}
+
+// visibleUnits returns the units the actor sees (nil: every one).
+func (s *Service) visibleUnits(actor *app.User) map[string]bool {
+	if s.seesAllUnits(actor) {
+		return nil
+	}
+	units, err := s.Units(actor)
+	if err != nil {
+		return map[string]bool{}
+	}
+	m := make(map[string]bool, len(units))
+	for _, u := range units {
+		m[u.ID] = true
+	}
+	return m
+}

@@ -12,7 +12,7 @@ import (
 
 // Audit records are stored in a compact binary form: a bulk import writes one per row, and
 // encoding them as JSON was a tenth of an import's CPU, their size a third of what it wrote.
-// The form is version 1:
+// The form is version 1 (or 2, see auditCodecV2):
 //
 //	0x01, then the fields of app.AuditRecord in the order of encodeAudit (strings as a uvarint
 //	length and their bytes, the time as in usercodec.go), the number of changes, and each
@@ -28,12 +28,23 @@ import (
 
 const auditCodecV1 = 0x01
 
+// auditCodecV2 is version 1 followed by the id and name of the API token the actor acted
+// through (issue 22). Records made without a token are still written as version 1, and the
+// version byte, not what is left after the changes, says whether the token is there: a record
+// cut short never reads as one made without a token.
+const auditCodecV2 = 0x02
+
 var errAuditRecord = errors.New("store: damaged audit record")
 
 // encodeAudit returns the stored form of rec.
 func encodeAudit(rec *app.AuditRecord) ([]byte, error) {
 	b := make([]byte, 0, 160)
-	b = append(b, auditCodecV1)
+	version := byte(auditCodecV1)
+	withToken := rec.TokenID != "" || rec.Token != ""
+	if withToken {
+		version = auditCodecV2
+	}
+	b = append(b, version)
 	b = appendStr(b, rec.ID)
 	b = appendTime(b, &rec.At)
 	b = appendStr(b, rec.ActorID)
@@ -53,7 +64,7 @@ func encodeAudit(rec *app.AuditRecord) ([]byte, error) {
 			}
 		}
 	}
-	if rec.TokenID != "" || rec.Token != "" { // added later: records without them end before
+	if withToken {
 		b = appendStr(b, rec.TokenID)
 		b = appendStr(b, rec.Token)
 	}
@@ -93,7 +104,7 @@ func appendAuditValue(b []byte, v any) ([]byte, error) {
 
 // decodeAudit decodes one stored audit record.
 func decodeAudit(v []byte, rec *app.AuditRecord) error {
-	if len(v) == 0 || v[0] != auditCodecV1 {
+	if len(v) == 0 || (v[0] != auditCodecV1 && v[0] != auditCodecV2) {
 		return errAuditRecord
 	}
 	r := &binReader{b: v[1:], bad: errAuditRecord}
@@ -115,7 +126,7 @@ func decodeAudit(v []byte, rec *app.AuditRecord) error {
 			c.After = r.auditValue()
 		}
 	}
-	if r.err == nil && len(r.b) > 0 { // written since: the API token the actor acted through
+	if v[0] == auditCodecV2 { // the API token the actor acted through
 		rec.TokenID = r.str()
 		rec.Token = r.str()
 	}

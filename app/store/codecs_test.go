@@ -102,8 +102,11 @@ func goldenAudits() (in, want map[string]app.AuditRecord) {
 	}
 	plain := app.AuditRecord{ID: "a-0002", At: at.Add(time.Second), Source: app.SourceConsole, Action: "role.update",
 		TargetType: "role", TargetID: "role-a"}
-	return map[string]app.AuditRecord{"audit.bin": full, "audit-plain.bin": plain},
-		map[string]app.AuditRecord{"audit.bin": decoded, "audit-plain.bin": plain}
+	// Written with an API token: the token's id and name follow the changes (issue 22).
+	byToken := plain
+	byToken.ID, byToken.ActorID, byToken.ActorEmail, byToken.TokenID, byToken.Token = "a-0003", "u-admin", "admin@example.org", "t-0001", "nightly sync"
+	return map[string]app.AuditRecord{"audit.bin": full, "audit-plain.bin": plain, "audit-token.bin": byToken},
+		map[string]app.AuditRecord{"audit.bin": decoded, "audit-plain.bin": plain, "audit-token.bin": byToken}
 }
 
 // goldenImportRow has every field, strings stored by reference to a cell and in full, a change
@@ -197,6 +200,9 @@ func goldenCases() []goldenCase {
 		jsonCase("refitem.json", app.RefItem{ID: "spec-cardio", Name: "Cardiology"}),
 		jsonCase("session.json", app.Session{UserID: "u-0001", CSRFToken: "csrf-token", CreatedAt: goldenAt,
 			LastSeenAt: goldenAt.Add(time.Minute), Address: "127.0.0.1"}),
+		jsonCase("apitoken.json", app.APIToken{ID: "t-0001", Name: "nightly sync", UserID: "u-0001", Hint: "udt_abcd",
+			Permissions: []app.Permission{app.PermUsersView, app.PermUsersImport}, UnitID: "unit-ward-7", CreatedAt: goldenAt,
+			ExpiresAt: timeAt(time.Hour), LastUsedAt: timeAt(time.Minute), SecretHash: strings.Repeat("cd", 32)}),
 		jsonCase("token.json", app.Token{UserID: "u-0001", Purpose: app.TokenActivation, CreatedAt: goldenAt,
 			ExpiresAt: goldenAt.Add(72 * time.Hour)}),
 	)
@@ -315,6 +321,9 @@ func TestGoldenKeys(t *testing.T) {
 		{"importresult", importResultKey("imp-0001", 41)},
 		{"importtime", importTimeKey(at, "imp-0001")},
 		{"importsha", importSHAKey(strings.Repeat("ab", 32), "imp-0001")},
+		{"apitoken", apiTokenKey("t-0001")},
+		{"apitokensecret", apiSecretKey(apiTokenSecretHash("udt_secret"))},
+		{"userapitoken", userAPITokenKey("u-0001", "t-0001")},
 	}
 	var sb strings.Builder
 	sb.WriteString("# One key of every family (codecs_test.go, TestGoldenKeys); rewrite with -update.\n")

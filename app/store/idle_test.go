@@ -2,11 +2,11 @@ package store
 
 import "testing"
 
-// TestSettleWatch: memory is handed back once after each run of table changes, when the tables
-// stayed as they were for a whole tick; never while they keep changing, nor again while idle.
+// TestSettleWatch: memory is handed back once after each run of changes (tables or commits),
+// when nothing changed for a whole tick; never while they go on, nor again while idle.
 func TestSettleWatch(t *testing.T) {
-	shapes := []tablesShape{{1, 10}, {1, 10}, {2, 30}, {3, 50}, {3, 50}, {3, 50}, {3, 50}, {2, 45}, {2, 45}}
-	want := []int{0, 0, 0, 1, 1, 1, 1, 2} // settled calls after each tick
+	shapes := []tablesShape{{1, 10, 5}, {1, 10, 5}, {2, 30, 6}, {3, 50, 7}, {3, 50, 7}, {3, 50, 7}, {3, 50, 8}, {3, 50, 8}}
+	want := []int{0, 0, 0, 1, 1, 1, 2} // settled calls after each tick (the last change: a commit)
 	i, calls := 0, 0
 	check := settleWatch(func() tablesShape { s := shapes[i]; i++; return s }, func() { calls++ })
 	for tick, w := range want {

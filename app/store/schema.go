@@ -14,8 +14,10 @@ import (
 // of keys.go and the record forms of usercodec.go, auditcodec.go, imports.go and mail.go, whose
 // golden bytes are in testdata/. A change that an older build would misread (a field added to a
 // binary form, a key family reshaped) raises it, and Open then upgrades older stores in place.
-// Version 1 is the form of Userdesk 0.1.
-const SchemaVersion = 1
+// Version 1 is the form of Userdesk 0.1. Version 2 adds the API tokens' key families and audit
+// records made with a token (auditcodec.go's form 0x02); a version-1 store is upgraded by
+// writing the new version, since every version-1 record reads as it is.
+const SchemaVersion = 2
 
 // ErrNewerSchema is returned by Open for a store written by a newer Userdesk, whose records
 // this build could misread. Nothing is changed in such a store.
@@ -56,6 +58,14 @@ func (s *Store) checkSchema() error {
 	v, err := strconv.ParseUint(string(stored), 10, 64)
 	if err != nil || v == 0 {
 		return fmt.Errorf("%w: its schema version %q is not a number. Nothing was changed. %s", ErrDamaged, stored, NextStep(s.dir))
+	}
+	if v < SchemaVersion && !s.readOnly {
+		// Older forms read as they are: from now on the store may hold records only this
+		// version reads, so an older build must refuse it.
+		err := s.Update(func(tx app.Tx) error { return tx.(*Tx).txn.Set(schemaKey(), schemaValue(SchemaVersion)) })
+		if err != nil && app.ErrorCodeOf(err) != app.ESTORAGE {
+			return err
+		}
 	}
 	if v > SchemaVersion {
 		where := "this store"

@@ -94,6 +94,23 @@ func TestSchemaVersion(t *testing.T) {
 		}
 	})
 
+	t.Run("store of version 1", func(t *testing.T) {
+		dir := t.TempDir()
+		fillStore(t, dir, 2)
+		st, err := Open(dir, Options{NoSync: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		setRawSchema(t, st, []byte("1"))
+		_ = st.Close()
+		if n := countUsers(t, dir); n != 2 { // opens it, which upgrades the version
+			t.Fatalf("%d users after the upgrade", n)
+		}
+		if got := rawSchema(t, dir); string(got) != want {
+			t.Fatalf("schema version %q, want %q", got, want)
+		}
+	})
+
 	t.Run("newer store", func(t *testing.T) {
 		dir := t.TempDir()
 		fillStore(t, dir, 1)

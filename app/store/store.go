@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -46,6 +45,7 @@ type Store struct {
 	full     atomic.Bool // the last check found free space below the reserve
 	ov       *sessionOverlay
 	instance string
+	signIn   func(u *app.User) // OnSignIn
 }
 
 var _ app.Store = (*Store)(nil)
@@ -130,10 +130,15 @@ func Open(dir string, o Options) (*Store, error) {
 	}
 	if !o.InMemory {
 		s.every(10*time.Minute, s.collectValueLog)
-		s.every(idleEvery, settleWatch(s.shape, debug.FreeOSMemory))
+		s.every(idleEvery, settleWatch(s.shape, s.settled))
 	}
 	return s, nil
 }
+
+// OnSignIn sets what is told of each sign-in time SetLastLogin commits (the user as stored
+// then): the users list, which shows it, is not otherwise told, since a sign-in is not an
+// edit. Set it before serving.
+func (s *Store) OnSignIn(fn func(u *app.User)) { s.signIn = fn }
 
 // DB exposes the Badger handle for backup and restore.
 func (s *Store) DB() *badger.DB { return s.db }
@@ -199,7 +204,13 @@ func (s *Store) UpdateContext(ctx context.Context, fn func(tx app.Tx) error) err
 	}
 	var err error
 	for i := 0; i < maxRetries; i++ {
-		err = s.db.Update(func(txn *badger.Txn) error { return fn(&Tx{txn: txn, ov: s.ov}) })
+		var tx *Tx
+		err = s.db.Update(func(txn *badger.Txn) error { tx = &Tx{txn: txn, ov: s.ov}; return fn(tx) })
+		if err == nil && s.signIn != nil {
+			for _, u := range tx.signedIn {
+				s.signIn(u)
+			}
+		}
 		if !errors.Is(err, badger.ErrConflict) {
 			return err
 		}

@@ -24,6 +24,8 @@ type Tx struct {
 	// transactions that run then (Store.degradedUpdate), whose session writes go to ov.
 	ov       *sessionOverlay
 	degraded bool
+	// signedIn are the users whose sign-in time SetLastLogin recorded (Store.OnSignIn).
+	signedIn []*app.User
 }
 
 var _ app.Tx = (*Tx)(nil)
@@ -176,7 +178,11 @@ func (t *Tx) SetLastLogin(userID string, at time.Time) error {
 		return err
 	}
 	u.LastLoginAt = &at
-	return t.txn.Set(userKey(userID), encodeUser(u))
+	if err := t.txn.Set(userKey(userID), encodeUser(u)); err != nil {
+		return err
+	}
+	t.signedIn = append(t.signedIn, u)
+	return nil
 }
 
 // DeleteUser removes a user with its indexes, credentials, sessions, emailed links and

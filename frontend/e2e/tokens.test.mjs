@@ -72,11 +72,21 @@ test('an admin creates, uses and revokes an API token in My Account', async () =
   await signIn(page, url);
   await page.goto(url + '/users/' + target.id);
   await page.getByRole('region', { name: 'History' }).getByText('with the API token HR sync').first().waitFor();
+  // The Audit log says who made and revoked the token, its permissions and unit, in words.
+  await page.goto(url + '/audit?actor=' + encodeURIComponent('cardiology.admin@northgate.example'));
+  const log = page.getByRole('table', { name: 'Audit log' });
+  const made = log.locator('tbody tr').filter({ hasText: 'Created API token' });
+  await made.getByText('View users, Edit users').waitFor();
+  await made.getByText(/Unit.*Cardiology/).waitFor();
+  await log.locator('tbody tr').filter({ hasText: 'Revoked API token' }).first().waitFor();
+  const used = log.locator('tbody tr').filter({ hasText: 'with the API token HR sync' });
+  await used.getByText('API token', { exact: true }).waitFor(); // the source
+  await screenshot(page, 'audit-tokens');
   assert.deepEqual(page.errors, []);
   await page.close();
 });
 
-test('the token section speaks Welsh', async () => {
+test('the token section speaks Welsh and fits a narrow window', async () => {
   const page = await app.browser.newPage();
   await signIn(page, app.server.url, 'cardiology.admin@northgate.example');
   await page.evaluate(() => sessionStorage.setItem('userdesk.lang', 'cy'));
@@ -86,6 +96,12 @@ test('the token section speaks Welsh', async () => {
   await panel.getByText('Nid oes gennych docynnau API.').waitFor();
   await panel.scrollIntoViewIfNeeded();
   await screenshot(page, 'account-tokens-cy');
+  // On a narrow window the section fits the window (its table scrolls inside it).
+  await page.setViewportSize({ width: 390, height: 800 });
+  await panel.getByRole('button', { name: 'Creu tocyn' }).scrollIntoViewIfNeeded();
+  const box = await panel.boundingBox();
+  assert.ok(box && box.x >= 0 && box.x + box.width <= 391, `the tokens section spans ${box?.x}–${(box?.x ?? 0) + (box?.width ?? 0)} px at 390 px`);
+  await screenshot(page, 'account-tokens-narrow');
   assert.deepEqual(page.errors, []);
   await page.close();
 });

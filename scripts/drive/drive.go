@@ -84,7 +84,9 @@ func (s *Server) RSS() int { return ProcKiB(s.Pid, "VmRSS:") >> 10 }
 func (s *Server) Peak() int { return ProcKiB(s.Pid, "VmHWM:") >> 10 }
 
 // ResetPeak restarts the kernel's high-water mark of the server's RSS.
-func (s *Server) ResetPeak() { _ = os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", s.Pid), []byte("5"), 0) }
+func (s *Server) ResetPeak() {
+	_ = os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", s.Pid), []byte("5"), 0)
+}
 
 // Client is a signed-in console session.
 type Client struct {

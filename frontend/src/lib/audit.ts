@@ -2,7 +2,7 @@
 // the one formatter, shared with the audit CSV); the console only translates the fixed words
 // it uses (server-labels.json, each with Welsh text) and leaves names as they are.
 
-import { fieldLabel } from './fields';
+import { fieldLabel, isUserField } from './fields';
 import { t } from './i18n.svelte';
 import serverLabels from './messages/server-labels.json';
 import type { AuditRecord, FieldChange } from './types';
@@ -24,7 +24,8 @@ export function targetText(r: AuditRecord): string {
 }
 
 export function changeLabel(c: FieldChange): string {
-  return fieldLabel(c.field);
+  // Fields of other records (a role's name, an API token's unit) read as the server names them.
+  return !isUserField(c.field) && c.label ? word(c.label) : fieldLabel(c.field);
 }
 
 export function beforeText(c: FieldChange): string {
@@ -35,7 +36,14 @@ export function afterText(c: FieldChange): string {
   return word(c.afterText ?? String(c.after ?? '—'));
 }
 
-const sources: Record<string, string> = { console: 'Console', import: 'Import', cli: 'Command line', system: 'System', scim: 'Identity provider (SCIM)' };
+const sources: Record<string, string> = {
+  console: 'Console',
+  import: 'Import',
+  cli: 'Command line',
+  system: 'System',
+  scim: 'Identity provider (SCIM)',
+  api: 'API token',
+};
 
 export function sourceText(s: string): string {
   return sources[s] ? t(sources[s]) : s;

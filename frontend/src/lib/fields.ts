@@ -41,6 +41,11 @@ export function fieldLabel(field: string): string {
   return t(labels[field] ?? field);
 }
 
+/** isUserField says whether field is a user field this module names. */
+export function isUserField(field: string): boolean {
+  return field in labels;
+}
+
 /** The fields an admin edits on the User Details page, in page order. */
 export const editableFields = [
   'username', 'email', 'emailSameAsUsername', 'accountType', 'enabled', 'allowLogin', 'isExternal', 'identityProvider',

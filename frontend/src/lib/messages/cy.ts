@@ -691,6 +691,7 @@ export const cy: Record<string, string> = {
   Semicolons: 'Hanner colonau',
   // My Account: API tokens (TokensPanel.svelte)
   'API tokens': 'Tocynnau API',
+  'API token': 'Tocyn API',
   'Scripts and the command line (--url, --token) use a token instead of signing in. A token can do at most what you can, limited to the permissions and unit you choose, and stops working when you lose those rights.':
     'Mae sgriptiau a’r llinell orchymyn (--url, --token) yn defnyddio tocyn yn lle mewngofnodi. Gall tocyn wneud dim mwy nag y gallwch chi, wedi’i gyfyngu i’r caniatâd a’r uned a ddewiswch, ac mae’n peidio â gweithio pan fyddwch yn colli’r hawliau hynny.',
   'Copy the token {name} now: it is not shown again.': 'Copïwch y tocyn {name} nawr: ni chaiff ei ddangos eto.',
