@@ -54,6 +54,10 @@ func (c *scimClient) do(method, path string, body any, hdr ...string) *scimAnswe
 	}
 	req.Header.Set("Accept", "application/scim+json")
 	for i := 0; i+1 < len(hdr); i += 2 {
+		if hdr[i] == "Host" {
+			req.Host = hdr[i+1] // net/http sends req.Host, not a Host header
+			continue
+		}
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
 	resp, err := http.DefaultClient.Do(req)
@@ -228,6 +232,16 @@ func TestSCIMConformanceRFC7644(t *testing.T) {
 		t.Errorf("401 without a Bearer challenge: %v", r.header)
 	}
 	(&scimClient{t: t, base: f.base, token: "udt_not-a-token"}).do("GET", "/Users", nil).want(t, 401, "bad token")
+	// A console session is not a SCIM principal: its cookie is never read there.
+	if resp, err := f.admin.http.Get(f.base + "/scim/v2/Users"); err != nil || resp.StatusCode != 401 {
+		t.Errorf("a console session on /scim/v2/Users: %v %v, want 401", resp.StatusCode, err)
+	} else {
+		resp.Body.Close()
+	}
+	// Refusals before the endpoint's own handling are SCIM errors too: another site's page, a
+	// foreign Host.
+	anon.do("GET", "/Users", nil, "Sec-Fetch-Site", "cross-site").want(t, 403, "another site")
+	anon.do("GET", "/ServiceProviderConfig", nil, "Host", "evil.example").want(t, 400, "a foreign Host")
 
 	// §3.3 Creating resources: the RFC's request, the RFC's answer.
 	create := map[string]any{
@@ -412,6 +426,9 @@ func TestSCIMConformanceRFC7644(t *testing.T) {
 	r.has(t, "§3.5.2.1 add without path", "title", "Senior Tour Guide", "displayName", "Babs Jensen")
 	c.do("PATCH", "/Users/"+id, patch(map[string]any{"op": "add", "path": "phoneNumbers", "value": []any{map[string]any{"value": "555-555-4444", "type": "mobile"}}})).
 		want(t, 200, "add an existing value")
+	if phones, _ := r.doc["phoneNumbers"].([]any); len(phones) != 2 {
+		t.Errorf("adding a number the user has: %v, want the work and mobile numbers once each", r.doc["phoneNumbers"])
+	}
 	// §3.5.2.3 replace with a value path and a sub-attribute.
 	r = c.do("PATCH", "/Users/"+id, patch(map[string]any{"op": "replace", "path": `emails[type eq "work"].value`, "value": "barbara@example.com"})).
 		want(t, 200, "§3.5.2.3 replace value path")
@@ -439,6 +456,16 @@ func TestSCIMConformanceRFC7644(t *testing.T) {
 	c.do("PATCH", "/Users/"+id, map[string]any{"Operations": []any{}}).want(t, 400, "no PatchOp schema").scimType(t, "invalidSyntax", "no PatchOp schema")
 	c.do("PATCH", "/Users/"+id, patch(map[string]any{"op": "replace", "path": "userName", "value": "jsmith@example.com"})).
 		want(t, 409, "replace userName with another's").scimType(t, "uniqueness", "replace userName with another's")
+	// A new userName takes the address with it when the address was the username's.
+	r = c.do("POST", "/Users", map[string]any{"schemas": []string{coreUser}, "userName": "rename.me@example.com",
+		"name": map[string]any{"givenName": "Re", "familyName": "Name"}}).want(t, 201, "create to rename")
+	rid := r.doc["id"].(string)
+	c.do("PATCH", "/Users/"+rid, patch(map[string]any{"op": "replace", "path": "userName", "value": "renamed@example.com"})).
+		want(t, 200, "rename").has(t, "rename", "userName", "renamed@example.com", "emails.0.value", "renamed@example.com")
+	c.do("PATCH", "/Users/"+rid, patch(map[string]any{"op": "replace", "path": "userName", "value": "renamed.again@example.com"},
+		map[string]any{"op": "replace", "path": `emails[type eq "work"].value`, "value": "kept@example.com"})).
+		want(t, 200, "rename with an address").has(t, "rename with an address", "userName", "renamed.again@example.com", "emails.0.value", "kept@example.com")
+	c.do("DELETE", "/Users/"+rid, nil).want(t, 204, "delete the renamed")
 	// §3.14 ETag on PATCH.
 	cur := c.do("GET", "/Users/"+id, nil).want(t, 200, "get").header.Get("ETag")
 	c.do("PATCH", "/Users/"+id, patch(map[string]any{"op": "replace", "path": "title", "value": "x"}), "If-Match", etag2).want(t, 412, "§3.14 stale PATCH")
@@ -465,8 +492,10 @@ func TestSCIMConformanceRFC7644(t *testing.T) {
 	c.do("GET", "/Users/"+ids["jdoe@example.com"], nil).want(t, 404, "§3.6 get deleted")
 	c.do("DELETE", "/Users/"+ids["jdoe@example.com"], nil).want(t, 404, "§3.6 delete twice")
 
-	// Unknown paths and methods are SCIM errors too.
+	// Unknown paths and methods are SCIM errors too; /Me and bulk are 501 (§3.11, §3.7).
 	c.do("GET", "/Nope", nil).want(t, 404, "unknown resource type")
+	c.do("GET", "/Me", nil).want(t, 501, "/Me")
+	c.do("POST", "/Bulk", map[string]any{"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:BulkRequest"}, "Operations": []any{}}).want(t, 501, "bulk")
 	if r := c.do("DELETE", "/Users", nil).want(t, 405, "DELETE /Users"); r.header.Get("Allow") == "" {
 		t.Errorf("405 without Allow")
 	}
@@ -485,7 +514,7 @@ func TestSCIMConformanceRFC7644(t *testing.T) {
 		}
 		kinds[a.Action]++
 	}
-	if kinds["user.create"] != 4 || kinds["user.update"] < 10 || kinds["user.delete"] != 1 {
+	if kinds["user.create"] != 5 || kinds["user.update"] < 10 || kinds["user.delete"] != 2 {
 		t.Errorf("audit of SCIM changes: %v", kinds)
 	}
 }
@@ -564,6 +593,14 @@ func TestSCIMEntraAndOktaShapes(t *testing.T) {
 	}
 	c.do("PATCH", "/Groups/"+f.ou, map[string]any{"schemas": []string{patchOp}, "Operations": []any{
 		map[string]any{"op": "Add", "path": "members", "value": []any{map[string]any{"value": id}}}}}).want(t, 204, "Entra add member")
+	// The user's group, found by member, by GET and by .search.
+	c.do("GET", "/Groups?filter="+url.QueryEscape(fmt.Sprintf(`members[value eq "%s"]`, id)), nil).want(t, 200, "group by member").
+		has(t, "group by member", "totalResults", 1, "Resources.0.id", f.ou, "Resources.0.members.0.value", id)
+	c.do("POST", "/Groups/.search", map[string]any{"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:SearchRequest"},
+		"filter": `displayName sw "tour"`, "excludedAttributes": []string{"members"}}).want(t, 200, "group .search").
+		has(t, "group .search", "totalResults", 1, "Resources.0.displayName", "Tour Operations", "Resources.0.members", nil)
+	c.do("GET", "/Users?filter="+url.QueryEscape(fmt.Sprintf(`groups.value eq "%s"`, f.ou)), nil).want(t, 200, "users by group").
+		has(t, "users by group", "totalResults", 1, "Resources.0.id", id)
 	// Removing from the org's group once the user lives in the OU is fine (it is not their home).
 	c.do("PATCH", "/Groups/"+f.org, map[string]any{"schemas": []string{patchOp}, "Operations": []any{
 		map[string]any{"op": "Remove", "path": "members", "value": []any{map[string]any{"value": id}}}}}).want(t, 204, "Entra remove member")

@@ -126,6 +126,12 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	if typ == "" {
 		typ = "about:blank" // a status with no meaning beyond its code (RFC 9457 §4.2.1)
 	}
+	// Refusals made before the SCIM endpoint's own error handling (Host, other sites, bodies too
+	// large to read) still answer a SCIM client in SCIM's form.
+	if hasSegmentPrefix(c.Path(), scimPrefix) {
+		c.Response().Header.SetCanonical(headerCacheControl, noStore)
+		return s.writeSCIMError(c, &scimError{Status: status, Detail: detail})
+	}
 	body := map[string]any{
 		"type":   typ,
 		"title":  http.StatusText(status),

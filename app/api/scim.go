@@ -61,6 +61,10 @@ func (s *Server) scimRoutes() []route {
 		{"PATCH", "/Users/:id", "scimPatchUser", signedIn, s.scimPatchUser},
 		{"DELETE", "/Users/:id", "scimDeleteUser", signedIn, s.scimDeleteUser},
 
+		// Not implemented, and said so as RFC 7644 asks (§3.11, §3.7): no /Me alias, no bulk.
+		{"GET", "/Me", "scimGetMe", public, scimNotImplemented("There is no /Me: an API token is not a user. Read the user with GET /Users/{id}.")},
+		{"POST", "/Bulk", "scimBulk", public, scimNotImplemented("Bulk operations are not supported (ServiceProviderConfig bulk.supported is false): send each request on its own.")},
+
 		{"GET", "/Groups", "scimListGroups", signedIn, s.scimListGroups},
 		{"POST", "/Groups/.search", "scimSearchGroups", signedIn, s.scimSearchGroups},
 		{"GET", "/Groups/:id", "scimGetGroup", signedIn, s.scimGetGroup},
@@ -278,4 +282,9 @@ func scimIfMatch(c *fiber.Ctx) (v uint64, ok bool, err error) {
 		}
 	}
 	return 0, false, scimErr(http.StatusPreconditionFailed, "", "If-Match %q is not a version of this resource.", truncate(h, 60))
+}
+
+// scimNotImplemented answers 501 with a reason.
+func scimNotImplemented(detail string) fiber.Handler {
+	return func(*fiber.Ctx) error { return scimErr(http.StatusNotImplemented, "", "%s", detail) }
 }

@@ -30,14 +30,13 @@ func sortedKeys[V any](m map[string]V) []string {
 func (s *Server) scimServiceProviderConfig(c *fiber.Ctx) error {
 	base := scimBase(c)
 	return scimSend(c, 200, map[string]any{
-		"schemas":          []string{scimSPConfigSchema},
-		"documentationUri": "https://github.com/userdesk/userdesk/blob/main/docs/SCIM.md",
-		"patch":            map[string]any{"supported": true},
-		"bulk":             map[string]any{"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
-		"filter":           map[string]any{"supported": true, "maxResults": scimMaxResults},
-		"changePassword":   map[string]any{"supported": false},
-		"sort":             map[string]any{"supported": false},
-		"etag":             map[string]any{"supported": true},
+		"schemas":        []string{scimSPConfigSchema},
+		"patch":          map[string]any{"supported": true},
+		"bulk":           map[string]any{"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
+		"filter":         map[string]any{"supported": true, "maxResults": scimMaxResults},
+		"changePassword": map[string]any{"supported": false},
+		"sort":           map[string]any{"supported": false},
+		"etag":           map[string]any{"supported": true},
 		"authenticationSchemes": []map[string]any{{
 			"type": "oauthbearertoken", "name": "API token", "primary": true,
 			"description": "An API token created in Userdesk's My Account, sent as Authorization: Bearer udt_…",

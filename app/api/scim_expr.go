@@ -36,6 +36,21 @@ func lookup(m map[string]any, name string) (string, any, bool) {
 	return "", nil, false
 }
 
+// enterpriseAttrs are the enterprise extension's attributes (RFC 7643 §4.3). Some clients name
+// them without their schema URI; no core attribute has these names, so they resolve to the
+// extension.
+var enterpriseAttrs = map[string]bool{"employeenumber": true, "costcenter": true, "organization": true,
+	"division": true, "department": true, "manager": true}
+
+// uriOf is the schema URI an attribute path means: its own, or the enterprise extension's for
+// an extension attribute named without one.
+func uriOf(p filter.AttributePath) string {
+	if u := p.URI(); u != "" || !enterpriseAttrs[strings.ToLower(p.AttributeName)] {
+		return u
+	}
+	return scimEnterpriseSchema
+}
+
 // scope returns the object an attribute path with its schema URI lives in: the extension's
 // object for the enterprise schema, the document itself for the core one.
 func scope(doc map[string]any, uri string, create bool) (map[string]any, error) {
@@ -71,7 +86,7 @@ func splitURN(name string) (uri, rest string) {
 // values returns the values an attribute path names in doc, multi-valued attributes flattened:
 // "emails.value" gives every address, "emails" every element.
 func values(doc map[string]any, p filter.AttributePath) []any {
-	m, _ := scope(doc, p.URI(), false)
+	m, _ := scope(doc, uriOf(p), false)
 	if m == nil {
 		return nil
 	}
@@ -127,7 +142,7 @@ func matches(doc map[string]any, e filter.Expression) (bool, error) {
 		ok, err := matches(doc, e.Expression)
 		return !ok, err
 	case *filter.ValuePath:
-		m, _ := scope(doc, e.AttributePath.URI(), false)
+		m, _ := scope(doc, uriOf(e.AttributePath), false)
 		if m == nil {
 			return false, nil
 		}
@@ -401,7 +416,7 @@ func applyOp(doc map[string]any, op patchOp) error {
 	if err != nil {
 		return scimErr(400, "invalidPath", "The path %q is not a SCIM path: %v", truncate(op.Path, 200), err)
 	}
-	m, err := scope(doc, path.AttributePath.URI(), op.Op != "remove")
+	m, err := scope(doc, uriOf(path.AttributePath), op.Op != "remove")
 	if err != nil || m == nil {
 		return err
 	}
@@ -594,7 +609,7 @@ func narrowing(e filter.Expression) string {
 		switch {
 		case name == "username" && sub == "", name == "externalid" && sub == "",
 			name == "emails" && (sub == "" || sub == "value"),
-			name == "employeenumber" && strings.EqualFold(e.AttributePath.URI(), scimEnterpriseSchema):
+			name == "employeenumber" && uriOf(e.AttributePath) == scimEnterpriseSchema:
 			return v
 		}
 	}

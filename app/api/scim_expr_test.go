@@ -38,6 +38,7 @@ func TestSCIMFilters(t *testing.T) {
 		`meta.lastModified lt "2011-05-13T04:42:34Z"`:      false,
 		`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "tour operations"`: true,
 		`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber sw "70"`:          true,
+		`employeeNumber eq "701984"`: true,
 	} {
 		e, err := scimParseFilter(f)
 		if err != nil {
@@ -80,6 +81,7 @@ func TestSCIMPatchDocument(t *testing.T) {
 		{"no path, an extension object", []patchOp{{"add", "", map[string]any{scimEnterpriseSchema: map[string]any{"department": "Sales"}}}}, scimEnterpriseSchema + "/department", "Sales"},
 		{"an extension attribute by its URN", []patchOp{{"remove", scimEnterpriseSchema + ":employeeNumber", nil}}, scimEnterpriseSchema + "/employeeNumber", nil},
 		{"attribute names in any case", []patchOp{{"replace", "TITLE", "Boss"}}, "title", "Boss"},
+		{"an extension attribute without its URN", []patchOp{{"replace", "department", "Sales"}}, scimEnterpriseSchema + "/department", "Sales"},
 		{"remove an attribute", []patchOp{{"remove", "title", nil}}, "title", nil},
 	} {
 		d := scimDoc(t)

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
 	"reflect"
 	"strings"
@@ -129,8 +130,8 @@ func str(m map[string]any, name string) (string, bool, error) {
 	return strings.TrimSpace(s), true, nil
 }
 
-// pick returns the value of the element of a multi-valued attribute of the given type, or with
-// none, the primary one, or the first one without a type when untyped is set.
+// pick returns the value of the element of a multi-valued attribute of the given type; when
+// untyped is set and none has that type, the primary one, else the first one.
 func pick(m map[string]any, attrName, typ string, untyped bool) (string, error) {
 	_, raw, _ := lookup(m, attrName)
 	if raw == nil {
@@ -175,9 +176,9 @@ func pick(m map[string]any, attrName, typ string, untyped bool) (string, error) 
 	return "", nil
 }
 
-// readSCIMUser reads the fields of a SCIM User document. cur is the account's Local ID before
-// the change ("" for a new one): externalId and employeeNumber both hold the Local ID, and when
-// a document carries both, employeeNumber decides.
+// readSCIMUser reads the fields of a SCIM User document. externalId and employeeNumber both
+// hold the Local ID; when a document carries both, employeeNumber decides (scimPatchUser keeps
+// the two in step when a PATCH changes only externalId).
 func readSCIMUser(doc map[string]any) (*scimFields, error) {
 	f := &scimFields{}
 	var err error
@@ -595,6 +596,13 @@ func (s *Server) scimPatchUser(c *fiber.Ctx) error {
 	}
 	return s.scimChange(c, func(cur map[string]any) (map[string]any, error) {
 		before := localIDs(cur)
+		// An address that is the username's follows the username unless the operations set one.
+		sameAsUserName := false
+		if u, _, _ := str(cur, "userName"); u != "" {
+			e, _ := pick(cur, "emails", "work", true)
+			sameAsUserName = strings.EqualFold(e, u)
+		}
+		emailsBefore, _ := json.Marshal(cur["emails"])
 		for _, op := range ops {
 			if p := strings.ToLower(op.Path); p == "id" || strings.HasPrefix(p, "meta") || strings.HasPrefix(p, "groups") {
 				return nil, scimErr(400, "mutability", "%s is read-only.", op.Path)
@@ -602,6 +610,9 @@ func (s *Server) scimPatchUser(c *fiber.Ctx) error {
 		}
 		if err := applyPatch(cur, ops); err != nil {
 			return nil, err
+		}
+		if emailsAfter, _ := json.Marshal(cur["emails"]); sameAsUserName && string(emailsAfter) == string(emailsBefore) {
+			delete(cur, "emails")
 		}
 		// externalId and employeeNumber are the same field: the one the operations changed wins.
 		after := localIDs(cur)
