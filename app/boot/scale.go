@@ -48,7 +48,7 @@ func (a *App) scaleDemo(o Options, size int) error {
 		}
 		o.Logger.Info("demo size import", "rows", n, "validate", validated.Sub(start).String(), "apply", time.Since(validated).String())
 	}
-	aged, err := demo.AgeScaled(a.Store, time.Now().UTC(), a.Dir.Index().Put)
+	aged, err := demo.AgeScaled(a.Store, time.Now().UTC(), a.Dir.Index().PutMany)
 	if err != nil {
 		return fmt.Errorf("demo size: statuses: %w", err)
 	}

@@ -269,6 +269,10 @@ func (ix *Index) Delete(id string) {
 // putMany adds or replaces many users at once. Entries newer than the given copy (a console
 // edit that committed after the import's batch) are kept. A large batch rebuilds each sort
 // order by one merge instead of moving users one at a time.
+// PutMany adds or replaces many users at once (an import's batch, the demo's statuses): the
+// sort orders are merged once instead of each user being inserted into each.
+func (ix *Index) PutMany(users map[string]*app.User) { ix.putMany(users) }
+
 func (ix *Index) putMany(users map[string]*app.User) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()

@@ -150,9 +150,9 @@ func scaledLocalID(id string) (int, bool) {
 // been sent activation emails and signed in since the import made them: about 10% stay
 // Created, 12% are Pending and the rest are Active (1-time completion accounts stay Created,
 // as in the demo). The CSV import cannot set a status, so this is the one step that writes
-// to the store directly, as the demo's loader does; put is called with every changed user
+// to the store directly, as the demo's loader does; put is called once with every changed user
 // (the caller's users list). The same store gives the same result.
-func AgeScaled(st app.Store, now time.Time, put func(u *app.User)) (int, error) {
+func AgeScaled(st app.Store, now time.Time, put func(users map[string]*app.User)) (int, error) {
 	var ids []string
 	err := st.View(func(tx app.Tx) error {
 		return tx.ForEachUser(func(u *app.User) error {
@@ -166,7 +166,8 @@ func AgeScaled(st app.Store, now time.Time, put func(u *app.User)) (int, error) 
 		return 0, err
 	}
 	const batch = 2000
-	changed := 0
+	changed := map[string]*app.User{}
+	defer func() { put(changed) }()
 	for start := 0; start < len(ids); start += batch {
 		var done []*app.User
 		err := st.Update(func(tx app.Tx) error {
@@ -200,12 +201,11 @@ func AgeScaled(st app.Store, now time.Time, put func(u *app.User)) (int, error) 
 			return nil
 		})
 		if err != nil {
-			return changed, err
+			return len(changed), err
 		}
 		for _, u := range done {
-			put(u)
+			changed[u.ID] = u
 		}
-		changed += len(done)
 	}
-	return changed, nil
+	return len(changed), nil
 }
