@@ -58,8 +58,8 @@ test('a disabled field says why, and a scoped admin sees only their scope', asyn
   const page = await app.browser.newPage();
   await signIn(page, app.server.url, 'cardiology.admin@northgate.example');
   // Only Cardiology users are listed.
-  const total = await page.locator('.count').textContent();
-  assert.match(total, /users/);
+  // The count says "Searching…" until the list has loaded: wait for the number.
+  await page.locator('.count').filter({ hasText: /^\d+ users?$/ }).waitFor();
   const units = await page.getByRole('table', { name: 'Users' }).locator('tbody tr td:nth-child(7)').allTextContents();
   assert.ok(units.length > 0);
   for (const u of units) assert.ok(['Cardiology', 'Cardiac Catheter Lab', 'Cardiology Outpatients'].includes(u.trim()), u);

@@ -510,7 +510,7 @@ test('Welsh: server reasons and field errors in Welsh, with their names; Welsh p
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { level: 1, name: 'Defnyddwyr' }).waitFor();
-  assert.match(await page.locator('.count').textContent(), /^\d+ (defnyddiwr|ddefnyddiwr)$/);
+  await page.locator('.count').filter({ hasText: /^\d+ (defnyddiwr|ddefnyddiwr)$/ }).waitFor();
   await page.getByRole('table', { name: 'Defnyddwyr' }).locator('tbody tr').first().getByRole('link').click();
   await page.getByRole('heading', { level: 1 }).waitFor();
   // A reason computed by the server (rule 10), in Welsh.
