@@ -42,6 +42,20 @@ func rawSchema(t *testing.T, dir string) []byte {
 
 // setRawSchema sets (or, with nil, deletes) the schema version of the open store st, bypassing
 // the store's own guard, as another version of Userdesk would have left it.
+// storeWithSchema makes a store of n users whose schema version is v (nil: none), closed.
+func storeWithSchema(t *testing.T, n int, v []byte) string {
+	t.Helper()
+	dir := t.TempDir()
+	fillStore(t, dir, n)
+	st, err := Open(dir, Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	setRawSchema(t, st, v)
+	_ = st.Close()
+	return dir
+}
+
 func setRawSchema(t *testing.T, st *Store, v []byte) {
 	t.Helper()
 	err := st.DB().Update(func(txn *badger.Txn) error {
@@ -75,14 +89,7 @@ func TestSchemaVersion(t *testing.T) {
 	})
 
 	t.Run("store of 0.1 without a version", func(t *testing.T) {
-		dir := t.TempDir()
-		fillStore(t, dir, 3)
-		st, err := Open(dir, Options{NoSync: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		setRawSchema(t, st, nil)
-		_ = st.Close()
+		dir := storeWithSchema(t, 3, nil)
 		if got := rawSchema(t, dir); got != nil {
 			t.Fatalf("the version was not deleted: %q", got)
 		}
@@ -95,14 +102,7 @@ func TestSchemaVersion(t *testing.T) {
 	})
 
 	t.Run("store of version 1", func(t *testing.T) {
-		dir := t.TempDir()
-		fillStore(t, dir, 2)
-		st, err := Open(dir, Options{NoSync: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		setRawSchema(t, st, []byte("1"))
-		_ = st.Close()
+		dir := storeWithSchema(t, 2, []byte("1"))
 		if n := countUsers(t, dir); n != 2 { // opens it, which upgrades the version
 			t.Fatalf("%d users after the upgrade", n)
 		}
@@ -112,16 +112,9 @@ func TestSchemaVersion(t *testing.T) {
 	})
 
 	t.Run("newer store", func(t *testing.T) {
-		dir := t.TempDir()
-		fillStore(t, dir, 1)
-		st, err := Open(dir, Options{NoSync: true})
-		if err != nil {
-			t.Fatal(err)
-		}
 		newer := fmt.Sprint(SchemaVersion + 1)
-		setRawSchema(t, st, []byte(newer))
-		_ = st.Close()
-		st, err = Open(dir, Options{NoSync: true})
+		dir := storeWithSchema(t, 1, []byte(newer))
+		st, err := Open(dir, Options{NoSync: true})
 		if err == nil {
 			_ = st.Close()
 			t.Fatal("a store of a newer schema opened")
@@ -144,15 +137,9 @@ func TestSchemaVersion(t *testing.T) {
 	t.Run("read-only start", func(t *testing.T) {
 		// A reserve larger than any disk opens an existing store read-only (a full disk).
 		ro := Options{NoSync: true, Reserve: 1 << 62}
-		dir := t.TempDir()
-		fillStore(t, dir, 1)
-		st, err := Open(dir, Options{NoSync: true})
+		dir := storeWithSchema(t, 1, nil)
+		st, err := Open(dir, ro)
 		if err != nil {
-			t.Fatal(err)
-		}
-		setRawSchema(t, st, nil)
-		_ = st.Close()
-		if st, err = Open(dir, ro); err != nil {
 			t.Fatalf("a store of 0.1 on a full disk: %v", err)
 		}
 		_ = st.Close()
