@@ -157,8 +157,8 @@ func newReader(src rowSource, header []string, comma rune, maxRows int) (*Reader
 		return nil, fileErrorf("The file has %d columns; the users CSV has at most %d.", len(header), MaxColumns)
 	}
 	rd := &Reader{header: header, comma: comma, maxRows: maxRows, done: make(chan struct{})}
-	if wb, ok := src.(*workbookSource); ok {
-		rd.sheet, rd.sheets = wb.sheet, wb.sheets
+	if wb, ok := src.(*sheetReader); ok {
+		rd.sheet, rd.sheets = wb.name, wb.sheets
 	}
 	seen := map[string]string{}
 	var unknown []string

@@ -1,6 +1,7 @@
 package csvio
 
 import (
+	"archive/zip"
 	"bytes"
 	"errors"
 	"fmt"
@@ -11,9 +12,9 @@ import (
 )
 
 // Excel workbooks (.xlsx): the same columns and rules as the CSV, read from a workbook's first
-// worksheet and written as one worksheet, both streamed by excelize so that 100,000 rows stay
-// within the import's memory budget (a worksheet over 16 MB is unpacked to a temporary file
-// and read from there, as is a large shared-strings table).
+// worksheet (or the one named Users) by the scanner in xlsx_read.go as the worksheet inflates,
+// and written as one worksheet by excelize's stream writer (which keeps the sheet in a
+// temporary file past 16 MB), so that 100,000 rows stay within the import's memory budget.
 
 // XLSXContentType is the media type of an .xlsx workbook.
 const XLSXContentType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -32,58 +33,39 @@ var (
 // unpacked): a 150,000-row, 36-column worksheet with shared strings is about 250 MB of XML.
 const maxUnzipped = 512 << 20
 
-// workbookSource reads the rows of a workbook's worksheet.
-type workbookSource struct {
-	f      *excelize.File
-	rows   *excelize.Rows
-	line   int
-	sheet  string
-	sheets []string
-}
-
 // openWorkbook opens the workbook r holds (read whole: a ZIP archive is read from its end)
 // and reads the header row of its first worksheet, or of the one named Users.
-func openWorkbook(r io.Reader) (*workbookSource, []string, error) {
+func openWorkbook(r io.Reader) (*sheetReader, []string, error) {
 	b, err := io.ReadAll(r)
 	if err != nil {
 		return nil, nil, err // reading the upload failed (too large, …): not the file's content
 	}
-	f, err := excelize.OpenReader(bytes.NewReader(b), excelize.Options{UnzipSizeLimit: maxUnzipped})
-	if err != nil && strings.Contains(err.Error(), "unzip size exceeds") { // excelize has no error value for it
-		return nil, nil, fileErrorf("The workbook unpacks to more than %d MB; split it into smaller files.", maxUnzipped>>20)
-	}
+	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
 	if err != nil {
-		return nil, nil, fileErrorf("The file is a ZIP archive but not an Excel workbook (.xlsx) that Userdesk can read. " +
-			"Save it as \"Excel Workbook (.xlsx)\" or \"CSV UTF-8\" and upload it again.")
+		return nil, nil, fileErrorf("The file is not an Excel workbook (.xlsx) that Userdesk can read: it starts as a ZIP archive "+
+			"but is not one (%v). Save it as \"Excel Workbook (.xlsx)\" or \"CSV UTF-8\" and upload it again.", err)
 	}
-	wb := &workbookSource{f: f, sheets: f.GetSheetList()}
-	if len(wb.sheets) == 0 {
-		_ = f.Close()
-		return nil, nil, fileErrorf("The workbook has no worksheet.")
+	sheet, sheets, f, shared, err := openSheet(zr)
+	if err != nil {
+		return nil, nil, err
 	}
-	wb.sheet = wb.sheets[0]
-	for _, name := range wb.sheets {
-		if strings.EqualFold(name, SheetName) {
-			wb.sheet = name
-			break
-		}
+	sc, err := newScanner(f)
+	if err != nil {
+		return nil, nil, err
 	}
-	if wb.rows, err = f.Rows(wb.sheet); err != nil {
-		_ = f.Close()
-		return nil, nil, fileErrorf("The worksheet %q could not be read: %v.", wb.sheet, err)
-	}
+	wb := &sheetReader{sc: sc, shared: shared, name: sheet, sheets: sheets}
 	for {
 		header, err := wb.Read()
 		if errors.Is(err, io.EOF) {
 			_ = wb.Close()
-			return nil, nil, fileErrorf("The worksheet %q is empty: it needs a header row naming the columns, then one row per account.", wb.sheet)
+			return nil, nil, fileErrorf("The worksheet %q is empty: it needs a header row naming the columns, then one row per account.", sheet)
 		}
 		if err != nil {
 			_ = wb.Close()
 			return nil, nil, err
 		}
 		if !blankRow(header) { // the header is the first row with something in it
-			return wb, header, nil
+			return wb, append([]string(nil), header...), nil
 		}
 	}
 }
@@ -95,31 +77,6 @@ func blankRow(cells []string) bool {
 		}
 	}
 	return true
-}
-
-func (w *workbookSource) Read() ([]string, error) {
-	if !w.rows.Next() {
-		if err := w.rows.Error(); err != nil {
-			return nil, fileErrorf("The worksheet %q could not be read at row %d: %v.", w.sheet, w.line+1, err)
-		}
-		return nil, io.EOF
-	}
-	w.line++
-	cells, err := w.rows.Columns()
-	if err != nil {
-		return nil, fileErrorf("The worksheet %q could not be read at row %d: %v.", w.sheet, w.line, err)
-	}
-	return cells, nil
-}
-
-func (w *workbookSource) Line() int { return w.line }
-
-func (w *workbookSource) Close() error {
-	err := w.rows.Close()
-	if cerr := w.f.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
 
 // XLSXWriter writes the users report as an Excel workbook: one worksheet, a bold frozen header
@@ -175,7 +132,11 @@ func (x *XLSXWriter) Write(cells []string) error {
 	x.row++
 	x.vals = x.vals[:0]
 	for _, c := range cells {
-		if strings.HasPrefix(c, "'") && needsEscape(c) {
+		switch {
+		case c == "":
+			x.vals = append(x.vals, nil) // no cell at all: half the export's cells are empty
+			continue
+		case strings.HasPrefix(c, "'") && needsEscape(c):
 			c = "'" + c
 		}
 		x.vals = append(x.vals, c)

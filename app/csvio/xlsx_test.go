@@ -1,6 +1,7 @@
 package csvio
 
 import (
+	"archive/zip"
 	"bytes"
 	"errors"
 	"fmt"
@@ -182,5 +183,91 @@ func TestXLSXRowLimit(t *testing.T) {
 	var fe *FileError
 	if !errors.As(err, &fe) || !strings.Contains(fe.Message, "more than 3 rows") {
 		t.Fatalf("%v", err)
+	}
+}
+
+// handMade zips a workbook from its parts, as other producers write them.
+func handMade(t *testing.T, sheetXML, sharedXML string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	parts := map[string]string{
+		"[Content_Types].xml": `<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>`,
+		"xl/workbook.xml": `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<x:workbook xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">
+<x:sheets><x:sheet name="Data" sheetId="1" r:id="rId7"/></x:sheets></x:workbook>`,
+		"xl/_rels/workbook.xml.rels": `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
+<Relationship Id="rId7" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="/xl/worksheets/data.xml"/>
+<Relationship Id="rId8" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="strings.xml"/>
+</Relationships>`,
+		"xl/worksheets/data.xml": sheetXML,
+		"xl/strings.xml":         sharedXML,
+	}
+	for name, body := range parts {
+		w, _ := zw.Create(name)
+		_, _ = io.WriteString(w, body)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// The worksheet scanner reads what other producers write: namespace prefixes, rich text with
+// phonetic runs, entities and character references, CDATA, comments, formulas, cells without
+// references, a '>' inside an attribute, and rows with gaps.
+func TestXLSXOtherProducers(t *testing.T) {
+	shared := `<?xml version="1.0"?><!-- a comment with <tags> --><x:sst xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="3">
+<x:si><x:t>Local ID</x:t></x:si>
+<x:si><x:r><x:rPr><x:b/></x:rPr><x:t xml:space="preserve">Job </x:t></x:r><x:r><x:t>Title</x:t></x:r><x:rPh sb="0" eb="1"><x:t>ignored</x:t></x:rPh></x:si>
+<x:si><x:t>Fish &amp; chips &lt;3 &#233;&#x1F600;</x:t></x:si>
+<x:si/>
+</x:sst>`
+	sheet := `<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">
+<sheetPr codeName="a&gt;b" note='x>y'/><sheetData>
+<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="C1" t="inlineStr"><is><t>Department</t></is></c><c r="D1" t="inlineStr"><is><t>Mobile</t></is></c></row>
+<row r="4" spans="1:4"><c t="s"><v>2</v></c><c><f>1&gt;0</f><v>12.5</v></c><c t="str"><f>A4</f><v><![CDATA[raw <text>]]></v></c><c t="n"><v>7.7009e11</v></c></row>
+<!-- <row r="5"><c><v>commented out</v></c></row> -->
+<row><c r="B5" t="b"><v>1</v></c><c r="D5" t="s"><v>3</v></c></row>
+</sheetData></worksheet>`
+	r, err := NewReader(bytes.NewReader(handMade(t, sheet, shared)), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(r.Header(), []string{"Local ID", "Job Title", "Department", "Mobile"}) {
+		t.Fatalf("header %q", r.Header())
+	}
+	recs := readRecords(t, r)
+	want := []struct {
+		line  int
+		cells []string
+	}{
+		{4, []string{"Fish & chips <3 é😀", "12.5", "raw <text>", "770090000000"}},
+		{5, []string{"", "TRUE", "", ""}},
+	}
+	if len(recs) != len(want) {
+		t.Fatalf("%d records: %+v", len(recs), recs)
+	}
+	for i, w := range want {
+		if recs[i].Line != w.line || !reflect.DeepEqual(recs[i].Cells, w.cells) {
+			t.Errorf("record %d: line %d %q, want line %d %q", i, recs[i].Line, recs[i].Cells, w.line, w.cells)
+		}
+	}
+	// A reference to a shared string the workbook lacks, a broken entity, a cut file.
+	for name, bad := range map[string]string{
+		"missing string": `<worksheet><sheetData><row r="1"><c t="s"><v>0</v></c></row><row r="2"><c t="s"><v>99</v></c></row></sheetData></worksheet>`,
+		"bad entity":     `<worksheet><sheetData><row r="1"><c t="s"><v>0</v></c></row><row r="2"><c t="inlineStr"><is><t>a &bogus; b</t></is></c></row></sheetData></worksheet>`,
+		"cut":            `<worksheet><sheetData><row r="1"><c t="s"><v>0</v></c></row><row r="2"><c t="inlineStr"><is><t>a`,
+	} {
+		r, err := NewReader(bytes.NewReader(handMade(t, bad, shared)), 0)
+		if err != nil {
+			t.Fatalf("%s: header: %v", name, err)
+		}
+		_, err = r.Next()
+		r.Close()
+		var fe *FileError
+		if !errors.As(err, &fe) {
+			t.Errorf("%s: %v, want a file error", name, err)
+		}
 	}
 }
