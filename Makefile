@@ -50,8 +50,10 @@ FUZZTIME_SHORT ?= 5000x
 # 0 execs/s (it looked like a hang of the CSV reader; it is not). Keep it short.
 FUZZMINIMIZE   ?= 5s
 
+# The spreadsheet round trip through LibreOffice (libreoffice_test.go) cannot skip here.
 test-go: $(FE_DIST) lint
-	go test -race -count=1 ./...
+	bash scripts/ensure-libreoffice.sh
+	USERDESK_REQUIRE_LIBREOFFICE=1 go test -race -count=1 ./...
 	$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZTIME_SHORT)
 
 lint: $(FE_DIST)

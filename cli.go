@@ -93,8 +93,9 @@ func init() {
 				fs.StringVar(&o.as, "as", "", "username the change is recorded under (default: the first Super admin)")
 				fs.BoolVar(&o.json, "json", false, "print the summary as JSON (and no progress bar)")
 			}, run: runImport},
-		{name: "export", args: "FILE.csv|-", summary: "write every account to a CSV file (- for standard output)",
-			help: "Userdesk must be stopped (refuses a data directory that holds no store), unless --url and an\n" +
+		{name: "export", args: "FILE.csv|FILE.xlsx|-", summary: "write every account to a CSV file or Excel workbook (- for CSV on standard output)",
+			help: "A FILE ending in .xlsx is written as an Excel workbook, any other as CSV.\n" +
+				"Userdesk must be stopped (refuses a data directory that holds no store), unless --url and an\n" +
 				"API token name a running one: the export then holds the accounts the token may see.",
 			flags: func(fs *flag.FlagSet, o *cmdOpts) {
 				dataFlag(fs, o)

@@ -258,6 +258,9 @@ func cliError(err error) error {
 	return err
 }
 
+// isWorkbook reports whether an export to file is an Excel workbook (by its name).
+func isWorkbook(file string) bool { return strings.HasSuffix(strings.ToLower(file), ".xlsx") }
+
 // runExport writes the users report of every account to a file or standard output.
 func runExport(o *cmdOpts, file string, stdout, stderr io.Writer) (int, error) {
 	comma, ok := csvio.ParseDelimiter(o.delimiter)
@@ -286,7 +289,7 @@ func runExport(o *cmdOpts, file string, stdout, stderr io.Writer) (int, error) {
 			}
 			w, closeFile = bufio.NewWriterSize(f, 1<<20), f.Close
 		}
-		n, err := dir.ExportUsersComma(actor, core.Query{}, "", comma, w)
+		n, err := dir.ExportUsersAs(actor, core.Query{}, "", csvio.Format{Comma: comma, XLSX: isWorkbook(file)}, w)
 		if err == nil {
 			err = w.Flush()
 		}

@@ -20,6 +20,7 @@ import (
 
 	"userdesk/app"
 	"userdesk/app/core"
+	"userdesk/app/csvio"
 	"userdesk/app/store"
 )
 
@@ -230,6 +231,9 @@ func remoteImport(r *remote, o *cmdOpts, file string, stdout io.Writer) (int, er
 
 // remoteExport is `export` against a running server: the users report of the token's scope.
 func remoteExport(r *remote, o *cmdOpts, file string, stdout, stderr io.Writer) (int, error) {
+	if isWorkbook(file) {
+		return remoteExportWorkbook(r, o, file, stdout)
+	}
 	resp, err := r.do(http.MethodGet, "/exports/users.csv?delimiter="+url.QueryEscape(o.delimiter), nil, "")
 	if err != nil {
 		return exitFailed, err
@@ -283,6 +287,51 @@ func remoteExport(r *remote, o *cmdOpts, file string, stdout, stderr io.Writer) 
 		return exitOK, json.NewEncoder(info).Encode(map[string]any{"file": file, "users": n, "exit": exitOK})
 	}
 	fmt.Fprintf(info, "Exported %d users to %s (from %s)\n", n, file, r.base)
+	return exitOK, nil
+}
+
+// remoteExportWorkbook is remoteExport to an Excel workbook: the file is written, then read
+// back to count its rows.
+func remoteExportWorkbook(r *remote, o *cmdOpts, file string, stdout io.Writer) (int, error) {
+	resp, err := r.do(http.MethodGet, "/exports/users.xlsx", nil, "")
+	if err != nil {
+		return exitFailed, err
+	}
+	defer resp.Body.Close()
+	f, err := os.OpenFile(file, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600) // #nosec G304 G703 -- operator's own path
+	if err != nil {
+		return exitFailed, err
+	}
+	defer f.Close()
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		return exitFailed, err
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return exitFailed, err
+	}
+	rd, err := csvio.NewReader(f, 0)
+	if err != nil {
+		return exitFailed, fmt.Errorf("export: %w", err)
+	}
+	n := 0
+	for ; ; n++ {
+		_, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			rd.Close()
+			return exitFailed, fmt.Errorf("export: %w", err)
+		}
+	}
+	rd.Close()
+	if err := f.Close(); err != nil {
+		return exitFailed, err
+	}
+	if o.json {
+		return exitOK, json.NewEncoder(stdout).Encode(map[string]any{"file": file, "users": n, "exit": exitOK})
+	}
+	fmt.Fprintf(stdout, "Exported %d users to %s (from %s)\n", n, file, r.base)
 	return exitOK, nil
 }
 

@@ -123,6 +123,15 @@ func TestScriptWithTokenAgainstRunningServer(t *testing.T) {
 		return string(b), err
 	}
 	env := []string{"USERDESK_URL=" + base, "USERDESK_TOKEN=" + tok.Secret}
+	// The report of the token's scope as an Excel workbook, from the running server.
+	book := filepath.Join(t.TempDir(), "remote.xlsx")
+	if out, err := run(env, "export", book); err != nil || !strings.Contains(out, "Exported") || !strings.Contains(out, base) {
+		t.Errorf("remote export to a workbook: %v %s", err, out)
+	} else if b, _ := os.ReadFile(book); !bytes.HasPrefix(b, []byte("PK\x03\x04")) {
+		t.Errorf("remote.xlsx is not a workbook: %.20q", b)
+	} else if strings.Contains(out, "Exported 0 users") {
+		t.Errorf("the workbook counted no rows: %s", out)
+	}
 	// The token is narrowed to one unit: no backup of the whole store.
 	if out, err := run(env, "backup", filepath.Join(t.TempDir(), "b.bak")); err == nil || !strings.Contains(out, "config.settings") {
 		t.Errorf("backup with a narrowed token: %v %s", err, out)

@@ -27,26 +27,45 @@ const (
 	maxReportRows     = 1000
 )
 
-func (s *Server) exportUsers(c *fiber.Ctx) error {
+func (s *Server) exportUsers(c *fiber.Ctx) error     { return s.exportUsersAs(c, false) }
+func (s *Server) exportUsersXLSX(c *fiber.Ctx) error { return s.exportUsersAs(c, true) }
+
+// exportUsersAs answers the users report as CSV (in the delimiter asked for) or as an Excel
+// workbook.
+func (s *Server) exportUsersAs(c *fiber.Ctx, xlsx bool) error {
 	q, fields := userQuery(c)
-	comma, ok := csvio.ParseDelimiter(c.Query("delimiter"))
-	if !ok {
-		if fields == nil {
-			fields = map[string]string{}
+	format := csvio.Format{XLSX: xlsx}
+	if !xlsx {
+		comma, ok := csvio.ParseDelimiter(c.Query("delimiter"))
+		if !ok {
+			if fields == nil {
+				fields = map[string]string{}
+			}
+			fields["delimiter"] = "Use comma, semicolon or tab."
 		}
-		fields["delimiter"] = "Use comma, semicolon or tab."
+		format.Comma = comma
 	}
 	if len(fields) > 0 {
 		return app.FieldErrors("Some query parameters are not valid.", fields)
 	}
 	var buf bytes.Buffer
-	if _, err := s.dir.ExportUsersComma(actorOf(c), q, c.Query("unit"), comma, &buf); err != nil {
+	if _, err := s.dir.ExportUsersAs(actorOf(c), q, c.Query("unit"), format, &buf); err != nil {
 		return err
 	}
-	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="users.csv"`)
-	c.Set(fiber.HeaderCacheControl, "no-store")
+	sendFile(c, "users", xlsx)
 	return c.Send(buf.Bytes())
+}
+
+// sendFile sets the headers of a users file download: name.csv or name.xlsx.
+func sendFile(c *fiber.Ctx, name string, xlsx bool) {
+	if xlsx {
+		c.Set(fiber.HeaderContentType, csvio.XLSXContentType)
+		c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`.xlsx"`)
+	} else {
+		c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+		c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`.csv"`)
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
 }
 
 // uploadImport validates an uploaded CSV. The multipart body is read in place, the file part
@@ -197,14 +216,15 @@ func (s *Server) undoImport(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"id": im.ID, "fileName": im.FileName, "undo": im.Undo})
 }
 
-// importTemplate answers a header-only CSV with the columns the actor may set.
-func (s *Server) importTemplate(c *fiber.Ctx) error {
+// importTemplate answers a header-only CSV, or workbook, with the columns the actor may set.
+func (s *Server) importTemplate(c *fiber.Ctx) error     { return s.importTemplateAs(c, false) }
+func (s *Server) importTemplateXLSX(c *fiber.Ctx) error { return s.importTemplateAs(c, true) }
+
+func (s *Server) importTemplateAs(c *fiber.Ctx, xlsx bool) error {
 	var buf bytes.Buffer
-	if err := s.dir.ImportTemplate(actorOf(c), &buf); err != nil {
+	if err := s.dir.ImportTemplate(actorOf(c), csvio.Format{XLSX: xlsx}, &buf); err != nil {
 		return err
 	}
-	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="users-template.csv"`)
-	c.Set(fiber.HeaderCacheControl, "no-store")
+	sendFile(c, "users-template", xlsx)
 	return c.Send(buf.Bytes())
 }

@@ -246,7 +246,9 @@ func (s *Server) routes() []route {
 
 		// Bulk update: export, then validate, apply and report an import.
 		{"GET", "/exports/users.csv", "exportUsers", signedIn, s.exportUsers},
+		{"GET", "/exports/users.xlsx", "exportUsersXLSX", signedIn, s.exportUsersXLSX},
 		{"GET", "/exports/template.csv", "getImportTemplate", signedIn, s.importTemplate},
+		{"GET", "/exports/template.xlsx", "getImportTemplateXLSX", signedIn, s.importTemplateXLSX},
 		{"GET", "/imports", "listImports", signedIn, s.listImports},
 		{"POST", "/imports", "uploadImport", signedIn, s.uploadImport},
 		{"GET", "/imports/:id", "getImport", signedIn, s.getImport},

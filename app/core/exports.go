@@ -15,11 +15,12 @@ const exportChunk = 1000
 // over their OU) among those q and unitFilter select, in the import's columns. It returns how
 // many users it wrote.
 func (s *Service) ExportUsers(actor *app.User, q Query, unitFilter string, w io.Writer) (int, error) {
-	return s.ExportUsersComma(actor, q, unitFilter, ',', w)
+	return s.ExportUsersAs(actor, q, unitFilter, csvio.Format{}, w)
 }
 
-// ExportUsersComma is ExportUsers with another delimiter (csvio.ParseDelimiter).
-func (s *Service) ExportUsersComma(actor *app.User, q Query, unitFilter string, comma rune, w io.Writer) (int, error) {
+// ExportUsersAs is ExportUsers in another format: CSV with another delimiter
+// (csvio.ParseDelimiter), or an Excel workbook.
+func (s *Service) ExportUsersAs(actor *app.User, q Query, unitFilter string, format csvio.Format, w io.Writer) (int, error) {
 	if actor == nil || !contains(s.authz.Permissions(actor), app.PermReportsExport) {
 		return 0, app.Errorf(app.EFORBIDDEN, "You need the Export reports permission to download the users report.")
 	}
@@ -39,7 +40,7 @@ func (s *Service) ExportUsersComma(actor *app.User, q Query, unitFilter string, 
 	}
 	q.Offset, q.Limit = 0, 1<<31-1
 	ids, newest := s.index.SearchIDsNewest(q)
-	cw, err := csvio.NewWriterComma(w, comma)
+	cw, err := csvio.NewRowWriter(w, format)
 	if err != nil {
 		return 0, err
 	}

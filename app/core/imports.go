@@ -481,6 +481,9 @@ func (s *Service) ValidateUploadWith(actor *app.User, fileName string, r io.Read
 		im.Warnings = append(im.Warnings, fmt.Sprintf("The file is not UTF-8 text: it was read as Windows-1252, the encoding of "+
 			"Excel's \"CSV (Comma delimited)\" (%d of its rows). Check a few names with accents in the report; saving as \"CSV UTF-8\" avoids the question.", k))
 	}
+	if sheet, sheets := rd.Sheet(); len(sheets) > 1 {
+		im.Warnings = append(im.Warnings, fmt.Sprintf("The workbook has %d worksheets; only %q was read.", len(sheets), sheet))
+	}
 	switch {
 	case im.Totals.Create == 1:
 		im.Warnings = append(im.Warnings, "1 row will create a new account: no account has its Local ID. "+

@@ -11,7 +11,8 @@ import (
 // ImportTemplate writes a header-only users CSV with the columns the actor may set: Local ID,
 // which finds each account, then every field the actor may edit on an account in the first of
 // the units it may import into (an OU column when it may create accounts there); fields of ids by their names columns.
-func (s *Service) ImportTemplate(actor *app.User, w io.Writer) error {
+// format chooses CSV or an Excel workbook.
+func (s *Service) ImportTemplate(actor *app.User, format csvio.Format, w io.Writer) error {
 	if !s.canImport(actor) {
 		return app.Errorf(app.EFORBIDDEN, "You need the Import users permission to download the import template.")
 	}
@@ -53,7 +54,7 @@ func (s *Service) ImportTemplate(actor *app.User, w io.Writer) error {
 			header = append(header, c.Header)
 		}
 	}
-	cw, err := csvio.NewWriter(w)
+	cw, err := csvio.NewRowWriter(w, format)
 	if err != nil {
 		return err
 	}

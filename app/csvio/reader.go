@@ -65,7 +65,29 @@ type Reader struct {
 	err  error
 	// headerLegacy is 1 when the header was read as Windows-1252.
 	headerLegacy int
+	// sheet is the worksheet read from an Excel workbook ("" for CSV), sheets the workbook's
+	// worksheets.
+	sheet  string
+	sheets []string
 }
+
+// rowSource gives the rows of a file, the header first: CSV records or a worksheet's rows.
+type rowSource interface {
+	// Read returns the next row's cells, or io.EOF after the last.
+	Read() ([]string, error)
+	// Line is the line (CSV) or row (worksheet) number where the last row read starts.
+	Line() int
+	Close() error
+}
+
+type csvSource struct{ cr *csv.Reader }
+
+func (c csvSource) Read() ([]string, error) { return c.cr.Read() }
+func (c csvSource) Line() int {
+	line, _ := c.cr.FieldPos(0)
+	return line
+}
+func (c csvSource) Close() error { return nil }
 
 // NewReader reads the header of a users CSV from r. maxRows ≤ 0 means MaxRows. Header problems
 // (no header, a duplicated column, a column Userdesk does not know, UTF-16) are *FileError.
@@ -84,26 +106,60 @@ func NewReader(r io.Reader, maxRows int) (*Reader, error) {
 	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}), bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
 		return nil, fileErrorf("The file is UTF-16 text. Save it as \"CSV UTF-8\" and upload it again.")
 	}
-	line, _ := br.Peek(maxHeaderLine)
-	if i := bytes.IndexByte(line, '\n'); i >= 0 {
-		line = line[:i]
+	var (
+		src    rowSource
+		header []string
+		comma  = ','
+	)
+	switch {
+	case bytes.HasPrefix(head, zipMagic):
+		wb, h, err := openWorkbook(br)
+		if err != nil {
+			return nil, err
+		}
+		src, header = wb, h
+	case bytes.HasPrefix(head, oleMagic[:4]):
+		return nil, fileErrorf("The file is an Excel 97-2003 workbook (.xls) or a password-protected one. " +
+			"Save it as \"Excel Workbook (.xlsx)\" or \"CSV UTF-8\", without a password, and upload it again.")
+	default:
+		line, _ := br.Peek(maxHeaderLine)
+		if i := bytes.IndexByte(line, '\n'); i >= 0 {
+			line = line[:i]
+		}
+		comma = sniff(line)
+		cr := csv.NewReader(br)
+		cr.Comma = comma
+		cr.FieldsPerRecord = -1
+		cr.LazyQuotes = false
+		h, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			return nil, fileErrorf("The file is empty: it needs a header row naming the columns, then one row per account.")
+		}
+		if err != nil {
+			return nil, fileErrorf("The header row could not be read as CSV: %s.", csvReason(err))
+		}
+		// Each row's cells are new strings, but the slices holding them are reused: gocsv hands
+		// a row's cells to csvRow before it asks for the next row.
+		cr.ReuseRecord = true
+		src, header = csvSource{cr}, h
 	}
-	comma := sniff(line)
-	cr := csv.NewReader(br)
-	cr.Comma = comma
-	cr.FieldsPerRecord = -1
-	cr.LazyQuotes = false
-	header, err := cr.Read()
-	if errors.Is(err, io.EOF) {
-		return nil, fileErrorf("The file is empty: it needs a header row naming the columns, then one row per account.")
-	}
+	rd, err := newReader(src, header, comma, maxRows)
 	if err != nil {
-		return nil, fileErrorf("The header row could not be read as CSV: %s.", csvReason(err))
+		_ = src.Close()
+		return nil, err
 	}
+	return rd, nil
+}
+
+// newReader checks the header and starts decoding the rows of src.
+func newReader(src rowSource, header []string, comma rune, maxRows int) (*Reader, error) {
 	if len(header) > MaxColumns {
 		return nil, fileErrorf("The file has %d columns; the users CSV has at most %d.", len(header), MaxColumns)
 	}
 	rd := &Reader{header: header, comma: comma, maxRows: maxRows, done: make(chan struct{})}
+	if wb, ok := src.(*sheetReader); ok {
+		rd.sheet, rd.sheets = wb.name, wb.sheets
+	}
 	seen := map[string]string{}
 	var unknown []string
 	for i, h := range header {
@@ -136,14 +192,17 @@ func NewReader(r io.Reader, maxRows int) (*Reader, error) {
 			return nil, fileErrorf("The file needs a Local ID column (or ExternalSyncID, or User ID): it is how Userdesk finds each account.")
 		}
 	}
-	// Each row's cells are new strings, but the slices holding them are reused: gocsv hands a
-	// row's cells to csvRow before it asks for the next row.
-	cr.ReuseRecord = true
-	rd.dec = &rowDecoder{cr: cr, width: len(header), done: rd.done, maxRows: maxRows,
+	rd.dec = &rowDecoder{src: src, width: len(header), done: rd.done, maxRows: maxRows,
 		row: make([]string, 0, len(header)+3), widthText: strconv.Itoa(len(header))}
 	rd.ch = make(chan csvRow, 64)
 	rd.errc = make(chan error, 1)
-	go func() { rd.errc <- gocsv.UnmarshalDecoderToChan(rd.dec, rd.ch) }()
+	go func() {
+		err := gocsv.UnmarshalDecoderToChan(rd.dec, rd.ch)
+		if cerr := src.Close(); err == nil {
+			err = cerr
+		}
+		rd.errc <- err
+	}()
 	return rd, nil
 }
 
@@ -191,7 +250,11 @@ func (r *Reader) Header() []string { return r.header }
 // KeyPassword for a password column).
 func (r *Reader) Keys() []string { return r.keys }
 
-// Comma returns the delimiter the file uses.
+// Sheet returns the worksheet an Excel workbook was read from ("" for a CSV file) and the
+// workbook's worksheets.
+func (r *Reader) Sheet() (string, []string) { return r.sheet, r.sheets }
+
+// Comma returns the delimiter the file uses (',' for a workbook).
 func (r *Reader) Comma() rune { return r.comma }
 
 // Next returns the next row, or io.EOF after the last. A row that breaks CSV quoting, or one row
@@ -277,7 +340,7 @@ const (
 // rowDecoder is the gocsv.SimpleDecoder over encoding/csv: it names the columns by position,
 // pads short rows, reports long ones and bad UTF-8 as row problems, and stops at the row limit.
 type rowDecoder struct {
-	cr      *csv.Reader
+	src     rowSource
 	width   int
 	rows    int
 	maxRows int
@@ -306,11 +369,11 @@ func (d *rowDecoder) GetCSVRow() ([]string, error) {
 	default:
 	}
 	for {
-		rec, err := d.cr.Read()
+		rec, err := d.src.Read()
 		if err != nil {
 			return nil, err
 		}
-		line, _ := d.cr.FieldPos(0)
+		line := d.src.Line()
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" && d.width > 1 {
 			continue // a blank line
 		}

@@ -83,3 +83,26 @@ func Unescape(s string) string {
 	}
 	return s
 }
+
+// RowWriter writes the rows of a users file: a CSV Writer or an XLSXWriter.
+type RowWriter interface {
+	Write(cells []string) error
+	Flush() error
+}
+
+// Format is how a users file is written: CSV with a delimiter, or an Excel workbook.
+type Format struct {
+	Comma rune // ',' when zero
+	XLSX  bool
+}
+
+// NewRowWriter starts a users file of format f on w.
+func NewRowWriter(w io.Writer, f Format) (RowWriter, error) {
+	if f.XLSX {
+		return NewXLSXWriter(w)
+	}
+	if f.Comma == 0 {
+		f.Comma = ','
+	}
+	return NewWriterComma(w, f.Comma)
+}

@@ -151,7 +151,8 @@ export async function signIn(page, url, username = ADMIN, password = PASSWORD) {
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  // The account button (avatar) is there at every width; a phone's Sign out is in its menu.
+  await page.locator('button[aria-controls="account-menu"]').waitFor();
 }
 
 /** openUser searches Users for text, waits until every row matches, and opens the first match. */

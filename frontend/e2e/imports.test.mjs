@@ -34,7 +34,7 @@ test('export, edit in a spreadsheet, upload, preview every change, apply, downlo
   assert.match(await readFile(await download.path(), 'utf8'), /Local ID/);
 
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Imports' }).click();
-  await page.getByLabel('Choose CSV file').setInputFiles({ name: 'northgate-edits.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await page.getByLabel('Choose CSV or Excel file').setInputFiles({ name: 'northgate-edits.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
   const report = page.getByRole('region', { name: 'Import report' });
   await report.getByRole('heading', { name: 'northgate-edits.csv' }).waitFor();
   const table = page.getByRole('table', { name: 'Rows of the file' });
@@ -100,13 +100,13 @@ test('a file where every row fails is not called checked, and an empty file is r
   const [template] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download a blank template' }).click()]);
   assert.match(await readFile(await template.path(), 'utf8'), /^\uFEFFLocal ID,.*Job Title,.*Admin Roles/);
   const csv = 'Local ID,Username\nBAD1,not an address\nBAD2,also@@wrong\n';
-  await page.getByLabel('Choose CSV file').setInputFiles({ name: 'all-wrong.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await page.getByLabel('Choose CSV or Excel file').setInputFiles({ name: 'all-wrong.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
   await page.getByRole('alert').filter({ hasText: 'No row can be applied' }).waitFor();
   assert.equal(await page.getByText('File checked', { exact: true }).count(), 0);
   await screenshot(page, 'import-every-row-fails');
 
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Imports' }).click();
-  await page.getByLabel('Choose CSV file').setInputFiles({ name: 'empty.csv', mimeType: 'text/csv', buffer: Buffer.alloc(0) });
+  await page.getByLabel('Choose CSV or Excel file').setInputFiles({ name: 'empty.csv', mimeType: 'text/csv', buffer: Buffer.alloc(0) });
   const refusal = page.getByRole('alert').filter({ hasText: 'File not accepted' });
   await refusal.waitFor();
   const text = (await refusal.textContent()).replace('File not accepted', '').trim();
@@ -118,7 +118,7 @@ test('an import is discarded from its report, after the dialog asks', async () =
   const page = await app.browser.newPage();
   await signIn(page, app.server.url);
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Imports' }).click();
-  await page.getByLabel('Choose CSV file').setInputFiles({ name: 'to-discard.csv', mimeType: 'text/csv', buffer: Buffer.from('Local ID,Username\nBAD9,nope\n') });
+  await page.getByLabel('Choose CSV or Excel file').setInputFiles({ name: 'to-discard.csv', mimeType: 'text/csv', buffer: Buffer.from('Local ID,Username\nBAD9,nope\n') });
   const report = page.getByRole('region', { name: 'Import report' });
   await report.getByRole('heading', { name: 'to-discard.csv' }).waitFor();
   const url = page.url();
@@ -153,7 +153,7 @@ test('a re-saved old export: the row whose account changed since is flagged, not
   cells[header.indexOf('Job Title')] = 'Old file title';
   const file = [lines[0], cells.join(',')].join('\r\n') + '\r\n';
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Imports' }).click();
-  await page.getByLabel('Choose CSV file').setInputFiles({ name: 'old-export.csv', mimeType: 'text/csv', buffer: Buffer.from(file) });
+  await page.getByLabel('Choose CSV or Excel file').setInputFiles({ name: 'old-export.csv', mimeType: 'text/csv', buffer: Buffer.from(file) });
   const report = page.getByRole('region', { name: 'Import report' });
   await report.getByRole('heading', { name: 'old-export.csv' }).waitFor();
   await page.getByText('This account was changed after your export', { exact: false }).first().waitFor();
@@ -161,7 +161,7 @@ test('a re-saved old export: the row whose account changed since is flagged, not
   // Ticked "Overwrite newer changes", the same file's row is an update that says so.
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Imports' }).click();
   await page.getByLabel('Overwrite newer changes').check();
-  await page.getByLabel('Choose CSV file').setInputFiles({ name: 'old-export-again.csv', mimeType: 'text/csv', buffer: Buffer.from(file) });
+  await page.getByLabel('Choose CSV or Excel file').setInputFiles({ name: 'old-export-again.csv', mimeType: 'text/csv', buffer: Buffer.from(file) });
   await page.getByRole('region', { name: 'Import report' }).getByRole('heading', { name: 'old-export-again.csv' }).waitFor();
   await page.getByText('Overwrite newer changes is on', { exact: false }).first().waitFor();
   await page.close();
@@ -179,7 +179,7 @@ test('names typed by hand are read back, and a misspelt one lists the closest na
   const page = await app.browser.newPage();
   await signIn(page, app.server.url);
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Imports' }).click();
-  await page.getByLabel('Choose CSV file').setInputFiles({ name: 'by-name.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await page.getByLabel('Choose CSV or Excel file').setInputFiles({ name: 'by-name.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
   const table = page.getByRole('table', { name: 'Rows of the file' });
   await table.getByText('Ward 7|Outpatients').waitFor();
   await table.getByText('Closest: "Ward 7"', { exact: false }).waitFor();
@@ -191,11 +191,11 @@ test('the users report can be exported with semicolons, and the choice is rememb
   const page = await app.browser.newPage();
   await signIn(page, app.server.url);
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' }).click();
-  await page.getByLabel('Separator of the exported file').selectOption('semicolon');
+  await page.getByLabel('Format of the exported file').selectOption('semicolon');
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Export' }).click()]);
   assert.match(await readFile(await download.path(), 'utf8'), /^\uFEFFUser ID;Local ID;Username;/);
   await page.reload();
-  assert.equal(await page.getByLabel('Separator of the exported file').inputValue(), 'semicolon');
+  assert.equal(await page.getByLabel('Format of the exported file').inputValue(), 'semicolon');
   await page.evaluate(() => localStorage.removeItem('userdesk.delimiter'));
   await page.close();
 });
@@ -210,7 +210,7 @@ test('an applied import is undone from its page: what nobody changed since goes 
   const page = await app.browser.newPage();
   await signIn(page, app.server.url);
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Imports' }).click();
-  await page.getByLabel('Choose CSV file').setInputFiles({ name: 'to-undo.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await page.getByLabel('Choose CSV or Excel file').setInputFiles({ name: 'to-undo.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
   const report = page.getByRole('region', { name: 'Import report' });
   await report.getByRole('heading', { name: 'to-undo.csv' }).waitFor();
   await report.getByRole('button', { name: 'Apply 2 changes' }).click();
@@ -232,5 +232,46 @@ test('an applied import is undone from its page: what nobody changed since goes 
   assert.equal((await api('GET', '/users/' + aID)).json.jobTitle, a[header.indexOf('Job Title')]);
   assert.equal((await api('GET', '/users/' + bID)).json.jobTitle, 'Keep me');
   assert.equal(await report.getByRole('button', { name: 'Undo import' }).count(), 0);
+  await page.close();
+});
+
+test('the users report as an Excel workbook: exported, changed in the console since, uploaded back: only the stale row is held back', async () => {
+  const api = await apiAs(app.server.url, 'trust.admin@northgate.example');
+  const page = await app.browser.newPage();
+  await signIn(page, app.server.url, 'trust.admin@northgate.example');
+  await page.goto(app.server.url + '/users?q=NG1001');
+  await page.locator('.count').filter({ hasText: /^\d+ users?$/ }).waitFor();
+  await page.getByLabel('Format of the exported file').selectOption('xlsx');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Export' }).click()]);
+  assert.equal(download.suggestedFilename(), 'users.xlsx');
+  const workbook = await readFile(await download.path());
+  assert.equal(workbook.subarray(0, 4).toString('latin1'), 'PK\x03\x04');
+  await page.reload();
+  assert.equal(await page.getByLabel('Format of the exported file').inputValue(), 'xlsx');
+  await screenshot(page, 'users-export-xlsx');
+
+  // After the export, someone changes one of its accounts in the console.
+  const found = (await api('GET', '/users?q=NG1001')).json;
+  const listed = found.items;
+  assert.ok(listed.length >= 2, String(listed.length));
+  const cur = await api('GET', '/users/' + listed[0].id);
+  assert.equal((await api('PATCH', '/users/' + listed[0].id, { jobTitle: 'Changed after the export' }, { 'If-Match': cur.etag })).status, 200);
+
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Imports' }).click();
+  const [template] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'as an Excel workbook' }).click()]);
+  assert.equal(template.suggestedFilename(), 'users-template.xlsx');
+  await page.getByLabel('Choose CSV or Excel file').setInputFiles({ name: 'users.xlsx', mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', buffer: workbook });
+  const report = page.getByRole('region', { name: 'Import report' });
+  await report.getByRole('heading', { name: 'users.xlsx' }).waitFor();
+  const table = page.getByRole('table', { name: 'Rows of the file' });
+  await table.getByText('This account was changed after your export', { exact: false }).waitFor();
+  await screenshot(page, 'import-xlsx-stale');
+  const imports = (await api('GET', '/imports')).json.items;
+  const mine = imports.find((i) => i.fileName === 'users.xlsx');
+  assert.equal(mine.totals.error, 1, JSON.stringify(mine.totals));
+  assert.equal(mine.totals.update + mine.totals.create, 0, JSON.stringify(mine.totals));
+  assert.equal(mine.totals.unchanged, found.total - 1, JSON.stringify(mine.totals));
+  assert.notEqual((await api('GET', '/users/' + listed[0].id)).json.jobTitle, cur.json.jobTitle);
+  await page.evaluate(() => localStorage.removeItem('userdesk.delimiter'));
   await page.close();
 });

@@ -51,12 +51,21 @@ test('sign in through the page, see the console, deep link, sign out', async () 
 
 test('the console works in a narrow window', async () => {
   const page = await app.browser.newPage();
-  await page.setViewportSize({ width: 420, height: 860 });
+  await page.setViewportSize({ width: 390, height: 844 });
   await signIn(page, app.server.url, ADMIN, PASSWORD);
+  // The Users page fits a phone's width: only its table scrolls, inside its box.
+  await page.locator('.count').filter({ hasText: /^\d+ users?$/ }).waitFor();
+  const [scroll, client] = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+  assert.ok(scroll <= client, `the Users page is ${scroll} px wide in a ${client} px window`);
+  await screenshot(page, 'narrow-users');
   await page.getByRole('button', { name: 'Menu' }).click();
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit' }).click();
   await page.getByRole('heading', { name: 'Audit' }).waitFor();
   await screenshot(page, 'narrow-audit');
+  // Sign out is in the account menu.
+  await page.locator('button[aria-controls="account-menu"]').click();
+  await page.getByRole('menuitem', { name: 'Sign out' }).click();
+  await page.getByLabel('Password').waitFor();
   await page.close();
 });
 
