@@ -108,6 +108,7 @@ bench: $(BIN)
 	go run ./scripts/load
 	go run ./scripts/badgerfloor
 	go run ./scripts/roundtrip --bin $(BIN)
+	go run ./scripts/roundtrip --bin $(BIN) --xlsx
 	$(MAKE) --no-print-directory bench-lived
 
 # The lived-in store (issue 18): 100k accounts created by a CSV import through the API on the
