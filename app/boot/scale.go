@@ -25,6 +25,12 @@ func (a *App) scaleDemo(o Options, size int) error {
 		return err
 	}
 	start := time.Now()
+	aged := 0
+	age := func(u *app.User) {
+		if demo.AgeScaled(u, u.CreatedAt) {
+			aged++ // one job at a time, each row in turn
+		}
+	}
 	for first := 0; have+first < size; first += scaleChunk {
 		n := min(scaleChunk, size-have-first)
 		pr, pw := io.Pipe()
@@ -43,19 +49,14 @@ func (a *App) scaleDemo(o Options, size int) error {
 			return fmt.Errorf("demo size: %d generated rows were refused%s", im.Totals.Error, detail)
 		}
 		validated := time.Now()
-		if _, err := a.Dir.RunImport(context.Background(), super, im.ID, nil); err != nil {
+		if _, err := a.Dir.RunImportShaping(context.Background(), super, im.ID, nil, age); err != nil {
 			return fmt.Errorf("demo size: %w", err)
 		}
 		o.Logger.Info("demo size import", "rows", n, "validate", validated.Sub(start).String(), "apply", time.Since(validated).String())
 	}
-	aged, err := demo.AgeScaled(a.Store, time.Now().UTC(), a.Dir.Index().PutMany)
-	if err != nil {
-		return fmt.Errorf("demo size: statuses: %w", err)
-	}
-	o.Logger.Info("demo size statuses", "changed", aged)
 	if a.DemoLoaded != nil {
 		a.DemoLoaded.Users = a.Dir.Index().Len()
 	}
-	o.Logger.Info("demo directory grown through the import", "users", a.Dir.Index().Len(), "took", time.Since(start).Round(time.Millisecond).String())
+	o.Logger.Info("demo directory grown through the import", "users", a.Dir.Index().Len(), "activated or pending", aged, "took", time.Since(start).Round(time.Millisecond).String())
 	return nil
 }

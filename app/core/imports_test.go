@@ -866,3 +866,57 @@ func TestExportOfAnUnchangedDirectoryIsTheSame(t *testing.T) {
 		t.Fatalf("Exported At %v then %v, the account changed at %v", a, b, items[0].UpdatedAt)
 	}
 }
+
+// TestRunImportShapingShapesOnlyCreates: the system's own imports (--demo-size) give each
+// account the import creates its lifecycle fields before it is written: they reach the store,
+// the users list and the create's audit record's target, while rows that update an account
+// pass the hook by, and the next import, run without one, shapes nothing.
+func TestRunImportShapingShapesOnlyCreates(t *testing.T) {
+	ia := openImportApp(t, t.TempDir())
+	defer ia.Close()
+	ia.seed(t, 3)
+	var b bytes.Buffer
+	b.WriteString("Local ID,Username,First Name,Last Name,OU ID,Organisation IDs\n")
+	b.WriteString("L0,user0@acme.example,Renamed,Last0," + ia.ou + "," + ia.org + "\n")
+	for i := 10; i < 14; i++ {
+		fmt.Fprintf(&b, "N%d,new%d@acme.example,New,Person%d,%s,%s\n", i, i, i, ia.ou, ia.org)
+	}
+	im := mustValidate(t, ia, b.Bytes())
+	if im.Totals.Create != 4 || im.Totals.Update != 1 {
+		t.Fatalf("totals %+v", im.Totals)
+	}
+	var shaped []string
+	done, err := ia.Dir.RunImportShaping(context.Background(), ia.admin, im.ID, nil, func(u *app.User) {
+		if u.ID == "" || u.CreatedAt.IsZero() || u.Status != app.StatusCreated {
+			t.Errorf("shape got %+v before its id, creation time or status were set", u)
+		}
+		shaped = append(shaped, u.LocalID)
+		u.Status = app.StatusActive
+	})
+	if err != nil || done.Results.Create != 4 || done.Results.Update != 1 {
+		t.Fatalf("%v, results %+v", err, done.Results)
+	}
+	if slices.Sort(shaped); !slices.Equal(shaped, []string{"N10", "N11", "N12", "N13"}) {
+		t.Fatalf("shaped %v, want the four creates only", shaped)
+	}
+	_, active := ia.Dir.Index().Search(core.Query{Status: app.StatusActive, Q: "new"})
+	if active != 4 {
+		t.Errorf("%d active new accounts in the users list, want 4", active)
+	}
+	if err := ia.Store.View(func(tx app.Tx) error {
+		u, err := tx.UserByLocalID(ia.org, "N12")
+		if err == nil && (u.Status != app.StatusActive || u.Version != 1) {
+			t.Errorf("stored: status %s, version %d", u.Status, u.Version)
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	im = mustValidate(t, ia, []byte("Local ID,Username,First Name,Last Name,OU ID,Organisation IDs\nN20,new20@acme.example,New,Person20,"+ia.ou+","+ia.org+"\n"))
+	if _, err := ia.Dir.RunImport(context.Background(), ia.admin, im.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, created := ia.Dir.Index().Search(core.Query{Status: app.StatusCreated, Q: "new20"}); created != 1 {
+		t.Errorf("the next import's create is not Created (%d)", created)
+	}
+}

@@ -146,66 +146,31 @@ func scaledLocalID(id string) (int, bool) {
 	return n - 2000000, err == nil
 }
 
-// AgeScaled gives the generated accounts the demo's mix of statuses, as if their owners had
-// been sent activation emails and signed in since the import made them: about 10% stay
-// Created, 12% are Pending and the rest are Active (1-time completion accounts stay Created,
-// as in the demo). The CSV import cannot set a status, so this is the one step that writes
-// to the store directly, as the demo's loader does; put is called once with every changed user
-// (the caller's users list). The same store gives the same result.
-func AgeScaled(st app.Store, now time.Time, put func(users map[string]*app.User)) (int, error) {
-	var ids []string
-	err := st.View(func(tx app.Tx) error {
-		return tx.ForEachUser(func(u *app.User) error {
-			if _, ok := scaledLocalID(u.LocalID); ok && u.Status == app.StatusCreated && u.AccountType != app.OneTime {
-				ids = append(ids, u.ID)
-			}
-			return nil
-		})
-	})
-	if err != nil {
-		return 0, err
+// AgeScaled gives a generated account the demo's mix of statuses, as if its owner had been
+// sent an activation email and signed in since the import made it: about 10% stay Created, 12%
+// are Pending and the rest are Active (1-time completion accounts stay Created, as in the demo).
+// The CSV import cannot set a status, so the import calls this on each account it creates, before
+// writing it (core.Service.RunImportShaping). Other accounts are left alone; the same account
+// gets the same status every time. It reports whether it changed u.
+func AgeScaled(u *app.User, now time.Time) bool {
+	i, ok := scaledLocalID(u.LocalID)
+	if !ok || u.Status != app.StatusCreated || u.AccountType == app.OneTime {
+		return false
 	}
-	const batch = 2000
-	changed := map[string]*app.User{}
-	defer func() { put(changed) }()
-	for start := 0; start < len(ids); start += batch {
-		var done []*app.User
-		err := st.Update(func(tx app.Tx) error {
-			done = done[:0]
-			for _, id := range ids[start:min(start+batch, len(ids))] {
-				u, err := tx.User(id)
-				if err != nil {
-					return err
-				}
-				i, _ := scaledLocalID(u.LocalID)
-				g := &gen{r: rand.New(rand.NewPCG(Seed, uint64(max(i, 0)))), now: now} // #nosec G404 G115 -- the same demo every time; max(,0)
-				switch x := g.r.IntN(100); {
-				case x < 10:
-					continue
-				case x < 22:
-					u.Status = app.StatusPending
-					u.ActivationSentAt = g.after(u.CreatedAt, 48)
-				default:
-					u.Status = app.StatusActive
-					u.ActivationSentAt = g.after(u.CreatedAt, 24)
-					u.ActivatedAt = g.after(*u.ActivationSentAt, 72)
-					if g.r.IntN(5) > 0 {
-						u.LastLoginAt = g.after(*u.ActivatedAt, 24*30)
-					}
-				}
-				if err := tx.PutUser(u); err != nil {
-					return err
-				}
-				done = append(done, u)
-			}
-			return nil
-		})
-		if err != nil {
-			return len(changed), err
-		}
-		for _, u := range done {
-			changed[u.ID] = u
+	g := &gen{r: rand.New(rand.NewPCG(Seed, uint64(max(i, 0)))), now: now} // #nosec G404 G115 -- the same demo every time; max(,0)
+	switch x := g.r.IntN(100); {
+	case x < 10:
+		return false
+	case x < 22:
+		u.Status = app.StatusPending
+		u.ActivationSentAt = g.after(u.CreatedAt, 48)
+	default:
+		u.Status = app.StatusActive
+		u.ActivationSentAt = g.after(u.CreatedAt, 24)
+		u.ActivatedAt = g.after(*u.ActivationSentAt, 72)
+		if g.r.IntN(5) > 0 {
+			u.LastLoginAt = g.after(*u.ActivatedAt, 24*30)
 		}
 	}
-	return len(changed), nil
+	return true
 }
