@@ -7,10 +7,12 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/text/encoding/charmap"
 )
@@ -161,5 +163,100 @@ func TestUndoThroughTheCommandLine(t *testing.T) {
 	}
 	if code, _ := cli(t, nil, "import", "--undo", sum.Import, "--data", data); code != exitFailed {
 		t.Fatalf("a second undo: exit %d", code)
+	}
+}
+
+// TestUndoSurvivesAKill (issue 19): an undo is resumable after a crash like an apply. The
+// server is killed (SIGKILL) part way through undoing an import of 6,000 new accounts; the
+// next start finishes it from where its saved progress says, and every created account is
+// deleted exactly once: the directory is back to the demo's 308, with nothing left alone.
+func TestUndoSurvivesAKill(t *testing.T) {
+	data := demoStore(t)
+	dir := t.TempDir()
+	orig := filepath.Join(dir, "orig.csv")
+	if code, out := cli(t, nil, "export", orig, "--data", data); code != 0 {
+		t.Fatalf("export: %d %s", code, out)
+	}
+	b, _ := os.ReadFile(orig)
+	rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(b, []byte("\uFEFF")))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	const n = 6000
+	var file strings.Builder
+	file.WriteString("Local ID,Username,First Name,Last Name,OU ID,Organisation IDs\n")
+	for i := range n {
+		fmt.Fprintf(&file, "UK%d,undo.kill%d@northgate.example,Una,Kill%d,%s,%s\n", i, i, i, rows[1][col["OU ID"]], rows[1][col["Organisation IDs"]])
+	}
+	created := filepath.Join(dir, "created.csv")
+	_ = os.WriteFile(created, []byte(file.String()), 0o600)
+	code, out := cli(t, nil, "import", created, "--yes", "--json", "--data", data)
+	var sum struct{ Import string }
+	if code != 0 || json.Unmarshal([]byte(out[strings.LastIndex(strings.TrimSpace(out), "\n")+1:]), &sum) != nil || sum.Import == "" {
+		t.Fatalf("import: %d %s", code, out)
+	}
+	type undoState struct {
+		Undo *struct {
+			FinishedAt                    *time.Time
+			Done, Deleted, Reverted, Left int
+		}
+	}
+	state := func(a *api) undoState {
+		code, _, b, err := a.do("GET", "/api/v1/imports/"+sum.Import, nil, nil)
+		var s undoState
+		if err != nil || code != 200 || json.Unmarshal(b, &s) != nil {
+			t.Fatalf("GET the import: %d %v %s", code, err, b)
+		}
+		return s
+	}
+
+	addr := freeAddr(t)
+	p := start(t, nil, "--addr", addr, "--data", data, "--no-browser")
+	waitHealthy(t, addr)
+	admin := signInAs(t, addr, "admin@userdesk.local", relPassword)
+	if code, _, b, err := admin.do("POST", "/api/v1/imports/"+sum.Import+"/undo", nil, nil); err != nil || code != 202 {
+		t.Fatalf("POST undo: %d %v %s", code, err, b)
+	}
+	// Killed once it has saved some progress and before it ends.
+	var seen undoState
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(2 * time.Millisecond) {
+		if seen = state(admin); seen.Undo != nil && (seen.Undo.Done >= 200 || seen.Undo.FinishedAt != nil) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the undo did not start: %+v", seen.Undo)
+		}
+	}
+	if err := p.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = p.cmd.Wait()
+	if seen.Undo.FinishedAt != nil {
+		t.Fatalf("the undo of %d rows ended before the kill: the test needs more rows", n)
+	}
+	t.Logf("killed after %d of %d rows were saved as done", seen.Undo.Done, n)
+
+	addr = freeAddr(t)
+	p = start(t, nil, "--addr", addr, "--data", data, "--no-browser")
+	defer p.stop(t)
+	waitHealthy(t, addr)
+	admin = signInAs(t, addr, "admin@userdesk.local", relPassword)
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if seen = state(admin); seen.Undo != nil && seen.Undo.FinishedAt != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the undo did not finish after the restart: %+v", seen.Undo)
+		}
+	}
+	if u := seen.Undo; u.Done != n || u.Deleted != n || u.Reverted != 0 || u.Left != 0 {
+		t.Fatalf("the undo after the kill: %+v, want all %d deleted once and none left alone", u, n)
+	}
+	if got := admin.total(t); got != 308 {
+		t.Fatalf("%d users after the undo, want the demo's 308", got)
 	}
 }

@@ -193,8 +193,12 @@ func (s *Service) runUndo(ctx context.Context, actor *app.User, im *app.Import) 
 	// Rows after a resume that the undo may have put back before it stopped (since the last
 	// save): an account it changed is not one "changed since the import".
 	unsure := 0
+	var deletedBefore map[string]bool
 	if u.Done > 0 {
 		unsure = undoSaveEvery
+		if deletedBefore, err = s.undoDeleted(u); err != nil {
+			return err
+		}
 	}
 	for i := len(rows) - 1 - u.Done; i >= 0; i-- {
 		if ctx.Err() != nil {
@@ -211,12 +215,19 @@ func (s *Service) runUndo(ctx context.Context, actor *app.User, im *app.Import) 
 		if r.userID != "" {
 			_ = s.store.View(func(tx app.Tx) (err error) { cur, err = tx.User(r.userID); return })
 		}
+		byThisUndo := cur != nil && cur.UpdatedBy == u.By && !cur.UpdatedAt.Before(u.StartedAt)
 		switch {
+		case cur == nil && r.created && deletedBefore[strings.ToLower(r.name)]:
+			u.Deleted++ // deleted by this undo before it stopped
+			continue
 		case cur == nil:
 			left(r, "The account no longer exists.")
 			continue
-		case unsure > 0 && !r.created && cur.Version == r.version+2 && cur.UpdatedBy == u.By && !cur.UpdatedAt.Before(u.StartedAt):
+		case unsure > 0 && !r.created && cur.Version == r.version+2 && byThisUndo:
 			u.Reverted++ // put back by this undo before it stopped
+			continue
+		case unsure > 0 && r.created && cur.Version == 2 && cur.Leaver && byThisUndo:
+			u.Leavers++ // marked leaver by this undo before it stopped
 			continue
 		case r.created && cur.Version != 1, !r.created && cur.Version != r.version+1:
 			left(r, fmt.Sprintf("Changed since the import, by %s on %s: left as it is.",
@@ -278,6 +289,28 @@ func (s *Service) runUndo(ctx context.Context, actor *app.User, im *app.Import) 
 			Changes: []app.FieldChange{{Field: "reverted", After: u.Reverted}, {Field: "deleted", After: u.Deleted},
 				{Field: "leavers", After: u.Leavers}, {Field: "leftAlone", After: u.Left}}})
 	})
+}
+
+// undoDeleted is the usernames (lower case) of the accounts an undo stopped part way deleted:
+// its own audit records say, since its saved progress may lag its last deletions by up to
+// undoSaveEvery rows, and an account it deleted is not one that "no longer exists" by someone
+// else's hand.
+func (s *Service) undoDeleted(u *app.ImportUndo) (map[string]bool, error) {
+	names := map[string]bool{}
+	f := app.AuditFilter{ActorID: u.ByID, Source: app.SourceImport, Action: "user.delete", Since: u.StartedAt, Limit: 1000}
+	for {
+		recs, next, err := s.store.Audit(f)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range recs {
+			names[strings.ToLower(r.TargetName)] = true
+		}
+		if next == "" {
+			return names, nil
+		}
+		f.Cursor = next
+	}
 }
 
 // undoPatch is the patch that puts a row's changed fields back to their values before the
