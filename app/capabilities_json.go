@@ -7,7 +7,7 @@ import (
 )
 
 // MarshalJSON writes capabilities exactly as encoding/json would (keys sorted, HTML-safe
-// escapes), without reflection: every user answer carries some forty of them, and encoding
+// escapes), plus each reason's code and parameters (reasonCode, reasonParams), without reflection: every user answer carries some forty of them, and encoding
 // them was the largest single cost of GET /users/{id}.
 func (c Capabilities) MarshalJSON() ([]byte, error) {
 	return c.AppendJSON(make([]byte, 0, 64*(len(c.Fields)+len(c.Actions)))), nil
@@ -92,6 +92,7 @@ func appendCap(b []byte, name string, ok bool, reason string) []byte {
 	if reason != "" {
 		b = append(b, `,"reason":`...)
 		b = AppendJSONString(b, reason)
+		b = AppendReasonCode(b, "reason", reason) // reasons.go
 	}
 	return append(b, '}')
 }

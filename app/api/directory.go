@@ -69,6 +69,9 @@ func (s *Server) listRoles(c *fiber.Ctx) error {
 		v := roleView{Role: r}
 		if r.Kind == app.RoleConfig {
 			v.GrantReason = s.configRoleReason(actor, r)
+			if rc := app.CodeOf(v.GrantReason); rc != nil {
+				v.GrantReasonCode, v.GrantReasonParams = rc.Code, rc.Params
+			}
 		}
 		items = append(items, v)
 	}
@@ -79,7 +82,9 @@ func (s *Server) listRoles(c *fiber.Ctx) error {
 // or take away, the reason (the same rule the authorizer applies on save).
 type roleView struct {
 	app.Role
-	GrantReason string `json:"grantReason,omitempty"`
+	GrantReason       string   `json:"grantReason,omitempty"`
+	GrantReasonCode   string   `json:"grantReasonCode,omitempty"`
+	GrantReasonParams []string `json:"grantReasonParams,omitempty"`
 }
 
 // configRoleReason says why actor may not give or take away config role r, or "" when it may:

@@ -138,8 +138,20 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 		"status": status,
 		"detail": detail,
 	}
+	if rc := app.CodeOf(detail); rc != nil {
+		body["detailCode"], body["detailParams"] = rc.Code, rc.Params
+	}
 	if len(fields) > 0 {
 		body["errors"] = fields
+		codes := map[string]*app.ReasonCode{}
+		for f, msg := range fields {
+			if rc := app.CodeOf(msg); rc != nil {
+				codes[f] = rc
+			}
+		}
+		if len(codes) > 0 {
+			body["errorCodes"] = codes
+		}
 	}
 	for k, v := range extra {
 		body[k] = v

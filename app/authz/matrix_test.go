@@ -206,14 +206,17 @@ func TestExplain(t *testing.T) {
 		{"config", app.PermAuditView, "u-ward", Explanation{Allowed: true, Via: "config role Auditors"}},
 		{"ouAdmin", app.PermUsersEdit, "u-d12", Explanation{Allowed: true, Via: "admin role User administrator granted on Sales"}},
 		{"helpdesk", app.PermUsersView, "u-fin-pay", Explanation{Allowed: true, Via: "admin role Helpdesk granted on Finance"}},
-		{"helpdesk", app.PermUsersEdit, "u-fin-pay", Explanation{Reason: "No role gives Edit users over Payroll."}},
+		{"helpdesk", app.PermUsersEdit, "u-fin-pay", Explanation{Reason: "No role gives Edit users over Payroll.",
+			ReasonCode: "no-role-gives-x-over-x", ReasonParams: []string{"Edit users", "Payroll"}}},
 		// Sales-EU is outside the OU admin's scope: its name is not given away.
-		{"ouAdmin", app.PermUsersView, "u-sales-eu", Explanation{Reason: "No role gives View users over this unit."}},
-		{"plain", app.PermUsersView, "", Explanation{Reason: "No Super admin account type or config role gives View users everywhere."}},
-		{"ouAdmin", app.PermUsersView, "gone", Explanation{Reason: "There is no such unit."}},
+		{"ouAdmin", app.PermUsersView, "u-sales-eu", Explanation{Reason: "No role gives View users over this unit.",
+			ReasonCode: "no-role-gives-x-over-x", ReasonParams: []string{"View users", "this unit"}}},
+		{"plain", app.PermUsersView, "", Explanation{Reason: "No Super admin account type or config role gives View users everywhere.",
+			ReasonCode: "no-super-admin-account-type-or", ReasonParams: []string{"View users"}}},
+		{"ouAdmin", app.PermUsersView, "gone", Explanation{Reason: "There is no such unit.", ReasonCode: "there-is-no-such-unit"}},
 	}
 	for _, tt := range tests {
-		if got := a.Explain(actors[tt.actor], tt.perm, tt.unit); got != tt.want {
+		if got := a.Explain(actors[tt.actor], tt.perm, tt.unit); !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("Explain(%s, %s, %s) = %+v, want %+v", tt.actor, tt.perm, tt.unit, got, tt.want)
 		}
 	}

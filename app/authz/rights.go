@@ -367,13 +367,27 @@ type Explanation struct {
 	// Via names what gives the permission: "Super admin", "config role Helpdesk leads",
 	// "admin role Helpdesk granted on Finance".
 	Via string `json:"via,omitempty"`
-	// Reason says why the permission is missing.
-	Reason string `json:"reason,omitempty"`
+	// Reason says why the permission is missing; ReasonCode and ReasonParams are its code
+	// and parameters (app.CodeOf), for a console that writes it in another language.
+	Reason       string   `json:"reason,omitempty"`
+	ReasonCode   string   `json:"reasonCode,omitempty"`
+	ReasonParams []string `json:"reasonParams,omitempty"`
 }
 
 // Explain says whether actor holds perm over unitID and through which role; with unitID ""
 // it explains the permission everywhere. The nearest grant wins when several apply.
 func (a *Authorizer) Explain(actor *app.User, perm app.Permission, unitID string) Explanation {
+	e := a.explain(actor, perm, unitID)
+	if rc := app.CodeOf(e.Reason); rc != nil {
+		e.ReasonCode = rc.Code
+		if len(rc.Params) > 0 {
+			e.ReasonParams = rc.Params
+		}
+	}
+	return e
+}
+
+func (a *Authorizer) explain(actor *app.User, perm app.Permission, unitID string) Explanation {
 	bit, ok := permBits[perm]
 	if !ok {
 		return Explanation{Reason: fmt.Sprintf("%q is not a permission Userdesk knows.", perm)}

@@ -16,12 +16,15 @@ export class ApiError extends Error {
   constructor(status: number, body: Record<string, unknown>, retryAfter = 0) {
     const detail = typeof body.detail === 'string' ? body.detail : '';
     const title = typeof body.title === 'string' ? body.title : `HTTP ${status}`;
-    super(serverText(detail || title));
+    const detailParams = Array.isArray(body.detailParams) ? (body.detailParams as string[]) : undefined;
+    const detailText = serverText(detail, typeof body.detailCode === 'string' ? body.detailCode : undefined, detailParams);
+    super(detailText || title);
     this.status = status;
     this.title = title;
-    this.detail = serverText(detail);
+    this.detail = detailText;
     const errors = (body.errors as Record<string, string>) ?? {};
-    this.errors = Object.fromEntries(Object.entries(errors).map(([k, v]) => [k, serverText(v)]));
+    const codes = (body.errorCodes as Record<string, { code: string; params: string[] }>) ?? {};
+    this.errors = Object.fromEntries(Object.entries(errors).map(([k, v]) => [k, serverText(v, codes[k]?.code, codes[k]?.params)]));
     this.body = body;
     this.retryAfter = retryAfter;
   }

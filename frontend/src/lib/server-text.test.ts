@@ -3,11 +3,13 @@ import { setLanguage } from './i18n.svelte';
 import reasons from './messages/server-reasons.json';
 import { reasonsCy } from './messages/reasons-cy';
 import { placeholders } from './messages/extract';
-import { serverText } from './server-text';
+import { reasonText, serverText } from './server-text';
 
 describe('server reasons in Welsh', () => {
   it('every reason the authorizer can give has Welsh text', () => {
-    const missing = (reasons as string[]).filter((r) => !Object.hasOwn(reasonsCy, r));
+    const missing = Object.entries(reasons as Record<string, string>)
+      .filter(([, r]) => !Object.hasOwn(reasonsCy, r))
+      .map(([code, r]) => `${code}: ${r}`);
     expect(missing, `reasons missing from src/lib/messages/reasons-cy.ts:\n${missing.join('\n')}\n`).toEqual([]);
   });
   it('keeps the parameters of every reason', () => {
@@ -26,6 +28,21 @@ describe('server reasons in Welsh', () => {
     setLanguage('en');
     expect(serverText('You need the Move users permission over Cardiology to move this account.')).toBe(
       'You need the Move users permission over Cardiology to move this account.',
+    );
+  });
+  it('translates by the code and parameters the server sends, not by reading the English', () => {
+    setLanguage('cy');
+    // The code decides, whatever the English says; the parameters go in in their order.
+    expect(serverText('(English worded differently)', 'no-role-gives-x-over-x', ['Edit users', 'Ward 7 (St. Mary’s)'])).toBe(
+      'Nid oes rôl sy’n rhoi Edit users dros Ward 7 (St. Mary’s).',
+    );
+    expect(reasonText({ reason: 'There is no such unit.', reasonCode: 'there-is-no-such-unit', reasonParams: [] })).toBe('Nid oes uned o’r fath.');
+    // An unknown code falls back to the English sentence.
+    expect(serverText('Sign in first.', 'no-such-code')).toBe('Mewngofnodwch yn gyntaf.');
+    expect(reasonText(undefined)).toBe('');
+    setLanguage('en');
+    expect(serverText('No role gives Edit users over Ward 7.', 'no-role-gives-x-over-x', ['Edit users', 'Ward 7'])).toBe(
+      'No role gives Edit users over Ward 7.',
     );
   });
 });

@@ -1,10 +1,13 @@
 // Sentences the server writes (reasons and refusals) in the console's language. The server
-// answers in English; a reason is matched against the templates of server-reasons.json, and its
-// parameters (names) are put into the Welsh template. A sentence without a template shows in
-// English.
+// answers in English and, for every sentence of its catalogue, sends the sentence's code and
+// parameters beside it (reasonCode and reasonParams, detailCode, errorCodes…; app/reasons.go).
+// A code names a template of server-reasons.json, whose Welsh is in reasons-cy.ts; the
+// parameters (names) go into it. A sentence sent without a code is matched against the English
+// templates instead; one that matches none shows in English.
 
 import { locale } from './i18n.svelte';
 import { reasonsCy } from './messages/reasons-cy';
+import templates from './messages/server-reasons.json';
 
 interface Compiled {
   re: RegExp;
@@ -25,16 +28,35 @@ function compile(): Compiled[] {
     });
 }
 
-/** serverText writes a server sentence in the console's language. */
-export function serverText(text: string | undefined | null): string {
+const fill = (template: string, params: readonly string[]) => template.replace(/\{(\d)\}/g, (_, i) => params[Number(i)] ?? '');
+
+/**
+ * serverText writes a server sentence in the console's language: by its code and parameters
+ * when the server sent them, else by matching the English.
+ */
+export function serverText(text: string | undefined | null, code?: string, params?: readonly string[]): string {
   if (!text) return '';
   if (locale.lang !== 'cy') return text;
+  const template = code ? (templates as Record<string, string>)[code] : undefined;
+  if (template && Object.hasOwn(reasonsCy, template)) return fill(reasonsCy[template], params ?? []);
   const exact = reasonsCy[text];
   if (exact) return exact;
   compiled ??= compile();
   for (const c of compiled) {
     const m = c.re.exec(text);
-    if (m) return c.cy.replace(/\{(\d)\}/g, (_, i) => m[Number(i) + 1] ?? '');
+    if (m) return fill(c.cy, m.slice(1));
   }
   return text;
+}
+
+/** Something the server explains with a reason: a capability, a missing right. */
+export interface Reasoned {
+  reason?: string;
+  reasonCode?: string;
+  reasonParams?: string[];
+}
+
+/** reasonText is a capability's or a right's reason in the console's language ('' for none). */
+export function reasonText(r: Reasoned | undefined | null): string {
+  return r?.reason ? serverText(r.reason, r.reasonCode, r.reasonParams) : '';
 }

@@ -57,11 +57,16 @@ export interface User {
 export interface Capability {
   editable: boolean;
   reason?: string;
+  /** The reason's code and parameters (app/reasons.go), for writing it in the console's language. */
+  reasonCode?: string;
+  reasonParams?: string[];
 }
 
 export interface ActionCapability {
   allowed: boolean;
   reason?: string;
+  reasonCode?: string;
+  reasonParams?: string[];
 }
 
 export interface Capabilities {
@@ -122,6 +127,8 @@ export interface Role {
   permissions: string[];
   /** For a config role the actor may not give or take away: why. */
   grantReason?: string;
+  grantReasonCode?: string;
+  grantReasonParams?: string[];
 }
 
 export interface PermissionInfo {
