@@ -202,10 +202,12 @@ func TestExplain(t *testing.T) {
 		unit  string
 		want  Explanation
 	}{
-		{"super", app.PermUsersDelete, "u-ward", Explanation{Allowed: true, Via: "Super admin"}},
-		{"config", app.PermAuditView, "u-ward", Explanation{Allowed: true, Via: "config role Auditors"}},
-		{"ouAdmin", app.PermUsersEdit, "u-d12", Explanation{Allowed: true, Via: "admin role User administrator granted on Sales"}},
-		{"helpdesk", app.PermUsersView, "u-fin-pay", Explanation{Allowed: true, Via: "admin role Helpdesk granted on Finance"}},
+		{"super", app.PermUsersDelete, "u-ward", Explanation{Allowed: true, Via: "Super admin", ViaCode: "super-admin"}},
+		{"config", app.PermAuditView, "u-ward", Explanation{Allowed: true, Via: "config role Auditors", ViaCode: "config-role-x", ViaParams: []string{"Auditors"}}},
+		{"ouAdmin", app.PermUsersEdit, "u-d12", Explanation{Allowed: true, Via: "admin role User administrator granted on Sales",
+			ViaCode: "admin-role-x-granted-on-x", ViaParams: []string{"User administrator", "Sales"}}},
+		{"helpdesk", app.PermUsersView, "u-fin-pay", Explanation{Allowed: true, Via: "admin role Helpdesk granted on Finance",
+			ViaCode: "admin-role-x-granted-on-x", ViaParams: []string{"Helpdesk", "Finance"}}},
 		{"helpdesk", app.PermUsersEdit, "u-fin-pay", Explanation{Reason: "No role gives Edit users over Payroll.",
 			ReasonCode: "no-role-gives-x-over-x", ReasonParams: []string{"Edit users", "Payroll"}}},
 		// Sales-EU is outside the OU admin's scope: its name is not given away.

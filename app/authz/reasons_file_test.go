@@ -57,6 +57,9 @@ func TestServerReasonsFile(t *testing.T) {
 		"Last name is required.",                                                               // core/validate.go
 		"{0} has no single sign-on configured, so its accounts can't be external (SSO) users.", // core/users.go
 		"This account holds rights you do not have ({0}).",                                     // authz/rights.go
+		"Super admin",                   // authz/rights.go: what gives a permission (Explanation.Via)
+		"config role {0}",               // authz/rights.go
+		"admin role {0} granted on {1}", // authz/rights.go
 	} {
 		set[tpl] = true
 	}
@@ -141,4 +144,27 @@ func reasonsTable(codes map[string]string) []byte {
 		panic(err)
 	}
 	return src
+}
+
+// TestReasonVerbsHaveWelsh: what a permission is needed for ("delete this account") is a
+// parameter of a reason the console writes in Welsh from reasonPartsCy in reasons-cy.ts; each
+// one capabilities.go passes to need() must be there.
+func TestReasonVerbsHaveWelsh(t *testing.T) {
+	src, err := os.ReadFile("capabilities.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cy, err := os.ReadFile(filepath.Join("..", "..", "frontend", "src", "lib", "messages", "reasons-cy.ts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	verbs := regexp.MustCompile(`need\(app\.Perm\w+, "([^"]+)"\)`).FindAllStringSubmatch(string(src), -1)
+	if len(verbs) < 4 {
+		t.Fatalf("found %d need() calls in capabilities.go", len(verbs))
+	}
+	for _, v := range verbs {
+		if !strings.Contains(string(cy), "'"+v[1]+"':") {
+			t.Errorf("%q has no Welsh in reasonPartsCy (frontend/src/lib/messages/reasons-cy.ts)", v[1])
+		}
+	}
 }

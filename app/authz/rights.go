@@ -365,8 +365,11 @@ func (a *Authorizer) canDirect(actor *app.User, perm app.Permission, unitID stri
 type Explanation struct {
 	Allowed bool `json:"allowed"`
 	// Via names what gives the permission: "Super admin", "config role Helpdesk leads",
-	// "admin role Helpdesk granted on Finance".
-	Via string `json:"via,omitempty"`
+	// "admin role Helpdesk granted on Finance"; ViaCode and ViaParams are its code and
+	// parameters, as for the reason.
+	Via       string   `json:"via,omitempty"`
+	ViaCode   string   `json:"viaCode,omitempty"`
+	ViaParams []string `json:"viaParams,omitempty"`
 	// Reason says why the permission is missing; ReasonCode and ReasonParams are its code
 	// and parameters (app.CodeOf), for a console that writes it in another language.
 	Reason       string   `json:"reason,omitempty"`
@@ -382,6 +385,12 @@ func (a *Authorizer) Explain(actor *app.User, perm app.Permission, unitID string
 		e.ReasonCode = rc.Code
 		if len(rc.Params) > 0 {
 			e.ReasonParams = rc.Params
+		}
+	}
+	if rc := app.CodeOf(e.Via); rc != nil {
+		e.ViaCode = rc.Code
+		if len(rc.Params) > 0 {
+			e.ViaParams = rc.Params
 		}
 	}
 	return e

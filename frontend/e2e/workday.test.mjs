@@ -519,6 +519,14 @@ test('Welsh: server reasons and field errors in Welsh, with their names; Welsh p
   assert.match(await page.locator('#' + (await df.getAttribute('aria-describedby'))).textContent(), /Ni ellir newid fformatau dyddiad ac amser yn y sefydliad hwn\./);
   assert.match(await page.getByRole('region', { name: 'Statws' }).textContent(), /(Ion|Chwef|Maw|Ebr|Mai|Meh|Gorff|Awst|Medi|Hyd|Tach|Rhag) 20\d\d/);
   await screenshot(page, 'user-details-cy-reasons');
+  // The rights panel: a missing permission's reason and what gives the others, written in
+  // Welsh from their codes, with the permission's Welsh name and the role's and unit's own names.
+  await page.getByText('Pam? Eich hawliau dros y cyfrif hwn').click();
+  const missing = page.locator('td').filter({ hasText: /^Nid oes rôl sy’n rhoi Dileu defnyddwyr dros Cardiac Catheter Lab\.$/ });
+  await missing.waitFor();
+  await page.locator('td').filter({ hasText: /^Wedi’i roi gan rôl weinyddol User administrator a roddwyd ar Cardiology$/ }).first().waitFor();
+  await missing.scrollIntoViewIfNeeded();
+  await screenshot(page, 'user-details-cy-rights');
   // Field errors from the server, in Welsh.
   await page.goto(app.server.url + '/users');
   await page.getByRole('button', { name: 'Defnyddiwr newydd' }).click();

@@ -33,9 +33,17 @@ describe('server reasons in Welsh', () => {
   it('translates by the code and parameters the server sends, not by reading the English', () => {
     setLanguage('cy');
     // The code decides, whatever the English says; the parameters go in in their order.
+    // A permission's label and what it is needed for are words, in Welsh; names stay as they are.
     expect(serverText('(English worded differently)', 'no-role-gives-x-over-x', ['Edit users', 'Ward 7 (St. Mary’s)'])).toBe(
-      'Nid oes rôl sy’n rhoi Edit users dros Ward 7 (St. Mary’s).',
+      'Nid oes rôl sy’n rhoi Golygu defnyddwyr dros Ward 7 (St. Mary’s).',
     );
+    expect(
+      serverText('You need the Delete users permission over Cardiology to delete this account.', 'you-need-the-x-permission-over', [
+        'Delete users',
+        'Cardiology',
+        'delete this account',
+      ]),
+    ).toBe('Mae angen y caniatâd Dileu defnyddwyr dros Cardiology arnoch i ddileu’r cyfrif hwn.');
     expect(reasonText({ reason: 'There is no such unit.', reasonCode: 'there-is-no-such-unit', reasonParams: [] })).toBe('Nid oes uned o’r fath.');
     // An unknown code falls back to the English sentence.
     expect(serverText('Sign in first.', 'no-such-code')).toBe('Mewngofnodwch yn gyntaf.');

@@ -6,7 +6,8 @@
 // templates instead; one that matches none shows in English.
 
 import { locale } from './i18n.svelte';
-import { reasonsCy } from './messages/reasons-cy';
+import { cy } from './messages/cy';
+import { reasonsCy, reasonPartsCy } from './messages/reasons-cy';
 import templates from './messages/server-reasons.json';
 
 interface Compiled {
@@ -30,6 +31,16 @@ function compile(): Compiled[] {
 
 const fill = (template: string, params: readonly string[]) => template.replace(/\{(\d)\}/g, (_, i) => params[Number(i)] ?? '');
 
+// The parameters of a code that are words of the server's, not names: a permission's label or
+// what the permission is needed for. They are written in the console's language too; the other
+// parameters (units, roles, organisations) are names and stay as they are.
+const wordParams: Record<string, number[]> = {
+  'no-role-gives-x-over-x': [0],
+  'no-super-admin-account-type-or': [0],
+  'you-need-the-x-permission-over': [0, 2],
+};
+const word = (w: string) => reasonPartsCy[w] ?? (Object.hasOwn(cy, w) ? cy[w] : w);
+
 /**
  * serverText writes a server sentence in the console's language: by its code and parameters
  * when the server sent them, else by matching the English.
@@ -38,7 +49,10 @@ export function serverText(text: string | undefined | null, code?: string, param
   if (!text) return '';
   if (locale.lang !== 'cy') return text;
   const template = code ? (templates as Record<string, string>)[code] : undefined;
-  if (template && Object.hasOwn(reasonsCy, template)) return fill(reasonsCy[template], params ?? []);
+  if (template && Object.hasOwn(reasonsCy, template)) {
+    const words = wordParams[code ?? ''] ?? [];
+    return fill(reasonsCy[template], (params ?? []).map((p, i) => (words.includes(i) ? word(p) : p)));
+  }
   const exact = reasonsCy[text];
   if (exact) return exact;
   compiled ??= compile();

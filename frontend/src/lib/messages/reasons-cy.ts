@@ -132,4 +132,17 @@ export const reasonsCy: Record<string, string> = {
   'Last name is required.': 'Mae angen cyfenw.',
   // Built by concatenation on the server (rights.go), so not in server-reasons.json.
   'This account holds rights you do not have ({0}).': 'Mae gan y cyfrif hwn hawliau nad oes gennych ({0}).',
+  // What gives a permission, on the rights page ("Given by …").
+  'Super admin': 'Uwch weinyddwr',
+  'config role {0}': 'rôl ffurfweddu {0}',
+  'admin role {0} granted on {1}': 'rôl weinyddol {0} a roddwyd ar {1}',
+};
+
+// What a permission is needed for, put by the server into "You need the {0} permission over {1}
+// to {2}." (app/authz/capabilities.go); server-text.ts writes these parameters in Welsh.
+export const reasonPartsCy: Record<string, string> = {
+  'delete this account': 'ddileu’r cyfrif hwn',
+  'send the activation email': 'anfon yr e-bost actifadu',
+  'mark this account as a leaver': 'nodi’r cyfrif hwn fel ymadawr',
+  'sign this account out': 'allgofnodi’r cyfrif hwn',
 };
