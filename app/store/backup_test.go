@@ -112,8 +112,13 @@ func TestRestoreRefusesBadBackupsAndChangesNothing(t *testing.T) {
 	src := t.TempDir()
 	fillStore(t, src, 300)
 	good := backupOf(t, src)
+	// A byte flipped anywhere in the data: where it lands (a frame's length, a record Badger reads
+	// before the checksum at the end is reached, or only the checksum) differs from run to run,
+	// since the store's ids do; each way must say the file is damaged.
 	flipped := bytes.Clone(good)
 	flipped[len(flipped)/2] ^= 0x40
+	early := bytes.Clone(good)
+	early[len(early)/5] ^= 0x01
 	newer := bytes.Replace(bytes.Clone(good), []byte("USERDESK-BACKUP 1\n"), []byte("USERDESK-BACKUP 9\n"), 1)
 	cases := map[string]struct {
 		data []byte
@@ -125,6 +130,7 @@ func TestRestoreRefusesBadBackupsAndChangesNothing(t *testing.T) {
 		"truncated 90%": {good[:len(good)*9/10], "incomplete"},
 		"no end marker": {good[:len(good)-5], "incomplete"},
 		"flipped byte":  {flipped, "damaged"},
+		"early flip":    {early, "damaged"},
 		"newer format":  {newer, "newer Userdesk"},
 		// A raw Badger stream whose first bytes read as a huge length once panicked the loader.
 		"garbage": {append([]byte("USERDESK-BACKUP 1\n{\"product\":\"Userdesk\"}\n\xff\xff\xff\x00"), bytes.Repeat([]byte{0xee}, 4096)...), ""},

@@ -151,14 +151,14 @@ func loadInto(dir string, src io.Reader, log *slog.Logger) (BackupHeader, Backup
 func safeLoad(st *Store, br *BackupReader) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = badBackup("Badger could not read its data (%v)", r)
+			err = badBackup("it is damaged: Badger could not read its data (%v)", r)
 		}
 	}()
 	if err := st.db.Load(br, 256); err != nil {
 		if errors.Is(err, ErrBadBackup) {
 			return err
 		}
-		return badBackup("Badger could not read its data (%v)", err)
+		return badBackup("it is damaged: Badger could not read its data (%v)", err)
 	}
 	return nil
 }
