@@ -122,6 +122,21 @@ type ImportProblem struct {
 	Reason string `json:"reason"`
 }
 
+// MarshalJSON writes the problem with its reason's code and parameters (reasons.go), when the
+// reason has them.
+func (p ImportProblem) MarshalJSON() ([]byte, error) {
+	b := []byte{'{'}
+	if p.Column != "" {
+		b = append(b, `"column":`...)
+		b = AppendJSONString(b, p.Column)
+		b = append(b, ',')
+	}
+	b = append(b, `"reason":`...)
+	b = AppendJSONString(b, p.Reason)
+	b = AppendReasonCode(b, "reason", p.Reason)
+	return append(b, '}'), nil
+}
+
 // ImportRow is one data row of an import: the cells as uploaded, what validation found, and
 // after apply what happened.
 type ImportRow struct {
