@@ -76,6 +76,23 @@ func TestReasonsCarryTheirCodes(t *testing.T) {
 	if err := json.Unmarshal(created.Body, &prob); err != nil || created.Status != 422 || prob.ErrorCodes["username"].Code != "username-must-be-an-email-address" {
 		t.Errorf("a username that is not an email: %d %s", created.Status, created.Body)
 	}
+	// An import row's problem: the report carries the code of a field rule's reason.
+	lid := apptest.Str(victim, "localId")
+	r = upload(t, s, super, "codes.csv", "Local ID,Mailbox Size MB\n"+lid+",999999999\n")
+	var rep struct {
+		Rows []struct {
+			Errors []struct {
+				Column, Reason, ReasonCode string
+				ReasonParams               []string
+			}
+		}
+	}
+	if err := json.Unmarshal(r.Body, &rep); err != nil || r.Status != 201 || len(rep.Rows) != 1 || len(rep.Rows[0].Errors) != 1 {
+		t.Fatalf("upload: %d %s", r.Status, r.Body)
+	}
+	if e := rep.Rows[0].Errors[0]; e.ReasonCode != "mailbox-size-must-be-between-0" || len(e.ReasonParams) != 1 {
+		t.Errorf("the row's problem lacks its code: %+v", e)
+	}
 	// The role list: a config role the actor may not give.
 	roles := s.SignIn("config.admin@northgate.example", apptest.AdminPassword).Do("GET", "/api/v1/roles", nil, nil)
 	var list struct {
