@@ -7,29 +7,39 @@ import (
 	"testing"
 )
 
-// TestEveryReasonTemplateGivesItsCode: each template, filled in with parameters (names with
-// spaces and punctuation, as units and roles have), is read back as its own code with those
-// parameters in order; a sentence from elsewhere has no code.
+// TestEveryReasonTemplateGivesItsCode: each template, filled in with parameters, is read back
+// as its own code with those parameters in order. With names full of spaces and punctuation
+// (as units and roles have) a text can split more than one way where two parameters are only a
+// space or a comma apart; the code is still its own and the parameters still make the same
+// sentence. A sentence from elsewhere has no code.
 func TestEveryReasonTemplateGivesItsCode(t *testing.T) {
 	holder := regexp.MustCompile(`\{(\d)\}`)
-	for _, code := range ReasonCodes() {
-		tpl := ReasonTemplate(code)
-		var want []string
-		text := holder.ReplaceAllStringFunc(tpl, func(h string) string {
-			p := fmt.Sprintf("Ward %c (St. Mary's, level %d)", 'A'+len(want), len(want)+2)
-			want = append(want, p)
+	fill := func(tpl string, param func(i int) string) (string, []string) {
+		var params []string
+		text := holder.ReplaceAllStringFunc(tpl, func(string) string {
+			p := param(len(params))
+			params = append(params, p)
 			return p
 		})
+		if params == nil {
+			params = []string{}
+		}
+		return text, params
+	}
+	for _, code := range ReasonCodes() {
+		tpl := ReasonTemplate(code)
+		text, want := fill(tpl, func(i int) string { return fmt.Sprintf("Name%d", i) })
+		if rc := CodeOf(text); rc == nil || rc.Code != code || !slices.Equal(rc.Params, want) {
+			t.Errorf("%q: got %+v, want code %s with %q", text, rc, code, want)
+		}
+		text, _ = fill(tpl, func(i int) string { return fmt.Sprintf("Ward %c (St. Mary's, level %d)", 'A'+i, i+2) })
 		rc := CodeOf(text)
 		if rc == nil || rc.Code != code {
 			t.Errorf("%q: got %+v, want code %s", text, rc, code)
 			continue
 		}
-		if want == nil {
-			want = []string{}
-		}
-		if !slices.Equal(rc.Params, want) {
-			t.Errorf("%s: params %q, want %q", code, rc.Params, want)
+		if again, _ := fill(tpl, func(i int) string { return rc.Params[i] }); again != text {
+			t.Errorf("%s: params %q make %q, not %q", code, rc.Params, again, text)
 		}
 	}
 	for _, s := range []string{"", "Something went wrong on the server.", "No role gives"} {

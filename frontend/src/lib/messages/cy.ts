@@ -373,6 +373,9 @@ export const cy: Record<string, string> = {
   Creates: 'Creu',
   Errors: 'Gwallau',
   Unchanged: 'Heb newid',
+  // A row's result (as applied), in the report's Result column.
+  updated: 'diweddarwyd',
+  created: 'crëwyd',
 
   // Mail
   'My mailbox': 'Fy mlwch post',

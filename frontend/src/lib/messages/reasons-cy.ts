@@ -1,9 +1,17 @@
-// Welsh for the reasons the server's authorizer gives (a field's lock, an action's refusal).
-// Keys are the templates of server-reasons.json (kept current by a Go test in app/authz), with
-// {0}, {1}… for the parameters the server fills in (names of units, roles, organisations);
-// serverText() in ../server-text.ts matches a reason against them. cy.test.ts fails when a
-// template has no Welsh here.
+// Welsh for the sentences the server writes: the authorizer's reasons (a field's lock, an
+// action's refusal), the account rules' field errors, and (parts A and B) the directory
+// service's, the CSV reader's, the password rule's and the API's refusals and notes. Keys are
+// the templates of server-reasons.json (kept current by a Go test in app/authz, which also gives
+// each its code), with {0}, {1}… for the parameters the server fills in (names of units, roles,
+// organisations); serverText() in ../server-text.ts finds a sentence by its code, or matches it
+// against them. server-text.test.ts fails when a template has no Welsh here.
+import { reasonsCyA } from './reasons-cy-a';
+import { reasonsCyB } from './reasons-cy-b';
+
 export const reasonsCy: Record<string, string> = {
+  // The directory service's, the CSV reader's, the password rule's and the API's sentences.
+  ...reasonsCyA,
+  ...reasonsCyB,
   'A 1-time completion account gets no activation email: change its account type first.':
     'Nid yw cyfrif cwblhau 1-tro yn cael e-bost actifadu: newidiwch fath y cyfrif yn gyntaf.',
   'A Config admin account can hold at most 25 roles.': 'Gall cyfrif Gweinyddwr ffurfweddu ddal 25 rôl ar y mwyaf.',
