@@ -59,3 +59,15 @@ func TestAppendReasonCode(t *testing.T) {
 		t.Fatalf("a sentence with no code wrote %s", got)
 	}
 }
+
+// BenchmarkFindCode is the cost of reading a sentence's code the first time (CodeOf remembers
+// it after): a sentence with parameters and one with no code, which tries every template.
+func BenchmarkFindCode(b *testing.B) {
+	for _, text := range []string{"No role gives Edit users over Ward 7 (St. Mary's).", "A sentence from elsewhere, with no code."} {
+		b.Run(text[:8], func(b *testing.B) {
+			for range b.N {
+				_ = findCode(text)
+			}
+		})
+	}
+}
