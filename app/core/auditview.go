@@ -60,6 +60,9 @@ var FieldLabels = map[string]string{
 	"permissions": "Permissions", "kind": "Kind", "expiresAt": "Expires", "unit": "Unit",
 	"ssoEnabled": "SSO configured", "allowDatetimeFormatChange": "Allow datetime format change",
 	"usernamePolicy": "Username policy", "languages": "Languages offered",
+	// The counts of the demo's load and of an import's undo.
+	"users": "Users", "units": "Units", "reverted": "Put back", "deleted": "Deleted", "leavers": "Marked leaver",
+	"leftAlone": "Left alone",
 }
 
 // ValueLabels are the fixed words values are written with (the console translates them).

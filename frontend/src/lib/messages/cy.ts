@@ -458,6 +458,12 @@ export const cy: Record<string, string> = {
   'Editable after activation': 'Gellir ei olygu ar ôl actifadu',
   Locked: 'Wedi’i gloi',
   'Languages offered': 'Ieithoedd a gynigir',
+  // The counts of the demo's load and of an import's undo, in the audit log.
+  Units: 'Unedau',
+  'Put back': 'Adferwyd',
+  Deleted: 'Dilëwyd',
+  'Marked leaver': 'Nodwyd yn ymadawr',
+  'Left alone': 'Gadawyd fel yr oedd',
   'Save settings': 'Cadw’r gosodiadau',
   'Select a unit to rename, move or delete it, or to edit an organisation’s settings.':
     'Dewiswch uned i’w hailenwi, ei symud neu ei dileu, neu i olygu gosodiadau sefydliad.',
