@@ -192,7 +192,7 @@ func Open(o Options) (*App, error) {
 		}
 	}
 	// An import that was applying when the process stopped carries on from its first
-	// unapplied row (core/imports.go).
+	// unapplied row (core/imports_apply.go).
 	a.Dir.SetImportLogger(log)
 	if err := a.Dir.ResumeImports(); err != nil {
 		if app.ErrorCodeOf(err) != app.ESTORAGE {
