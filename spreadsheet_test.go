@@ -70,19 +70,7 @@ func TestWindows1252AndSemicolonRoundTrip(t *testing.T) {
 func TestOldExportDoesNotOverwriteNewerChanges(t *testing.T) {
 	data := demoStore(t)
 	dir := t.TempDir()
-	old := filepath.Join(dir, "old.csv")
-	if code, out := cli(t, nil, "export", old, "--data", data); code != 0 {
-		t.Fatalf("export: %d %s", code, out)
-	}
-	b, _ := os.ReadFile(old)
-	rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(b, []byte("\uFEFF")))).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	col := map[string]int{}
-	for i, h := range rows[0] {
-		col[h] = i
-	}
+	rows, col := exportCSV(t, data, filepath.Join(dir, "old.csv"))
 	if _, ok := col["Version"]; !ok {
 		t.Fatalf("the export has no Version column: %v", rows[0])
 	}
@@ -108,7 +96,7 @@ func TestOldExportDoesNotOverwriteNewerChanges(t *testing.T) {
 	}
 	after := filepath.Join(dir, "after.csv")
 	cli(t, nil, "export", after, "--data", data)
-	b, _ = os.ReadFile(after)
+	b, _ := os.ReadFile(after)
 	if !strings.Contains(string(b), "07700 900999") || strings.Contains(string(b), "Edited in the old file") ||
 		!strings.Contains(string(b), "Also edited in the old file") {
 		t.Fatal("the newer change was overwritten, or the untouched row was not applied")
@@ -124,19 +112,7 @@ func TestOldExportDoesNotOverwriteNewerChanges(t *testing.T) {
 func TestUndoThroughTheCommandLine(t *testing.T) {
 	data := demoStore(t)
 	dir := t.TempDir()
-	orig := filepath.Join(dir, "orig.csv")
-	if code, out := cli(t, nil, "export", orig, "--data", data); code != 0 {
-		t.Fatalf("export: %d %s", code, out)
-	}
-	b, _ := os.ReadFile(orig)
-	rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(b, []byte("\uFEFF")))).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	col := map[string]int{}
-	for i, h := range rows[0] {
-		col[h] = i
-	}
+	rows, col := exportCSV(t, data, filepath.Join(dir, "orig.csv"))
 	a, c := rows[5][col["Local ID"]], rows[6][col["Local ID"]]
 	edit := filepath.Join(dir, "edit.csv")
 	_ = os.WriteFile(edit, []byte("Local ID,Job Title\n"+a+",Undo me\n"+c+",Keep me\n"), 0o600)
@@ -157,7 +133,7 @@ func TestUndoThroughTheCommandLine(t *testing.T) {
 	}
 	after := filepath.Join(dir, "after.csv")
 	cli(t, nil, "export", after, "--data", data)
-	b, _ = os.ReadFile(after)
+	b, _ := os.ReadFile(after)
 	if strings.Contains(string(b), "Undo me") || !strings.Contains(string(b), rows[5][col["Job Title"]]) || !strings.Contains(string(b), "Keep me") {
 		t.Fatal("the undo did not put back exactly the untouched row")
 	}
@@ -173,19 +149,7 @@ func TestUndoThroughTheCommandLine(t *testing.T) {
 func TestUndoSurvivesAKill(t *testing.T) {
 	data := demoStore(t)
 	dir := t.TempDir()
-	orig := filepath.Join(dir, "orig.csv")
-	if code, out := cli(t, nil, "export", orig, "--data", data); code != 0 {
-		t.Fatalf("export: %d %s", code, out)
-	}
-	b, _ := os.ReadFile(orig)
-	rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(b, []byte("\uFEFF")))).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	col := map[string]int{}
-	for i, h := range rows[0] {
-		col[h] = i
-	}
+	rows, col := exportCSV(t, data, filepath.Join(dir, "orig.csv"))
 	const n = 6000
 	var file strings.Builder
 	file.WriteString("Local ID,Username,First Name,Last Name,OU ID,Organisation IDs\n")
@@ -259,4 +223,23 @@ func TestUndoSurvivesAKill(t *testing.T) {
 	if got := admin.total(t); got != 308 {
 		t.Fatalf("%d users after the undo, want the demo's 308", got)
 	}
+}
+
+// exportCSV exports every account of the store in data to file with `userdesk export` and
+// returns the file's rows (the header first) and each column's position.
+func exportCSV(t *testing.T, data, file string) ([][]string, map[string]int) {
+	t.Helper()
+	if code, out := cli(t, nil, "export", file, "--data", data); code != 0 {
+		t.Fatalf("export: %d %s", code, out)
+	}
+	b, _ := os.ReadFile(file) // #nosec G304 -- the test's own file
+	rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(b, []byte("\uFEFF")))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	return rows, col
 }

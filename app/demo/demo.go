@@ -272,6 +272,28 @@ func (g *gen) ago(maxDays int) *time.Time {
 }
 
 // after is a time up to maxHours after t, never later than now.
+// lifecycle gives u the demo's mix of statuses: most are active (the activation email sent and
+// the account activated since u.CreatedAt, and most signed in since), new starters wait in
+// Created (10%) or Pending (12%). It reports whether u is now active.
+func (g *gen) lifecycle(u *app.User) bool {
+	switch x := g.r.IntN(100); {
+	case x < 10:
+		u.Status = app.StatusCreated
+		return false
+	case x < 22:
+		u.Status = app.StatusPending
+		u.ActivationSentAt = g.after(u.CreatedAt, 48)
+		return false
+	}
+	u.Status = app.StatusActive
+	u.ActivationSentAt = g.after(u.CreatedAt, 24)
+	u.ActivatedAt = g.after(*u.ActivationSentAt, 72)
+	if g.r.IntN(5) > 0 {
+		u.LastLoginAt = g.after(*u.ActivatedAt, 24*30)
+	}
+	return true
+}
+
 func (g *gen) after(t time.Time, maxHours int) *time.Time {
 	x := t.Add(time.Duration(g.r.IntN(maxHours*60)+1) * time.Minute)
 	if x.After(g.now) {
@@ -387,23 +409,7 @@ func (g *gen) putUser(i int) error {
 		u.AccountType = app.ConfigAdmin
 		u.RoleIDs = []string{"role-audit-reader"}
 	}
-	// Status: most are active; new starters wait in Created or Pending.
-	canSignIn := false
-	switch x := g.r.IntN(100); {
-	case x < 10:
-		u.Status = app.StatusCreated
-	case x < 22:
-		u.Status = app.StatusPending
-		u.ActivationSentAt = g.after(u.CreatedAt, 48)
-	default:
-		u.Status = app.StatusActive
-		u.ActivationSentAt = g.after(u.CreatedAt, 24)
-		u.ActivatedAt = g.after(*u.ActivationSentAt, 72)
-		if g.r.IntN(5) > 0 {
-			u.LastLoginAt = g.after(*u.ActivatedAt, 24*30)
-		}
-		canSignIn = true
-	}
+	canSignIn := g.lifecycle(u)
 	if u.AccountType == app.OneTime && u.Status == app.StatusActive {
 		u.Status = app.StatusCreated
 		u.ActivationSentAt, u.ActivatedAt, u.LastLoginAt = nil, nil, nil

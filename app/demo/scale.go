@@ -158,19 +158,6 @@ func AgeScaled(u *app.User, now time.Time) bool {
 		return false
 	}
 	g := &gen{r: rand.New(rand.NewPCG(Seed, uint64(max(i, 0)))), now: now} // #nosec G404 G115 -- the same demo every time; max(,0)
-	switch x := g.r.IntN(100); {
-	case x < 10:
-		return false
-	case x < 22:
-		u.Status = app.StatusPending
-		u.ActivationSentAt = g.after(u.CreatedAt, 48)
-	default:
-		u.Status = app.StatusActive
-		u.ActivationSentAt = g.after(u.CreatedAt, 24)
-		u.ActivatedAt = g.after(*u.ActivationSentAt, 72)
-		if g.r.IntN(5) > 0 {
-			u.LastLoginAt = g.after(*u.ActivatedAt, 24*30)
-		}
-	}
-	return true
+	g.lifecycle(u)
+	return u.Status != app.StatusCreated
 }
