@@ -6,9 +6,10 @@ import (
 	"unicode/utf8"
 )
 
-// MarshalJSON writes capabilities exactly as encoding/json would (keys sorted, HTML-safe
-// escapes), plus each reason's code and parameters (reasonCode, reasonParams), without reflection: every user answer carries some forty of them, and encoding
-// them was the largest single cost of GET /users/{id}.
+// MarshalJSON writes capabilities as encoding/json would (keys sorted, HTML-safe escapes), plus
+// each reason's code and parameters (reasonCode, reasonParams; reasons.go), without reflection:
+// every user answer carries some forty of them, and encoding them was the largest single cost of
+// GET /users/{id}.
 func (c Capabilities) MarshalJSON() ([]byte, error) {
 	return c.AppendJSON(make([]byte, 0, 64*(len(c.Fields)+len(c.Actions)))), nil
 }

@@ -106,6 +106,20 @@ func findCode(text string) *ReasonCode {
 	return nil
 }
 
+// CodeAndParams returns text's code and parameters for the members of a JSON answer that
+// carry them beside the text ("" and nil for a sentence with no code, nil for no parameters),
+// so that omitempty leaves out what is not there.
+func CodeAndParams(text string) (string, []string) {
+	rc := CodeOf(text)
+	if rc == nil {
+		return "", nil
+	}
+	if len(rc.Params) == 0 {
+		return rc.Code, nil
+	}
+	return rc.Code, rc.Params
+}
+
 // ReasonTemplate returns the English template of a code ("" for none).
 func ReasonTemplate(code string) string { return reasonTemplates[code] }
 

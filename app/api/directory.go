@@ -69,9 +69,7 @@ func (s *Server) listRoles(c *fiber.Ctx) error {
 		v := roleView{Role: r}
 		if r.Kind == app.RoleConfig {
 			v.GrantReason = s.configRoleReason(actor, r)
-			if rc := app.CodeOf(v.GrantReason); rc != nil {
-				v.GrantReasonCode, v.GrantReasonParams = rc.Code, rc.Params
-			}
+			v.GrantReasonCode, v.GrantReasonParams = app.CodeAndParams(v.GrantReason)
 		}
 		items = append(items, v)
 	}

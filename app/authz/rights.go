@@ -381,18 +381,8 @@ type Explanation struct {
 // it explains the permission everywhere. The nearest grant wins when several apply.
 func (a *Authorizer) Explain(actor *app.User, perm app.Permission, unitID string) Explanation {
 	e := a.explain(actor, perm, unitID)
-	if rc := app.CodeOf(e.Reason); rc != nil {
-		e.ReasonCode = rc.Code
-		if len(rc.Params) > 0 {
-			e.ReasonParams = rc.Params
-		}
-	}
-	if rc := app.CodeOf(e.Via); rc != nil {
-		e.ViaCode = rc.Code
-		if len(rc.Params) > 0 {
-			e.ViaParams = rc.Params
-		}
-	}
+	e.ReasonCode, e.ReasonParams = app.CodeAndParams(e.Reason)
+	e.ViaCode, e.ViaParams = app.CodeAndParams(e.Via)
 	return e
 }
 

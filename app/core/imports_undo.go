@@ -217,7 +217,7 @@ func (s *Service) runUndo(ctx context.Context, actor *app.User, im *app.Import) 
 		}
 		byThisUndo := cur != nil && cur.UpdatedBy == u.By && !cur.UpdatedAt.Before(u.StartedAt)
 		switch {
-		case cur == nil && r.created && deletedBefore[strings.ToLower(r.name)]:
+		case cur == nil && r.created && deletedBefore[identityKey(r.name)]:
 			u.Deleted++ // deleted by this undo before it stopped
 			continue
 		case cur == nil:
@@ -291,7 +291,7 @@ func (s *Service) runUndo(ctx context.Context, actor *app.User, im *app.Import) 
 	})
 }
 
-// undoDeleted is the usernames (lower case) of the accounts an undo stopped part way deleted:
+// undoDeleted is the usernames (identityKey) of the accounts an undo stopped part way deleted:
 // its own audit records say, since its saved progress may lag its last deletions by up to
 // undoSaveEvery rows, and an account it deleted is not one that "no longer exists" by someone
 // else's hand.
@@ -304,7 +304,7 @@ func (s *Service) undoDeleted(u *app.ImportUndo) (map[string]bool, error) {
 			return nil, err
 		}
 		for _, r := range recs {
-			names[strings.ToLower(r.TargetName)] = true
+			names[identityKey(r.TargetName)] = true
 		}
 		if next == "" {
 			return names, nil

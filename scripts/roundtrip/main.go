@@ -18,9 +18,7 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
-	"encoding/csv"
 	"flag"
 	"fmt"
 	"io"
@@ -53,9 +51,9 @@ func main() {
 	srv, err := drive.Start(*bin, orig)
 	check(err)
 	srv.Stop()
-	ext, edit := ".csv", editJobTitles
+	ext := ".csv"
 	if *xlsx {
-		ext, edit = ".xlsx", editWorkbook
+		ext = ".xlsx"
 	}
 	exported := filepath.Join(work, "export"+ext)
 	t0 := time.Now()
@@ -65,7 +63,7 @@ func main() {
 	fmt.Printf("export with `userdesk export`: %.2f s wall, max RSS %d MiB\n", time.Since(t0).Seconds(),
 		exp.ProcessState.SysUsage().(*syscall.Rusage).Maxrss>>10)
 	file := filepath.Join(work, "edited"+ext)
-	rows := edit(exported, file)
+	rows := editJobTitles(exported, file, csvio.Format{XLSX: *xlsx})
 	st, err := os.Stat(file)
 	check(err)
 	fmt.Printf("machine: %d cores; the %s file: %d rows, %.1f MB, every export column\n", drive.Nproc(), ext, rows, float64(st.Size())/1e6)
@@ -108,51 +106,10 @@ func main() {
 	}
 }
 
-// editJobTitles copies the export with every Job Title changed and returns the rows.
-func editJobTitles(from, to string) int {
-	in, err := os.Open(from) // #nosec G304 -- our own temporary file
-	check(err)
-	defer in.Close()
-	br := bufio.NewReader(in)
-	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte("\xef\xbb\xbf")) {
-		_, _ = br.Discard(3)
-	}
-	r := csv.NewReader(br)
-	out, err := os.Create(to) // #nosec G304 -- our own temporary file
-	check(err)
-	defer out.Close()
-	w := csv.NewWriter(out)
-	header, err := r.Read()
-	check(err)
-	col := -1
-	for i, h := range header {
-		if h == "Job Title" {
-			col = i
-		}
-	}
-	if col < 0 {
-		check(fmt.Errorf("no Job Title column in %v", header))
-	}
-	check(w.Write(header))
-	n := 0
-	for {
-		rec, err := r.Read()
-		if err == io.EOF {
-			break
-		}
-		check(err)
-		rec[col] = "Title " + strconv.Itoa(n)
-		check(w.Write(rec))
-		n++
-	}
-	w.Flush()
-	check(w.Error())
-	return n
-}
-
-// editWorkbook does to a workbook what editJobTitles does to a CSV file, through the
-// project's own reader (which undoes formula escapes) and writer (which puts them back).
-func editWorkbook(from, to string) int {
+// editJobTitles copies the export (CSV or workbook, as f says) with every Job Title changed
+// and returns the rows, through the project's own reader (which undoes formula escapes) and
+// writer (which puts them back).
+func editJobTitles(from, to string, f csvio.Format) int {
 	in, err := os.Open(from) // #nosec G304 -- our own temporary file
 	check(err)
 	defer in.Close()
@@ -162,7 +119,7 @@ func editWorkbook(from, to string) int {
 	out, err := os.Create(to) // #nosec G304 -- our own temporary file
 	check(err)
 	defer out.Close()
-	w, err := csvio.NewXLSXWriter(out)
+	w, err := csvio.NewRowWriter(out, f)
 	check(err)
 	header := r.Header()
 	col := slices.Index(header, "Job Title")
